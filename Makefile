@@ -1,0 +1,34 @@
+# Talking Portrait Studio. `make demo`, `make test`, `make studio` set up .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test studio bench lint clean venv
+
+venv: $(STAMP)
+
+# torch first, from the local CPU build: any other torch spec pulls GBs of CUDA packages.
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/studio render resources/samples/portrait.jpg resources/samples/speech.wav -o out/demo.mp4
+
+test: $(STAMP)
+	$(VENV)/bin/lint-imports
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n 2 tests
+
+studio: $(STAMP)
+	$(VENV)/bin/studio gui
+
+bench: $(STAMP)
+	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) out build dist .pytest_cache
