@@ -1,0 +1,194 @@
+"""The preview worker: one thread renders what the playhead shows, newest request wins.
+
+The UI never waits on rendering. Each submit() gets a generation number and cancels the request
+in flight through its token, so dragging a key or the playhead replaces pending work instead of
+queueing stale frames. Once the playhead frame is delivered, the worker renders ahead around it
+into a FrameCache until it is cancelled or the window is full.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from studio.conditioning.control_frame import ControlFrame
+from studio.doc.errors import Cancelled
+from studio.jobs.cancel import CancelToken
+from studio.jobs.frame_cache import FrameCache
+from studio.jobs.signals import FrameSignals
+from studio.render.base import Renderer
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A prepared subject. `key` names everything `prepare` depends on (portrait, size, renderer
+    settings): a new key clears the cache and prepares again on the worker thread."""
+
+    key: str
+    prepare: Callable[[], Renderer]
+
+
+@dataclass(frozen=True)
+class PreviewRequest:
+    scene: Scene
+    signals: FrameSignals
+    index: int
+    ahead: int = 25
+    behind: int = 5
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    generation: int
+    index: int
+    image: np.ndarray
+    frame: ControlFrame
+    from_cache: bool
+
+
+class PreviewWorker:
+    """Renders preview requests on a non-daemon thread that shutdown() always joins.
+
+    `on_frame` receives the playhead frame of each request that was not superseded first;
+    `on_error` receives exceptions raised by prepare or render. Both are called on the worker
+    thread: a UI must hand them over to its own thread.
+    """
+
+    def __init__(
+        self,
+        on_frame: Callable[[FrameResult], None],
+        on_error: Callable[[int, BaseException], None] | None = None,
+        cache: FrameCache | None = None,
+    ) -> None:
+        self.cache = cache if cache is not None else FrameCache()
+        self._on_frame = on_frame
+        self._on_error = on_error
+        self._cond = threading.Condition()
+        self._pending: tuple[int, PreviewRequest, CancelToken] | None = None
+        self._active: CancelToken | None = None
+        self._generation = 0
+        self._stopping = False
+        self._busy = False
+        self._scene_key: str | None = None
+        self._renderer: Renderer | None = None
+        self._signals: FrameSignals | None = None
+        self.rendered = 0  # frames actually rendered (not served from the cache), for tests/benches
+        self._thread = threading.Thread(target=self._run, name="studio-preview", daemon=False)
+        self._thread.start()
+
+    @property
+    def generation(self) -> int:
+        """The generation of the newest request submitted."""
+        return self._generation
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def submit(self, request: PreviewRequest) -> int:
+        """Supersede whatever is pending or rendering with this request; returns its generation."""
+        with self._cond:
+            if self._stopping:
+                raise RuntimeError("the preview worker has been shut down")
+            self._generation += 1
+            if self._pending is not None:
+                self._pending[2].cancel()
+            if self._active is not None:
+                self._active.cancel()
+            self._pending = (self._generation, request, CancelToken())
+            self._cond.notify_all()
+            return self._generation
+
+    def peek(self, index: int) -> np.ndarray | None:
+        """A cached frame for `index` under the newest signals the worker has seen, if any."""
+        signals = self._signals
+        if signals is None:
+            return None
+        return self.cache.get(signals.clamp(index), signals.key(index))
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until nothing is pending or rendering (for tests, benches and export hand-off)."""
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: self._pending is None and not self._busy, timeout=timeout
+            )
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Cancel everything and join the thread: no thread outlives the window."""
+        with self._cond:
+            self._stopping = True
+            if self._pending is not None:
+                self._pending[2].cancel()
+                self._pending = None
+            if self._active is not None:
+                self._active.cancel()
+            self._cond.notify_all()
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise RuntimeError("the preview worker did not stop in time")
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._pending is not None or self._stopping)
+                if self._stopping:
+                    self._busy = False
+                    self._cond.notify_all()
+                    return
+                generation, request, token = self._pending
+                self._pending = None
+                self._active = token
+                self._busy = True
+            try:
+                self._serve(generation, request, token)
+            except Cancelled:
+                pass
+            except Exception as error:  # reported to the UI, which shows it; the worker lives on
+                logger.exception("preview render failed")
+                if self._on_error is not None:
+                    self._on_error(generation, error)
+            finally:
+                with self._cond:
+                    self._active = None
+                    self._busy = False
+                    self._cond.notify_all()
+
+    def _serve(self, generation: int, request: PreviewRequest, token: CancelToken) -> None:
+        # 1. the subject: prepare again only when the scene changed
+        if request.scene.key != self._scene_key or self._renderer is None:
+            self.cache.clear()
+            self._renderer = None
+            self._renderer = request.scene.prepare()
+            self._scene_key = request.scene.key
+            token.raise_if_cancelled()
+        # 2. the signals: keep only the cached frames this edit did not change
+        signals = request.signals
+        if signals is not self._signals:
+            self.cache.retain_matching(lambda i: signals.key(i) if i < signals.count else None)
+            self._signals = signals
+        # 3. the playhead frame, delivered first
+        index = signals.clamp(request.index)
+        image, from_cache = self._frame(index, signals, index)
+        token.raise_if_cancelled()
+        self._on_frame(FrameResult(generation, index, image, signals.frame(index), from_cache))
+        # 4. render ahead (then a little behind) into the cache until superseded
+        order = list(range(index + 1, min(index + request.ahead, signals.count - 1) + 1))
+        order += list(range(index - 1, max(index - request.behind, 0) - 1, -1))
+        for i in order:
+            token.raise_if_cancelled()
+            self._frame(i, signals, index)
+
+    def _frame(self, index: int, signals: FrameSignals, playhead: int) -> tuple[np.ndarray, bool]:
+        key = signals.key(index)
+        cached = self.cache.get(index, key)
+        if cached is not None:
+            return cached, True
+        image = self._renderer.render(signals.frame(index))
+        self.rendered += 1
+        self.cache.put(index, key, image, playhead)
+        return image, False

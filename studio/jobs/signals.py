@@ -1,0 +1,63 @@
+"""Per-frame control signals of one document state, built lazily on the worker thread.
+
+Building ControlFrames for a whole clip after every edit would stall the UI, and the cache only
+ever needs the signal keys of the few frames it holds, so both are computed on first use and
+memoised.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from studio.conditioning.control_frame import ControlFrame
+
+
+class FrameSource(Protocol):
+    def frame(self, index: int) -> ControlFrame: ...
+
+
+class FrameSignals:
+    """The ControlFrames of one immutable document snapshot; `build` runs at most once."""
+
+    def __init__(self, count: int, build: Callable[[], FrameSource]) -> None:
+        if count < 1:
+            raise ValueError("a clip has at least one frame")
+        self.count = count
+        self._build = build
+        self._source: FrameSource | None = None
+        self._frames: dict[int, ControlFrame] = {}
+        self._keys: dict[int, str] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_frames(cls, frames: list[ControlFrame]) -> FrameSignals:
+        class _Listed:
+            def frame(self, index: int) -> ControlFrame:
+                return frames[index]
+
+        return cls(len(frames), _Listed)
+
+    def clamp(self, index: int) -> int:
+        return min(max(int(index), 0), self.count - 1)
+
+    def frame(self, index: int) -> ControlFrame:
+        index = self.clamp(index)
+        cached = self._frames.get(index)
+        if cached is not None:
+            return cached
+        with self._lock:
+            if self._source is None:
+                self._source = self._build()
+            source = self._source
+        frame = source.frame(index)
+        self._frames[index] = frame
+        return frame
+
+    def key(self, index: int) -> str:
+        index = self.clamp(index)
+        cached = self._keys.get(index)
+        if cached is None:
+            cached = self._keys[index] = self.frame(index).signal_key()
+        return cached

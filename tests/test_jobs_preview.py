@@ -1,0 +1,209 @@
+"""The preview worker and background tasks, without Qt: newest-wins, cache reuse, clean stops."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from studio.conditioning.control_frame import ControlFrame
+from studio.doc.errors import Cancelled
+from studio.jobs import (
+    CancelToken, FrameCache, FrameSignals, PreviewRequest, PreviewWorker, Scene, TaskRunner,
+)
+
+
+class GatedRenderer:
+    """Draws each frame's yaw into its pixels; can hold a render until the test releases it."""
+
+    name = "gated"
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.gate.set()
+        self.entered = threading.Event()
+        self.calls: list[float] = []
+
+    def prepare(self, rig, width, height) -> None:
+        pass
+
+    def render(self, frame: ControlFrame, with_alpha: bool = False) -> np.ndarray:
+        self.entered.set()
+        assert self.gate.wait(10)
+        self.calls.append(frame.yaw)
+        return np.full((8, 8, 3), int(frame.yaw) % 256, np.uint8)
+
+
+def yaw_signals(yaws) -> FrameSignals:
+    return FrameSignals.from_frames([ControlFrame(index=i, yaw=y) for i, y in enumerate(yaws)])
+
+
+@pytest.fixture
+def harness():
+    renderer = GatedRenderer()
+    delivered = []
+    errors = []
+    done = threading.Event()
+
+    def on_frame(result):
+        delivered.append(result)
+        done.set()
+
+    worker = PreviewWorker(on_frame, lambda g, e: (errors.append(e), done.set()))
+    scene = Scene("portrait-a", lambda: renderer)
+    yield worker, renderer, scene, delivered, errors, done
+    worker.shutdown()
+    assert not worker.is_alive()
+
+
+def test_superseded_requests_are_cancelled_not_queued(harness):
+    worker, renderer, scene, delivered, _, _ = harness
+    signals = yaw_signals(range(100))
+    renderer.gate.clear()
+    worker.submit(PreviewRequest(scene, signals, 10, ahead=0, behind=0))
+    assert renderer.entered.wait(5)  # the worker is now inside render(10)
+    worker.submit(PreviewRequest(scene, signals, 20, ahead=0, behind=0))
+    last = worker.submit(PreviewRequest(scene, signals, 30, ahead=0, behind=0))
+    renderer.gate.set()
+    assert worker.wait_idle()
+    # frame 10 finished rendering but was stale, 20 never started, only 30 reached the viewer
+    assert [r.index for r in delivered] == [30]
+    assert delivered[0].generation == last
+    assert renderer.calls == [10, 30]
+    assert int(delivered[0].image[0, 0, 0]) == 30
+
+
+def test_edit_invalidates_only_frames_whose_signals_changed(harness):
+    worker, renderer, scene, delivered, _, _ = harness
+    yaws = [float(i % 7) for i in range(40)]
+    worker.submit(PreviewRequest(scene, yaw_signals(yaws), 0, ahead=39, behind=0))
+    assert worker.wait_idle()
+    assert worker.rendered == 40 and len(worker.cache) == 40
+    edited = list(yaws)
+    for i in range(10, 15):
+        edited[i] += 3.0
+    worker.submit(PreviewRequest(scene, yaw_signals(edited), 12, ahead=39, behind=39))
+    assert worker.wait_idle()
+    assert worker.rendered == 45  # exactly the five edited frames again
+    assert int(delivered[-1].image[0, 0, 0]) == int(edited[12])
+    assert not delivered[-1].from_cache
+    # an unchanged frame far from the edit is served from the cache, also via peek()
+    worker.submit(PreviewRequest(scene, yaw_signals(edited), 30, ahead=0, behind=0))
+    assert worker.wait_idle()
+    assert delivered[-1].from_cache and worker.rendered == 45
+    assert worker.peek(30) is not None
+
+
+def test_new_scene_prepares_again_and_drops_the_cache(harness):
+    worker, renderer, scene, delivered, _, _ = harness
+    signals = yaw_signals([1.0] * 10)
+    worker.submit(PreviewRequest(scene, signals, 0, ahead=9))
+    assert worker.wait_idle()
+    other = GatedRenderer()
+    worker.submit(PreviewRequest(Scene("portrait-b", lambda: other), signals, 0, ahead=0))
+    assert worker.wait_idle()
+    assert other.calls == [1.0] and not delivered[-1].from_cache
+
+
+def test_render_errors_are_reported_and_the_worker_survives(harness):
+    worker, renderer, scene, delivered, errors, _ = harness
+
+    def broken():
+        raise RuntimeError("renderer exploded")
+
+    worker.submit(PreviewRequest(Scene("broken", broken), yaw_signals([0.0]), 0))
+    assert worker.wait_idle()
+    assert [str(e) for e in errors] == ["renderer exploded"]
+    worker.submit(PreviewRequest(scene, yaw_signals([5.0]), 0))
+    assert worker.wait_idle()
+    assert delivered and int(delivered[-1].image[0, 0, 0]) == 5
+
+
+def test_shutdown_mid_render_joins_the_thread():
+    renderer = GatedRenderer()
+    renderer.gate.clear()
+    worker = PreviewWorker(lambda r: None)
+    worker.submit(PreviewRequest(Scene("s", lambda: renderer), yaw_signals(range(50)), 0))
+    assert renderer.entered.wait(5)
+    threading.Timer(0.05, renderer.gate.set).start()
+    worker.shutdown()
+    assert not worker.is_alive()
+    assert len(renderer.calls) <= 2  # it stopped instead of rendering ahead
+    with pytest.raises(RuntimeError):
+        worker.submit(PreviewRequest(Scene("s", lambda: renderer), yaw_signals([0.0]), 0))
+
+
+def test_frame_cache_evicts_farthest_from_playhead():
+    cache = FrameCache(capacity=3)
+    image = np.zeros((2, 2, 3), np.uint8)
+    for i in (0, 1, 2, 9):
+        cache.put(i, f"k{i}", image, playhead=9)
+    assert cache.indices() == [1, 2, 9]
+    assert cache.get(2, "k2") is image and cache.get(2, "other") is None
+    # frame 1 unchanged, frame 2 edited, frame 9 no longer in the clip
+    assert cache.retain_matching(lambda i: "k1" if i == 1 else None if i == 9 else "changed") == 2
+    assert cache.indices() == [1]
+
+
+def test_signals_build_lazily_once():
+    builds = []
+
+    class Source:
+        def frame(self, index):
+            return ControlFrame(index=index, yaw=float(index))
+
+    def build():
+        builds.append(1)
+        return Source()
+
+    signals = FrameSignals(5, build)
+    assert builds == []
+    assert signals.frame(99).index == 4  # clamped to the clip
+    assert signals.key(1) == ControlFrame(yaw=1.0).signal_key()
+    assert builds == [1]
+
+
+def test_task_runner_reports_done_error_and_cancel():
+    runner = TaskRunner()
+    results, errors, cancelled = [], [], []
+    finished = threading.Semaphore(0)
+
+    def record(bucket):
+        return lambda *a: (bucket.append(a), finished.release())
+
+    runner.start("ok", lambda token: 42, record(results), record(errors))
+    runner.start("bad", lambda token: 1 / 0, record(results), record(errors))
+
+    def long_job(token: CancelToken):
+        while True:
+            token.raise_if_cancelled()
+            time.sleep(0.005)
+
+    task = runner.start("long", long_job, record(results), record(errors), record(cancelled))
+    for _ in range(2):
+        assert finished.acquire(timeout=5)
+    task.cancel()
+    assert finished.acquire(timeout=5)
+    runner.shutdown()
+    assert results == [(42,)]
+    assert isinstance(errors[0][0], ZeroDivisionError)
+    assert cancelled == [()]
+    assert runner.live() == []
+
+
+def test_task_runner_shutdown_cancels_live_tasks():
+    runner = TaskRunner()
+    started = threading.Event()
+
+    def waits_for_cancel(token: CancelToken):
+        started.set()
+        while not token.cancelled:
+            time.sleep(0.005)
+        raise Cancelled()
+
+    task = runner.start("export", waits_for_cancel, lambda r: None, lambda e: None)
+    assert started.wait(5)
+    runner.shutdown(timeout=5)
+    assert not task.is_alive()
