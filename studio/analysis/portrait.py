@@ -1,0 +1,256 @@
+"""Portrait photo -> FaceRig: everything the renderers need, computed once per image.
+
+The face comes from MediaPipe FaceMesh (478 landmarks with irises), the person from MediaPipe
+selfie segmentation, and the background behind the person from an inpainted clean plate that
+the renderer shows where a turning head uncovers it. Results are cached by the hash of the
+decoded pixels, so reopening a project skips all of it.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from studio.analysis import cache
+from studio.analysis.face_rig import FaceRig
+from studio.analysis.image_io import load_image
+from studio.analysis.pose import absolute_pose, detect_faces, face_area
+from studio.doc.errors import InputError
+
+# Narrower faces have too few pixels per landmark triangle: lips and eyes turn to mush when
+# re-posed and the landmarks jitter.
+MIN_FACE_WIDTH = 64
+# Padding (as a fraction of each side) for the retry that finds faces filling the whole frame.
+RETRY_PAD = 0.3
+# Long side at which the clean plate is inpainted: inpainting cost grows with the hole's area,
+# and the uncovered background is seen blurred at the head's edge anyway.
+PLATE_SIDE = 384
+
+_segmenter = None
+_detector = None
+_models_lock = threading.Lock()
+
+
+def analyze_portrait(path: str | Path, *, cache_dir: str | Path | None = None) -> FaceRig:
+    """Analyse a portrait (or fetch its cached analysis). Raises InputError for unusable images."""
+    # 1. decode and look up the cache
+    path = Path(path)
+    rgb, alpha = load_image(path)
+    key = cache.image_hash(rgb, alpha)
+    directory = Path(cache_dir) if cache_dir is not None else cache.default_cache_dir()
+    entry = cache.load_entry(directory, key)
+    if entry is not None and _entry_fits(entry, rgb):
+        return _rig_from_entry(entry, rgb, alpha, key, path)
+
+    # 2. find the faces and pick the largest
+    faces = find_faces(rgb)
+    if not faces:
+        raise InputError(
+            f"no face found in {path.name}: use a photo with one clearly visible face"
+        )
+    landmarks = faces[0]
+    face_box = _face_box(landmarks, rgb.shape)
+    width = face_box[2] - face_box[0]
+    if width < MIN_FACE_WIDTH:
+        raise InputError(
+            f"the face in {path.name} is too small to animate ({width} pixels wide, needs at "
+            f"least {MIN_FACE_WIDTH}): crop the photo closer to the face or use a larger one"
+        )
+
+    # 3. person mask and clean plate
+    mask = person_mask(rgb, landmarks, alpha)
+    plate = clean_plate(rgb, mask)
+
+    rig = FaceRig(
+        image=rgb,
+        landmarks=landmarks.astype(np.float32),
+        mask=mask,
+        clean_plate=plate,
+        pose=absolute_pose(landmarks),
+        face_box=face_box,
+        faces_found=len(faces),
+        image_hash=key,
+        source=str(path),
+        alpha=alpha,
+    )
+    cache.save_entry(directory, key, _entry_from_rig(rig))
+    return rig
+
+
+def find_faces(rgb: np.ndarray) -> list[np.ndarray]:
+    """Landmarks of every face found, largest first.
+
+    FaceMesh's own detector is a short-range model that expects a face of moderate size, so when
+    it finds nothing two retries follow: on a padded copy (faces that fill the whole frame), then
+    on crops around the boxes of MediaPipe's full-range face detector (small faces in big photos).
+    """
+    faces = detect_faces(rgb)
+    if faces:
+        return faces
+
+    height, width = rgb.shape[:2]
+    pad_y, pad_x = round(height * RETRY_PAD), round(width * RETRY_PAD)
+    padded = np.pad(rgb, ((pad_y, pad_y), (pad_x, pad_x), (0, 0)), mode="edge")
+    faces = detect_faces(padded)
+    if faces:
+        return [f - np.array([pad_x, pad_y, 0], dtype=np.float32) for f in faces]
+
+    faces = []
+    for x0, y0, x1, y1 in _full_range_boxes(rgb):
+        crop = rgb[y0:y1, x0:x1]
+        found = detect_faces(crop)
+        if found:
+            faces.append(found[0] + np.array([x0, y0, 0], dtype=np.float32))
+    return sorted(faces, key=face_area, reverse=True)
+
+
+def _full_range_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Face boxes from the full-range detector, enlarged so each crop frames its face loosely."""
+    global _detector
+    import mediapipe as mp
+
+    height, width = rgb.shape[:2]
+    with _models_lock:
+        if _detector is None:
+            _detector = mp.solutions.face_detection.FaceDetection(
+                model_selection=1, min_detection_confidence=0.5
+            )
+        result = _detector.process(np.ascontiguousarray(rgb))
+    boxes = []
+    for detection in result.detections or ():
+        box = detection.location_data.relative_bounding_box
+        cx, cy = (box.xmin + box.width / 2) * width, (box.ymin + box.height / 2) * height
+        half = max(box.width * width, box.height * height) * 1.2
+        x0, y0 = max(0, int(cx - half)), max(0, int(cy - half))
+        x1, y1 = min(width, int(cx + half)), min(height, int(cy + half))
+        if x1 - x0 > 8 and y1 - y0 > 8:
+            boxes.append((x0, y0, x1, y1))
+    return boxes
+
+
+def person_mask(rgb: np.ndarray, landmarks: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
+    """Soft person mask (H x W float32, 0..1) that always covers the face and the hair above it.
+
+    Selfie segmentation runs at 256 x 256 and can miss hair or a dark shoulder; a guided filter
+    snaps its soft edge to the photo's edges, and a region around the face (raised to take in
+    the hair) is forced in, because a face outside the mask would tear when the head turns.
+    """
+    global _segmenter
+    import cv2
+    import mediapipe as mp
+
+    height, width = rgb.shape[:2]
+    with _models_lock:
+        if _segmenter is None:
+            _segmenter = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
+        raw = _segmenter.process(np.ascontiguousarray(rgb)).segmentation_mask
+    mask = np.clip(np.asarray(raw, dtype=np.float32), 0.0, 1.0)
+
+    radius = max(4, round(max(height, width) / 128))
+    guide = rgb.astype(np.float32) / 255.0
+    mask = cv2.ximgproc.guidedFilter(guide, mask, radius, 1e-3)
+
+    head = _head_region(landmarks, (height, width))
+    mask = np.maximum(mask, head)
+    if alpha is not None:
+        mask = np.minimum(mask, alpha.astype(np.float32) / 255.0)
+    return np.clip(mask, 0.0, 1.0).astype(np.float32)
+
+
+def _head_region(landmarks: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """The face's convex hull with its upper half stretched up over the hair, feathered."""
+    import cv2
+
+    points = landmarks[:, :2].astype(np.float64).copy()
+    top, bottom = points[:, 1].min(), points[:, 1].max()
+    centre_y = (top + bottom) / 2
+    upper = points[:, 1] < centre_y
+    points[upper, 1] -= (centre_y - points[upper, 1]) * 0.35
+    hull = cv2.convexHull(np.round(points).astype(np.int32))
+    region = np.zeros(shape, dtype=np.uint8)
+    cv2.fillConvexPoly(region, hull, 255)
+    feather = max(3, round((bottom - top) * 0.05)) | 1
+    region = cv2.GaussianBlur(region, (feather, feather), 0).astype(np.float32) / 255.0
+    # Keep the hull itself fully inside after feathering.
+    cv2.fillConvexPoly(region, hull, 1.0)
+    return region
+
+
+def clean_plate(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The background with the person removed: inpainted at reduced size, pasted in softly."""
+    import cv2
+
+    height, width = rgb.shape[:2]
+    grow = max(3, round(max(height, width) * 0.02))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
+    hole = cv2.dilate((mask > 0.1).astype(np.uint8) * 255, kernel)
+    if not hole.any():
+        return rgb.copy()
+
+    scale = min(1.0, PLATE_SIDE / max(height, width))
+    small_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    small = cv2.resize(rgb, small_size, interpolation=cv2.INTER_AREA)
+    small_hole = cv2.resize(hole, small_size, interpolation=cv2.INTER_NEAREST)
+    filled = cv2.inpaint(small, small_hole, 5, cv2.INPAINT_TELEA)
+    filled = cv2.resize(filled, (width, height), interpolation=cv2.INTER_CUBIC)
+
+    blend = cv2.GaussianBlur(hole, (0, 0), grow / 2).astype(np.float32)[..., None] / 255.0
+    blend = np.maximum(blend, (hole[..., None] > 0).astype(np.float32))
+    plate = rgb.astype(np.float32) * (1.0 - blend) + filled.astype(np.float32) * blend
+    return np.clip(np.rint(plate), 0, 255).astype(np.uint8)
+
+
+def _face_box(landmarks: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    height, width = shape[:2]
+    x0, y0 = np.floor(landmarks[:, :2].min(axis=0)).astype(int)
+    x1, y1 = np.ceil(landmarks[:, :2].max(axis=0)).astype(int)
+    return (
+        int(np.clip(x0, 0, width)), int(np.clip(y0, 0, height)),
+        int(np.clip(x1, 0, width)), int(np.clip(y1, 0, height)),
+    )
+
+
+def _entry_from_rig(rig: FaceRig) -> dict[str, np.ndarray]:
+    return {
+        "landmarks": rig.landmarks,
+        "mask": rig.mask,
+        "clean_plate": rig.clean_plate,
+        "pose": np.array(rig.pose, dtype=np.float64),
+        "face_box": np.array(rig.face_box, dtype=np.int64),
+        "faces_found": np.array(rig.faces_found, dtype=np.int64),
+    }
+
+
+def _entry_fits(entry: dict[str, np.ndarray], rgb: np.ndarray) -> bool:
+    """An entry is used only if it is complete and matches the image it claims to describe."""
+    height, width = rgb.shape[:2]
+    try:
+        return (
+            entry["landmarks"].shape == (478, 3)
+            and entry["mask"].shape == (height, width)
+            and entry["clean_plate"].shape == rgb.shape
+            and entry["pose"].shape == (3,)
+            and entry["face_box"].shape == (4,)
+            and entry["faces_found"].shape == ()
+        )
+    except KeyError:
+        return False
+
+
+def _rig_from_entry(
+    entry: dict[str, np.ndarray], rgb: np.ndarray, alpha: np.ndarray | None, key: str, path: Path
+) -> FaceRig:
+    return FaceRig(
+        image=rgb,
+        landmarks=entry["landmarks"].astype(np.float32),
+        mask=entry["mask"].astype(np.float32),
+        clean_plate=entry["clean_plate"].astype(np.uint8),
+        pose=tuple(float(v) for v in entry["pose"]),
+        face_box=tuple(int(v) for v in entry["face_box"]),
+        faces_found=int(entry["faces_found"]),
+        image_hash=key,
+        source=str(path),
+        alpha=alpha,
+    )
