@@ -82,27 +82,27 @@ def analyze_portrait(path: str | Path, *, cache_dir: str | Path | None = None) -
 def find_faces(rgb: np.ndarray) -> list[np.ndarray]:
     """Landmarks of every face found, largest first.
 
-    FaceMesh's own detector is a short-range model that expects a face of moderate size, so when
-    it finds nothing two retries follow: on a padded copy (faces that fill the whole frame), then
-    on crops around the boxes of MediaPipe's full-range face detector (small faces in big photos).
+    FaceMesh's own detector is a short-range model that sees the image at 128 x 128, so faces
+    that are small in the frame (group photos, big photos) slip through it. MediaPipe's
+    full-range detector counts those; each of its boxes is then cropped and meshed on its own.
+    Faces that fill the whole frame defeat both detectors: a padded copy is tried last.
     """
     faces = detect_faces(rgb)
-    if faces:
-        return faces
-
-    height, width = rgb.shape[:2]
-    pad_y, pad_x = round(height * RETRY_PAD), round(width * RETRY_PAD)
-    padded = np.pad(rgb, ((pad_y, pad_y), (pad_x, pad_x), (0, 0)), mode="edge")
-    faces = detect_faces(padded)
-    if faces:
-        return [f - np.array([pad_x, pad_y, 0], dtype=np.float32) for f in faces]
-
-    faces = []
-    for x0, y0, x1, y1 in _full_range_boxes(rgb):
-        crop = rgb[y0:y1, x0:x1]
-        found = detect_faces(crop)
-        if found:
-            faces.append(found[0] + np.array([x0, y0, 0], dtype=np.float32))
+    boxes = _full_range_boxes(rgb)
+    if len(boxes) > len(faces):
+        cropped = []
+        for x0, y0, x1, y1 in boxes:
+            found = detect_faces(rgb[y0:y1, x0:x1])
+            if found:
+                cropped.append(found[0] + np.array([x0, y0, 0], dtype=np.float32))
+        if len(cropped) > len(faces):
+            faces = cropped
+    if not faces:
+        height, width = rgb.shape[:2]
+        pad_y, pad_x = round(height * RETRY_PAD), round(width * RETRY_PAD)
+        padded = np.pad(rgb, ((pad_y, pad_y), (pad_x, pad_x), (0, 0)), mode="edge")
+        offset = np.array([pad_x, pad_y, 0], dtype=np.float32)
+        faces = [f - offset for f in detect_faces(padded)]
     return sorted(faces, key=face_area, reverse=True)
 
 
