@@ -1,0 +1,184 @@
+"""The open project as the application edits it: data, file, unsaved mark, change events.
+
+Views never poll: they subscribe with `doc.events.connect(callback)` and are told which parts
+changed (track names such as "head_yaw" or "blinks", or "settings", "media"), so a blink edit
+redraws the blink lane and not the pose curves. The edit methods are the only way the UI changes
+the project; each returns exactly what its inverse needs, so every undo command is two calls:
+redo = `old = doc.replace_item(...)`, undo = `doc.replace_item(..., old)`.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from studio.doc.errors import InputError
+from studio.doc.io import CURVE_TRACKS, RECORD_TRACKS, load_project, save_project
+from studio.doc.project import Curve, Project
+
+TRACK_NAMES: tuple[str, ...] = (*CURVE_TRACKS, *RECORD_TRACKS)
+MEDIA_SETTINGS: tuple[str, ...] = ("portrait", "audio", "transcript")
+
+# (minimum, maximum) for numeric settings the schema bounds; edits outside are refused at once
+# instead of producing a file that will not load.
+_SETTING_BOUNDS: dict[str, tuple[float, float]] = {
+    "fps": (1, 120), "width": (16, 1024), "height": (16, 1024), "seed": (0, 2**63 - 1),
+    "duration": (0, float("inf")), "render.diffusion.steps": (1, 200),
+    "render.diffusion.strength": (0, 1),
+}
+
+Callback = Callable[[frozenset[str]], None]
+
+
+class EventEmitter:
+    """Callbacks told which parts of the document changed, in the order they connected."""
+
+    def __init__(self) -> None:
+        self._callbacks: list[Callback] = []
+
+    def connect(self, callback: Callback) -> Callback:
+        if callback not in self._callbacks:
+            self._callbacks.append(callback)
+        return callback
+
+    def disconnect(self, callback: Callback) -> None:
+        self._callbacks.remove(callback)
+
+    def emit(self, changed: frozenset[str]) -> None:
+        for callback in list(self._callbacks):
+            callback(changed)
+
+
+def _order(item: Any) -> float:
+    return item.start if hasattr(item, "start") else item.t
+
+
+class Document:
+    """A Project, the file it lives in, and whether it has unsaved edits."""
+
+    def __init__(self, project: Project | None = None, path: str | os.PathLike[str] | None = None
+                 ) -> None:
+        self.project = project if project is not None else Project()
+        self.path: Path | None = Path(os.path.abspath(path)) if path is not None else None
+        self.dirty = False
+        self.events = EventEmitter()
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Document:
+        return cls(load_project(path), path)
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Save to `path` (Save As) or to the current file; clears the unsaved mark."""
+        target = Path(os.path.abspath(path)) if path is not None else self.path
+        if target is None:
+            raise InputError("the project has no file yet; choose where to save it")
+        save_project(self.project, target)
+        self.path = target
+        self.dirty = False
+        return target
+
+    @property
+    def name(self) -> str:
+        return self.path.stem if self.path is not None else "Untitled"
+
+    def notify(self, changed: set[str] | frozenset[str]) -> None:
+        """Mark the document edited and tell every view which parts changed."""
+        self.dirty = True
+        self.events.emit(frozenset(changed))
+
+    # -- tracks ------------------------------------------------------------------------------
+
+    def _items(self, track: str) -> list[Any]:
+        if track in CURVE_TRACKS:
+            curve: Curve = getattr(self.project.tracks, track)
+            return curve.keys
+        if track in RECORD_TRACKS:
+            return getattr(self.project.tracks, track)
+        raise KeyError(f"no track named {track!r}; tracks: {', '.join(TRACK_NAMES)}")
+
+    def items(self, track: str) -> list[Any]:
+        """A copy of a track's keys (Key for curves, Blink, EmotionKey, ... for the others)."""
+        return copy.deepcopy(self._items(track))
+
+    def replace_track(self, track: str, items: list[Any]) -> list[Any]:
+        """Set all keys of a track at once (an analysis refill, a paste); returns the old ones."""
+        old = self._items(track)
+        new = sorted(copy.deepcopy(items), key=_order)
+        if track in CURVE_TRACKS:
+            getattr(self.project.tracks, track).keys = new
+        else:
+            setattr(self.project.tracks, track, new)
+        self.notify({track})
+        return old
+
+    def add_item(self, track: str, item: Any) -> int:
+        """Insert a key in time order; returns its index (undo: `remove_item(track, index)`)."""
+        items = self._items(track)
+        index = sum(1 for existing in items if _order(existing) <= _order(item))
+        items.insert(index, copy.deepcopy(item))
+        self.notify({track})
+        return index
+
+    def remove_item(self, track: str, index: int) -> Any:
+        """Remove a key; returns it (undo: `add_item(track, item)`)."""
+        item = self._items(track).pop(index)
+        self.notify({track})
+        return item
+
+    def replace_item(self, track: str, index: int, item: Any) -> tuple[int, Any]:
+        """Replace one key (a drag, an inspector edit), keeping time order.
+
+        Returns (index the key now has, the key it replaced); undo is
+        `replace_item(track, new_index, old_item)`.
+        """
+        items = self._items(track)
+        old = items.pop(index)
+        new_index = sum(1 for existing in items if _order(existing) <= _order(item))
+        items.insert(new_index, copy.deepcopy(item))
+        self.notify({track})
+        return new_index, old
+
+    def set_curve_default(self, track: str, value: float) -> float:
+        """The value of a curve with no keys (the blink rate when unkeyed); returns the old one."""
+        if track not in CURVE_TRACKS:
+            raise KeyError(f"{track!r} is not a curve track")
+        curve: Curve = getattr(self.project.tracks, track)
+        old, curve.default = curve.default, float(value)
+        self.notify({track})
+        return old
+
+    # -- settings ----------------------------------------------------------------------------
+
+    def setting(self, name: str) -> Any:
+        """A project-level value by dotted name: "fps", "render.renderer", "render.diffusion.steps"."""
+        owner, attr = self._owner(name)
+        return getattr(owner, attr)
+
+    def set_setting(self, name: str, value: Any) -> Any:
+        """Change a project-level value; returns the old one (undo: set it back).
+
+        Portrait, audio and transcript changes are announced as "media" (they need a new
+        analysis); everything else as "settings".
+        """
+        owner, attr = self._owner(name)
+        old = getattr(owner, attr)
+        if name in _SETTING_BOUNDS and value is not None:
+            low, high = _SETTING_BOUNDS[name]
+            if not low <= value <= high:
+                raise InputError(f"{name} must be between {low:g} and {high:g}, not {value}")
+        setattr(owner, attr, value)
+        self.notify({"media" if name in MEDIA_SETTINGS else "settings"})
+        return old
+
+    def _owner(self, name: str) -> tuple[Any, str]:
+        owner: Any = self.project
+        *parents, attr = name.split(".")
+        for part in parents:
+            owner = getattr(owner, part, None)
+        if (owner is None or not is_dataclass(owner) or attr == "tracks"
+                or attr not in {f.name for f in fields(owner)}):
+            raise KeyError(f"no project setting named {name!r}")
+        return owner, attr

@@ -1,0 +1,115 @@
+"""The Document: edits are invertible, announce what changed, and mark unsaved work."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+
+import pytest
+
+from studio.doc.document import Document
+from studio.doc.errors import InputError
+from studio.doc.io import load_project
+from studio.doc.project import Blink, EmotionKey, Key, Project
+
+
+@pytest.fixture
+def doc() -> Document:
+    project = Project(duration=10.0)
+    project.tracks.head_yaw.keys = [Key(0.0, 0.0), Key(2.0, 10.0), Key(4.0, 0.0)]
+    project.tracks.blinks = [Blink(1.0), Blink(3.0)]
+    d = Document(project)
+    d.changes = []
+    d.events.connect(d.changes.append)
+    return d
+
+
+def test_add_and_undo(doc):
+    before = copy.deepcopy(doc.project)
+    index = doc.add_item("head_yaw", Key(3.0, 5.0))
+    assert index == 2 and doc.project.tracks.head_yaw.keys[2] == Key(3.0, 5.0)
+    assert doc.dirty and doc.changes == [frozenset({"head_yaw"})]
+    doc.remove_item("head_yaw", index)
+    assert doc.project == before
+
+
+def test_remove_and_undo(doc):
+    before = copy.deepcopy(doc.project)
+    removed = doc.remove_item("blinks", 0)
+    assert removed == Blink(1.0) and len(doc.project.tracks.blinks) == 1
+    doc.add_item("blinks", removed)
+    assert doc.project == before
+    assert doc.changes == [frozenset({"blinks"})] * 2
+
+
+def test_move_key_past_its_neighbour_keeps_time_order_and_undoes(doc):
+    before = copy.deepcopy(doc.project)
+    moved = replace(doc.project.tracks.head_yaw.keys[0], t=5.0, v=-3.0)
+    new_index, old = doc.replace_item("head_yaw", 0, moved)
+    assert [k.t for k in doc.project.tracks.head_yaw.keys] == [2.0, 4.0, 5.0]
+    assert new_index == 2 and old == Key(0.0, 0.0)
+    doc.replace_item("head_yaw", new_index, old)
+    assert doc.project == before
+
+
+def test_replace_track_and_undo(doc):
+    before = copy.deepcopy(doc.project)
+    old = doc.replace_track("emotion", [EmotionKey(5.0, "sad", 1.0), EmotionKey(1.0, "happy", 0.5)])
+    assert [k.emotion for k in doc.project.tracks.emotion] == ["happy", "sad"]
+    doc.replace_track("emotion", old)
+    assert doc.project == before
+
+
+def test_items_are_copies(doc):
+    keys = doc.items("head_yaw")
+    keys[0].v = 99.0
+    assert doc.project.tracks.head_yaw.keys[0].v == 0.0
+
+
+def test_settings_announce_settings_or_media(doc, tmp_path):
+    old = doc.set_setting("fps", 30)
+    assert old == 25 and doc.project.fps == 30
+    assert doc.set_setting("render.diffusion.steps", 12) == 8
+    assert doc.setting("render.diffusion.steps") == 12
+    doc.set_setting("portrait", str(tmp_path / "face.jpg"))
+    assert doc.changes == [frozenset({"settings"})] * 2 + [frozenset({"media"})]
+    doc.set_setting("fps", old)
+    assert doc.project.fps == 25
+
+
+def test_bad_settings_are_refused_before_they_change_anything(doc):
+    with pytest.raises(InputError, match="width must be between 16 and 1024"):
+        doc.set_setting("width", 4096)
+    with pytest.raises(KeyError):
+        doc.set_setting("render.nonsense", 1)
+    with pytest.raises(KeyError):
+        doc.set_setting("tracks", None)
+    with pytest.raises(KeyError):
+        doc.add_item("head_yawn", Key(0.0, 0.0))
+    assert doc.project.width == 512 and not doc.changes and not doc.dirty
+
+
+def test_curve_default(doc):
+    assert doc.set_curve_default("blink_rate", 30) == 17.0
+    assert doc.project.tracks.blink_rate.default == 30.0
+    with pytest.raises(KeyError):
+        doc.set_curve_default("blinks", 1.0)
+
+
+def test_save_clears_dirty_and_reopens_equal(doc, tmp_path):
+    doc.add_item("head_pitch", Key(1.0, 5.0))
+    with pytest.raises(InputError, match="choose where to save"):
+        doc.save()
+    path = doc.save(tmp_path / "take1.json")
+    assert not doc.dirty and doc.name == "take1"
+    reopened = Document.open(path)
+    assert reopened.project == doc.project == load_project(path)
+    assert not reopened.dirty
+
+
+def test_disconnected_views_hear_nothing(doc):
+    heard = []
+    doc.events.connect(heard.append)
+    doc.events.disconnect(heard.append)
+    doc.notify({"style"})
+    assert heard == [] and doc.changes == [frozenset({"style"})]

@@ -1,0 +1,273 @@
+"""Project files: round trips, atomic saves, relative paths, migration and clear refusals."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from studio.doc import io as doc_io
+from studio.doc.errors import InputError
+from studio.doc.io import SCHEMA_PATH, dumps, load_project, save_project
+from studio.doc.project import (
+    Blink,
+    EmotionKey,
+    GazeKey,
+    Key,
+    Project,
+    StyleKey,
+    VisemeSegment,
+)
+
+
+@pytest.fixture
+def project(tmp_path: Path, portrait_path: Path, speech_path: Path) -> Project:
+    media = tmp_path / "media"
+    media.mkdir()
+    shutil.copy(portrait_path, media / "portrait.jpg")
+    shutil.copy(speech_path, media / "speech.wav")
+    p = Project(portrait=str(media / "portrait.jpg"), audio=str(media / "speech.wav"),
+                transcript="Hello there.", fps=30, width=640, height=480, seed=7, duration=13.2)
+    p.render.renderer = "diffusion"
+    p.render.diffusion.steps = 4
+    t = p.tracks
+    t.head_yaw.keys = [Key(0.0, 0.0, "smooth"), Key(1.25, 12.5, "ease"), Key(4.0, -3.0, "step")]
+    t.head_pitch.keys = [Key(0.5, 4.0, "linear")]
+    t.head_roll.keys = [Key(2.0, -6.0)]
+    t.blink_rate.keys = [Key(0.0, 10.0), Key(8.0, 30.0)]
+    t.blinks = [Blink(1.5, 0.25), Blink(6.0)]
+    t.emotion = [EmotionKey(0.0, "neutral", 0.0), EmotionKey(3.0, "happy", 0.8)]
+    t.style = [StyleKey(0.0, lip_amplitude=1.2, head_motion=0.0, expressiveness=0.5)]
+    t.gaze = [GazeKey(2.0, yaw=10.0, pitch=-5.0, interp="linear")]
+    t.visemes = [VisemeSegment(0.1, 0.3, "AA"), VisemeSegment(0.3, 0.4, "MBP", "user")]
+    return p
+
+
+def write(path: Path, data: dict) -> Path:
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_round_trip_is_identical(tmp_path, project):
+    path = tmp_path / "scene.json"
+    save_project(project, path)
+    loaded = load_project(path)
+    assert loaded == project
+    again = tmp_path / "again.json"
+    save_project(loaded, again)
+    assert again.read_bytes() == path.read_bytes()
+
+
+def test_saved_file_follows_the_json_schema(tmp_path, project):
+    path = tmp_path / "scene.json"
+    save_project(project, path)
+    data = json.loads(path.read_text())
+    schema = json.loads(SCHEMA_PATH.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(data, schema, cls=jsonschema.Draft202012Validator)
+    jsonschema.validate(json.loads(dumps(Project())), schema,
+                        cls=jsonschema.Draft202012Validator)
+    assert data["schema"] == 1
+
+
+def test_output_is_diff_friendly(tmp_path, project):
+    path = tmp_path / "scene.json"
+    save_project(project, path)
+    text = path.read_text()
+    assert text.endswith("}\n")
+    assert '        {"t": 1.25, "v": 12.5, "interp": "ease"},\n' in text  # one key per line
+    # Moving one key changes one line.
+    project.tracks.head_yaw.keys[1].v = 13.0
+    save_project(project, tmp_path / "moved.json")
+    before, after = text.splitlines(), (tmp_path / "moved.json").read_text().splitlines()
+    assert len(before) == len(after)
+    assert sum(a != b for a, b in zip(before, after)) == 1
+
+
+def test_float_noise_does_not_reach_the_file(tmp_path):
+    p = Project()
+    p.tracks.head_yaw.keys = [Key(0.1 + 0.2, -0.0)]
+    text = dumps(p)
+    assert '{"t": 0.3, "v": 0.0, "interp": "smooth"}' in text
+
+
+def test_paths_are_relative_on_disk_and_absolute_in_memory(tmp_path, project):
+    folder = tmp_path / "projects"
+    folder.mkdir()
+    save_project(project, folder / "scene.json")
+    data = json.loads((folder / "scene.json").read_text())
+    assert data["portrait"] == "../media/portrait.jpg"
+    assert data["audio"] == "../media/speech.wav"
+    # The whole folder moves: the project still finds its media.
+    moved = tmp_path.parent / (tmp_path.name + "_moved")
+    shutil.copytree(tmp_path, moved)
+    loaded = load_project(moved / "projects" / "scene.json")
+    assert os.path.isabs(loaded.portrait)
+    assert Path(loaded.portrait).read_bytes()[:2] == b"\xff\xd8"  # the real JPEG
+    assert Path(loaded.audio) == moved / "media" / "speech.wav"
+
+
+def test_relative_project_path_is_resolved(tmp_path, project, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    save_project(project, "here.json")
+    assert Path(load_project("here.json").portrait) == tmp_path / "media" / "portrait.jpg"
+
+
+def test_failed_save_leaves_the_old_file_and_no_temp(tmp_path, project, monkeypatch):
+    path = tmp_path / "scene.json"
+    save_project(project, path)
+    original = path.read_bytes()
+    project.tracks.head_yaw.keys.append(Key(9.0, 20.0))
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(doc_io.os, "fsync", disk_full)
+    with pytest.raises(InputError, match="No space left on device.*unchanged"):
+        save_project(project, path)
+    assert path.read_bytes() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["media", "scene.json"]
+
+
+def test_unencodable_project_never_touches_the_file(tmp_path, project):
+    path = tmp_path / "scene.json"
+    save_project(project, path)
+    original = path.read_bytes()
+    project.tracks.head_yaw.keys.append(Key(9.0, float("nan")))
+    with pytest.raises(InputError, match="scene.json"):
+        save_project(project, path)
+    assert path.read_bytes() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["media", "scene.json"]
+
+
+def test_save_keeps_file_permissions(tmp_path, project):
+    path = tmp_path / "scene.json"
+    save_project(project, path)
+    os.chmod(path, 0o640)
+    save_project(project, path)
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
+SCHEMA0 = {
+    "version": 0,
+    "portrait": "face.png",
+    "audio": "voice.wav",
+    "fps": 24,
+    "size": 256,
+    "seed": 3,
+    "renderer": "mesh",
+    "tracks": {
+        "yaw": [{"t": 0, "v": 5, "interp": "linear"}, {"t": 2, "v": -5}],
+        "pitch": [{"t": 1, "v": 2}],
+        "roll": [],
+        "blink_rate": 12,
+        "blinks": [{"t": 1.0, "duration": 0.3}],
+        "emotion": [{"t": 0, "emotion": "sad", "intensity": 0.5}],
+    },
+}
+
+
+def test_schema0_file_is_migrated(tmp_path):
+    path = write(tmp_path / "old.json", SCHEMA0)
+    p = load_project(path)
+    assert (p.width, p.height, p.fps, p.seed) == (256, 256, 24, 3)
+    assert p.render.renderer == "mesh"
+    assert [(k.t, k.v, k.interp) for k in p.tracks.head_yaw.keys] == [
+        (0, 5, "linear"), (2, -5, "smooth")]
+    assert p.tracks.head_pitch.keys[0].v == 2
+    assert p.tracks.blink_rate.default == 12 and not p.tracks.blink_rate.keys
+    assert p.tracks.blinks == [Blink(1.0, 0.3)]
+    assert p.tracks.emotion == [EmotionKey(0, "sad", 0.5)]
+    assert p.portrait == str(tmp_path / "face.png")
+    # Saving writes the current schema, which loads back to the same project.
+    save_project(p, tmp_path / "new.json")
+    data = json.loads((tmp_path / "new.json").read_text())
+    assert data["schema"] == 1 and "head_yaw" in data["tracks"] and "size" not in data
+    assert load_project(tmp_path / "new.json") == p
+
+
+def test_bad_schema0_file_reports_the_migrated_path(tmp_path):
+    bad = json.loads(json.dumps(SCHEMA0))
+    bad["tracks"]["yaw"][1]["t"] = -1
+    with pytest.raises(InputError) as err:
+        load_project(write(tmp_path / "old.json", bad))
+    assert str(err.value) == "old.json: tracks.head_yaw.keys[1].t: must be >= 0"
+
+
+def valid() -> dict:
+    return json.loads(dumps(Project()))
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: d["tracks"]["head_yaw"].update(keys=[{"t": i, "v": 0} for i in range(3)]
+                                                  + [{"t": -0.5, "v": 1}]),
+         "project.json: tracks.head_yaw.keys[3].t: must be >= 0"),
+        (lambda d: d["tracks"]["head_pitch"]["keys"].append({"t": 1, "v": 2, "interp": "cubic"}),
+         "project.json: tracks.head_pitch.keys[0].interp: must be one of linear, smooth, step, "
+         "ease"),
+        (lambda d: d["tracks"]["head_roll"]["keys"].append({"v": 2}),
+         "project.json: tracks.head_roll.keys[0].t: is required"),
+        (lambda d: d["tracks"]["emotion"].append({"t": 0, "emotion": "happy", "intensity": 2}),
+         "project.json: tracks.emotion[0].intensity: must be <= 1"),
+        (lambda d: d["tracks"]["emotion"].append({"t": 0, "emotion": "bored"}),
+         "project.json: tracks.emotion[0].emotion: must be one of neutral, happy, sad, angry, "
+         "surprised, fearful, disgusted"),
+        (lambda d: d["tracks"]["blinks"].append({"t": 1, "duration": 0}),
+         "project.json: tracks.blinks[0].duration: must be > 0"),
+        (lambda d: d.update(fps="25"), "project.json: fps: must be a whole number"),
+        (lambda d: d.update(width=2048), "project.json: width: must be <= 1024"),
+        (lambda d: d.update(height=511), "project.json: height: must be even (video encoders "
+                                         "need even sizes)"),
+        (lambda d: d["tracks"]["visemes"].append({"start": 1, "end": 0.5, "viseme": "AA"}),
+         "project.json: tracks.visemes[0].end: must be after start"),
+        (lambda d: d.update(colour="red"), "project.json: colour: unknown key"),
+        (lambda d: d["tracks"].update(head_yawn={}), "project.json: tracks.head_yawn: unknown key"),
+        (lambda d: d.update(portrait=3), "project.json: portrait: must be text or null"),
+    ],
+)
+def test_bad_files_are_refused_with_key_path_and_reason(tmp_path, edit, message):
+    data = valid()
+    edit(data)
+    with pytest.raises(InputError) as err:
+        load_project(write(tmp_path / "project.json", data))
+    assert str(err.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{not json", "broken.json: not valid JSON"),
+        ('{"schema": 1, "fps": NaN}', "broken.json: not valid JSON"),
+        ("[1, 2]", "broken.json: not a project file"),
+        ('{"fps": 25}', "broken.json: not a project file (no \"schema\" key)"),
+        ('{"schema": 7}', "broken.json: written with schema 7 by a newer version"),
+        ("", "broken.json: not valid JSON"),
+    ],
+)
+def test_unreadable_files_get_one_clear_line(tmp_path, text, message):
+    path = tmp_path / "broken.json"
+    path.write_text(text)
+    with pytest.raises(InputError) as err:
+        load_project(path)
+    assert str(err.value).startswith(message)
+    assert "\n" not in str(err.value)
+
+
+def test_binary_and_missing_files(tmp_path, portrait_path):
+    with pytest.raises(InputError, match=r"^portrait.jpg: not a project file"):
+        load_project(portrait_path)
+    with pytest.raises(InputError, match=r"^nope.json: no such project file"):
+        load_project(tmp_path / "nope.json")
+
+
+def test_hand_edited_unsorted_keys_load_sorted(tmp_path):
+    data = valid()
+    data["tracks"]["head_yaw"]["keys"] = [{"t": 2, "v": 1}, {"t": 1, "v": 0}]
+    p = load_project(write(tmp_path / "p.json", data))
+    assert [k.t for k in p.tracks.head_yaw.keys] == [1, 2]
