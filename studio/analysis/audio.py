@@ -1,0 +1,292 @@
+"""Voice clips in, float samples out: decoding through the ffmpeg binary that imageio-ffmpeg ships.
+
+One decoder for every container and codec (wav, mp3, m4a/aac, ogg/opus, flac) at any sample rate
+and channel count, so analysis never depends on which audio libraries a machine happens to have.
+Analysis works on a 16 kHz mono copy; the original file is kept for export. ffmpeg's output is read
+straight into the final array block by block, so a 10-minute clip costs its 16 kHz mono samples
+(about 38 MB) and nothing more.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from studio.analysis.performance import Performance
+from studio.doc.errors import InputError
+
+ANALYSIS_SAMPLE_RATE = 16000
+SUPPORTED_FORMATS = "wav, mp3, m4a, ogg, opus or flac"
+
+# Below this RMS level a frame is silence whatever the clip's own level (digital or room silence).
+SILENCE_GATE_DB = -55.0
+# The envelope spans this many dB below the clip's speech level; quieter frames read as closed.
+ENVELOPE_RANGE_DB = 30.0
+# The clip's speech level: this percentile of the loudness of its non-silent frames, so that one
+# shout or click does not make the rest of the clip look quiet.
+SPEECH_LEVEL_PERCENTILE = 95.0
+
+_BYTES_PER_SAMPLE = 4  # float32
+_NAMED_LAYOUTS = {
+    "mono": 1,
+    "stereo": 2,
+    "downmix": 2,
+    "binaural": 2,
+    "quad": 4,
+    "hexagonal": 6,
+    "octagonal": 8,
+    "hexadecagonal": 16,
+}
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    path: Path
+    duration: float  # seconds
+    sample_rate: int  # Hz, of the file itself
+    channels: int
+    codec: str  # ffmpeg's decoder name: pcm_s16le, mp3, aac, opus, vorbis, flac, ...
+
+
+@dataclass
+class AudioClip:
+    samples: np.ndarray  # (n,) float32 mono in -1..1
+    sample_rate: int
+    path: Path  # the original file, which export muxes untouched
+
+    @property
+    def duration(self) -> float:
+        return self.samples.shape[0] / self.sample_rate
+
+
+def ffmpeg_exe() -> str:
+    """The ffmpeg binary bundled with imageio-ffmpeg (imported lazily: it searches the disk)."""
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def probe_audio(path: str | Path) -> AudioInfo:
+    """Read the header of an audio file, refusing with one clear line what cannot be decoded.
+
+    Costs one short ffmpeg run (no decoding) except for headerless streams whose length ffmpeg
+    cannot tell, which are decoded once to count their samples.
+    """
+    path = Path(path)
+    _check_file(path)
+    result = subprocess.run(
+        [ffmpeg_exe(), "-nostdin", "-hide_banner", "-i", str(path)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        check=False,
+    )
+    report = result.stderr.decode("utf-8", errors="replace")
+    if "Input #0" not in report:
+        raise InputError(f"cannot read audio {path.name}: not an audio file (use {SUPPORTED_FORMATS})")
+    stream = re.search(
+        r"^\s*Stream #\d+:\d+\S*: Audio: (?P<codec>[^\s,]+)[^,]*, (?P<rate>\d+) Hz, (?P<layout>[^,\n]+)",
+        report,
+        flags=re.MULTILINE,
+    )
+    if stream is None:
+        raise InputError(
+            f"cannot read audio {path.name}: the file has no sound track (use {SUPPORTED_FORMATS})"
+        )
+    sample_rate = int(stream["rate"])
+    duration = _parse_duration(report)
+    if duration is None:
+        duration = _count_samples(path, sample_rate) / sample_rate
+    if duration <= 0:
+        raise InputError(f"{path.name} has no sound: the file holds no audio samples")
+    return AudioInfo(
+        path=path,
+        duration=duration,
+        sample_rate=sample_rate,
+        channels=_channel_count(stream["layout"].strip(), path),
+        codec=stream["codec"],
+    )
+
+
+def iter_audio_blocks(
+    path: str | Path, sample_rate: int = ANALYSIS_SAMPLE_RATE, block_seconds: float = 1.0
+) -> Iterator[np.ndarray]:
+    """Yield the clip as consecutive float32 mono blocks of `block_seconds` (the last may be short).
+
+    Only one block is alive at a time, so consumers that keep running statistics (loudness,
+    pitch tracks) can analyse clips of any length in constant memory.
+    """
+    path = Path(path)
+    probe_audio(path)
+    block_bytes = max(1, round(block_seconds * sample_rate)) * _BYTES_PER_SAMPLE
+    with _decoder(path, sample_rate) as stdout:
+        while True:
+            block = np.empty(block_bytes // _BYTES_PER_SAMPLE, dtype=np.float32)
+            with memoryview(block) as buffer, buffer.cast("B") as view:
+                filled = _read_into(stdout, view)
+            if filled == 0:
+                return
+            block = block[: filled // _BYTES_PER_SAMPLE]
+            np.clip(block, -1.0, 1.0, out=block)
+            yield block
+            if filled < block_bytes:
+                return
+
+
+def load_audio(path: str | Path, sample_rate: int = ANALYSIS_SAMPLE_RATE) -> AudioClip:
+    """Decode a whole clip to float32 mono at `sample_rate` for analysis.
+
+    The array is sized from the header's duration and ffmpeg writes into it directly; it grows
+    only if the header underestimated, and is trimmed in place at the end.
+    """
+    path = Path(path)
+    info = probe_audio(path)
+    capacity = math.ceil(info.duration * sample_rate) + sample_rate // 10 + 1
+    samples = np.empty(capacity, dtype=np.float32)
+    filled_bytes = 0
+    with _decoder(path, sample_rate) as stdout:
+        while True:
+            with memoryview(samples) as buffer, buffer.cast("B") as view:
+                filled_bytes += _read_into(stdout, view[filled_bytes:])
+            if filled_bytes < samples.nbytes:
+                break
+            samples.resize(samples.shape[0] + max(sample_rate, samples.shape[0] // 4), refcheck=False)
+    count = filled_bytes // _BYTES_PER_SAMPLE
+    if count == 0:
+        raise InputError(f"{path.name} has no sound: the file holds no audio samples")
+    samples.resize(count, refcheck=False)
+    np.clip(samples, -1.0, 1.0, out=samples)
+    return AudioClip(samples=samples, sample_rate=sample_rate, path=path)
+
+
+def loudness_envelope(clip: AudioClip, fps: float) -> np.ndarray:
+    """Speech loudness per output frame in 0..1: what opens the mouth before visemes exist.
+
+    The level is measured in dB (hearing is logarithmic), frames under an absolute silence gate
+    are 0, and the scale is set by the clip's own speech level, so a quiet recording animates as
+    much as a loud one. Frame i covers [i/fps, (i+1)/fps); there are ceil(duration * fps) frames.
+    """
+    frame_count = math.ceil(clip.duration * fps - 1e-9)
+    level_db = _frame_levels_db(clip.samples, clip.sample_rate, fps, frame_count)
+    voiced = level_db > SILENCE_GATE_DB
+    envelope = np.zeros(frame_count, dtype=np.float32)
+    if not voiced.any():
+        return envelope
+    speech_db = float(np.percentile(level_db[voiced], SPEECH_LEVEL_PERCENTILE))
+    floor_db = max(speech_db - ENVELOPE_RANGE_DB, SILENCE_GATE_DB)
+    scaled = (level_db - floor_db) / max(speech_db - floor_db, 1e-6)
+    envelope[voiced] = np.clip(scaled[voiced], 0.0, 1.0)
+    return envelope
+
+
+def performance_from_audio(clip: AudioClip, fps: float) -> Performance:
+    """The automatic signals that loudness alone can give; lip sync and prosody add the rest."""
+    return Performance(fps=fps, loudness=loudness_envelope(clip, fps))
+
+
+def _frame_levels_db(samples: np.ndarray, sample_rate: int, fps: float, frame_count: int) -> np.ndarray:
+    """RMS level in dBFS of each frame's span, in chunks so long clips need no full-size temporary."""
+    edges = np.minimum(np.round(np.arange(frame_count + 1) * sample_rate / fps).astype(np.int64), samples.shape[0])
+    levels = np.empty(frame_count, dtype=np.float64)
+    chunk_frames = 1024
+    for first in range(0, frame_count, chunk_frames):
+        last = min(first + chunk_frames, frame_count)
+        start, stop = edges[first], edges[last]
+        energy = np.zeros(stop - start + 1, dtype=np.float64)
+        np.cumsum(np.square(samples[start:stop], dtype=np.float64), out=energy[1:])
+        lo = edges[first:last] - start
+        hi = edges[first + 1 : last + 1] - start
+        width = np.maximum(hi - lo, 1)
+        levels[first:last] = (energy[hi] - energy[lo]) / width
+    return 10.0 * np.log10(levels + 1e-12)
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"cannot read audio {path.name}: no such file ({path})")
+    if path.is_dir():
+        raise InputError(f"cannot read audio {path.name}: it is a folder, not an audio file")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path.name} has no sound: the file is empty")
+
+
+def _parse_duration(report: str) -> float | None:
+    match = re.search(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)", report)
+    if match is None:
+        return None
+    hours, minutes, seconds = match.groups()
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def _channel_count(layout: str, path: Path) -> int:
+    """ffmpeg prints a layout name ('stereo', '5.1(side)', '3 channels'); turn it into a count."""
+    if layout in _NAMED_LAYOUTS:
+        return _NAMED_LAYOUTS[layout]
+    counted = re.fullmatch(r"(\d+) channels.*", layout)
+    if counted:
+        return int(counted.group(1))
+    numbered = re.fullmatch(r"(\d+(?:\.\d+)+)(?:\(.*\))?", layout)
+    if numbered:
+        return sum(int(part) for part in numbered.group(1).split("."))
+    raise InputError(f"cannot read audio {path.name}: unknown channel layout '{layout}'")
+
+
+def _count_samples(path: Path, sample_rate: int) -> int:
+    """Decode once to count samples, for streams whose header does not give a length."""
+    total = 0
+    chunk = bytearray(1 << 16)
+    with _decoder(path, sample_rate) as stdout:
+        while got := _read_into(stdout, memoryview(chunk)):
+            total += got
+    return total // _BYTES_PER_SAMPLE
+
+
+@contextmanager
+def _decoder(path: Path, sample_rate: int) -> Iterator:
+    """Run ffmpeg decoding the first audio stream to raw float32 mono, yielding its stdout.
+
+    stderr goes to a temporary file (a pipe could fill up and stall the decoder). The process
+    gets its own session so Ctrl-C reaches only us, and is killed if the consumer stops early.
+    """
+    command = [
+        ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error",
+        "-i", str(path),
+        "-map", "0:a:0", "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "pipe:1",
+    ]  # fmt: skip
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors, start_new_session=True
+        )
+        finished = False
+        try:
+            yield process.stdout
+            finished = True
+        finally:
+            if not finished:
+                process.kill()
+            process.stdout.close()
+            returncode = process.wait()
+        if returncode != 0:
+            errors.seek(0)
+            tail = errors.read().decode("utf-8", errors="replace").strip().splitlines()[-1:]
+            reason = tail[0] if tail else f"ffmpeg exited with {returncode}"
+            raise InputError(f"cannot read audio {path.name}: decoding failed ({reason})")
+
+
+def _read_into(stream, view: memoryview) -> int:
+    """Fill `view` from a pipe, returning fewer bytes than its length only at end of stream."""
+    filled = 0
+    while filled < len(view):
+        got = stream.readinto(view[filled:])
+        if not got:
+            break
+        filled += got
+    return filled
