@@ -1,0 +1,84 @@
+"""The dark look: one palette and a short style sheet, applied once to the QApplication.
+
+Colours for tracks live here too so the timeline, inspector and screenshots agree.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+BACKGROUND = "#1e1f22"
+PANEL = "#26282c"
+BASE = "#17181a"
+TEXT = "#d8dadf"
+MUTED = "#8a8f98"
+ACCENT = "#4f8cff"
+PLAYHEAD = "#ff5a4f"
+SELECTED = "#ffd54a"
+
+TRACK_COLORS = {
+    "head_yaw": "#ff6b6b",
+    "head_pitch": "#69db7c",
+    "head_roll": "#4dabf7",
+    "blink_rate": "#b197fc",
+    "blinks": "#e5dbff",
+    "emotion": "#ffa94d",
+    "lip_amplitude": "#ff8787",
+    "head_motion": "#63e6be",
+    "expressiveness": "#ffd43b",
+    "waveform": "#5c7cfa",
+    "visemes": "#3b5bdb",
+}
+EMOTION_COLORS = {
+    "neutral": "#868e96",
+    "happy": "#fcc419",
+    "sad": "#4dabf7",
+    "angry": "#fa5252",
+    "surprised": "#cc5de8",
+    "fearful": "#20c997",
+    "disgusted": "#82c91e",
+}
+
+_STYLE_SHEET = f"""
+QMainWindow, QDialog {{ background: {BACKGROUND}; }}
+QDockWidget {{ color: {TEXT}; }}
+QDockWidget::title {{ background: {PANEL}; padding: 4px 8px; }}
+QMenuBar {{ background: {PANEL}; color: {TEXT}; }}
+QMenuBar::item:selected, QMenu::item:selected {{ background: {ACCENT}; color: white; }}
+QMenu {{ background: {PANEL}; color: {TEXT}; border: 1px solid #3a3d42; }}
+QStatusBar {{ background: {PANEL}; color: {MUTED}; }}
+QToolBar {{ background: {PANEL}; border: none; spacing: 4px; }}
+QGroupBox {{ color: {MUTED}; border: 1px solid #34373c; border-radius: 4px; margin-top: 14px; }}
+QGroupBox::title {{ subcontrol-origin: margin; left: 8px; padding: 0 4px; }}
+QLineEdit, QSpinBox, QDoubleSpinBox, QComboBox {{
+    background: {BASE}; color: {TEXT}; border: 1px solid #3a3d42; border-radius: 3px;
+    padding: 2px 4px; }}
+QPushButton, QToolButton {{
+    background: #33363b; color: {TEXT}; border: 1px solid #44484e; border-radius: 3px;
+    padding: 4px 10px; }}
+QPushButton:hover, QToolButton:hover {{ background: #3d4147; }}
+QPushButton:default {{ border-color: {ACCENT}; }}
+QProgressBar {{ background: {BASE}; border: 1px solid #3a3d42; border-radius: 3px;
+    text-align: center; color: {TEXT}; }}
+QProgressBar::chunk {{ background: {ACCENT}; }}
+QListWidget, QTreeWidget {{ background: {BASE}; color: {TEXT}; border: none; }}
+"""
+
+
+def apply_dark_theme(app: QApplication) -> None:
+    app.setStyle("Fusion")
+    palette = QPalette()
+    colors = {
+        QPalette.Window: BACKGROUND, QPalette.WindowText: TEXT, QPalette.Base: BASE,
+        QPalette.AlternateBase: PANEL, QPalette.ToolTipBase: PANEL, QPalette.ToolTipText: TEXT,
+        QPalette.Text: TEXT, QPalette.Button: "#33363b", QPalette.ButtonText: TEXT,
+        QPalette.Highlight: ACCENT, QPalette.HighlightedText: "#ffffff", QPalette.Link: ACCENT,
+        QPalette.PlaceholderText: MUTED,
+    }
+    for role, color in colors.items():
+        palette.setColor(role, QColor(color))
+    palette.setColor(QPalette.Disabled, QPalette.Text, QColor(MUTED))
+    palette.setColor(QPalette.Disabled, QPalette.ButtonText, QColor(MUTED))
+    app.setPalette(palette)
+    app.setStyleSheet(_STYLE_SHEET)

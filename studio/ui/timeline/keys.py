@@ -1,0 +1,158 @@
+"""Which timeline points are editable keys, and how a gesture changes them in a Project.
+
+The timeline shows keys of several kinds (scalar curve keys, blink events, emotion keys, style
+keys with three fields). A KeyRef names one editable value of one key, so every gesture can be
+described as plain data and applied to a copy of the project for a live preview, then once more
+for real inside an undo command.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from studio.doc.curves import sample_curve, sample_records
+from studio.doc.project import (
+    INTERPOLATIONS, POSE_TRACKS, STYLE_FIELDS, Blink, EmotionKey, Key, Project, StyleKey,
+)
+
+CURVE_TRACKS: tuple[str, ...] = POSE_TRACKS + ("blink_rate",)
+# (track, field) pairs a key can be added to; field "v" for scalar curves.
+EDITABLE: tuple[tuple[str, str], ...] = (
+    tuple((name, "v") for name in CURVE_TRACKS)
+    + (("blinks", "t"), ("emotion", "intensity"))
+    + tuple(("style", name) for name in STYLE_FIELDS)
+)
+
+
+@dataclass(frozen=True)
+class KeyRef:
+    """One editable point: key number `index` of `track`, showing `field` on the value axis."""
+
+    track: str
+    index: int
+    field: str = "v"
+
+
+@dataclass(frozen=True)
+class KeyMove:
+    ref: KeyRef
+    t: float
+    v: float
+
+
+def key_list(project: Project, track: str) -> list:
+    if track in CURVE_TRACKS:
+        return getattr(project.tracks, track).keys
+    if track in ("blinks", "emotion", "style"):
+        return getattr(project.tracks, track)
+    raise KeyError(track)
+
+
+def key_refs(project: Project) -> list[KeyRef]:
+    """Every editable point, in lane order."""
+    refs = [KeyRef(track, i) for track in CURVE_TRACKS for i in range(len(key_list(project, track)))]
+    refs += [KeyRef("blinks", i, "t") for i in range(len(project.tracks.blinks))]
+    refs += [KeyRef("emotion", i, "intensity") for i in range(len(project.tracks.emotion))]
+    refs += [
+        KeyRef("style", i, name) for i in range(len(project.tracks.style)) for name in STYLE_FIELDS
+    ]
+    return refs
+
+
+def key_time(project: Project, ref: KeyRef) -> float:
+    return float(key_list(project, ref.track)[ref.index].t)
+
+
+def key_value(project: Project, ref: KeyRef) -> float:
+    """The value drawn on the lane (blinks have none: they sit on the lane's centre line)."""
+    key = key_list(project, ref.track)[ref.index]
+    if ref.track == "blinks":
+        return 0.0
+    return float(getattr(key, ref.field))
+
+
+def key_interp(project: Project, ref: KeyRef) -> str | None:
+    return getattr(key_list(project, ref.track)[ref.index], "interp", None)
+
+
+def snap_time(t: float, fps: int, frame_count: int) -> float:
+    """Keys sit on frames: the nearest frame time inside the clip."""
+    frame = min(max(round(t * fps), 0), max(frame_count - 1, 0))
+    return frame / fps
+
+
+def apply_moves(project: Project, moves: list[KeyMove]) -> list[KeyRef]:
+    """Move keys in place, keep each track sorted, and return where the moved keys ended up."""
+    moved: list[tuple[object, KeyRef]] = []
+    for move in moves:
+        key = key_list(project, move.ref.track)[move.ref.index]
+        key.t = float(move.t)
+        if move.ref.track != "blinks":
+            setattr(key, move.ref.field, float(move.v))
+        moved.append((key, move.ref))
+    for track in {m.ref.track for m in moves}:
+        key_list(project, track).sort(key=lambda k: k.t)
+    return [
+        KeyRef(ref.track, _index_of(key_list(project, ref.track), key), ref.field)
+        for key, ref in moved
+    ]
+
+
+def add_key(project: Project, track: str, field: str, t: float, v: float | None = None) -> KeyRef:
+    """Add a key at t; with v None it takes the track's current value there, so nothing jumps."""
+    keys = key_list(project, track)
+    if track in CURVE_TRACKS:
+        curve = getattr(project.tracks, track)
+        value = float(sample_curve(curve, np.array([t]))[0]) if v is None else float(v)
+        existing = [k for k in keys if abs(k.t - t) < 1e-9]
+        if existing:
+            existing[0].v = value
+            return KeyRef(track, _index_of(keys, existing[0]), "v")
+        key = Key(t=t, v=value)
+    elif track == "blinks":
+        key = Blink(t=t)
+    elif track == "emotion":
+        before = [k for k in keys if k.t <= t]
+        current = max(before, key=lambda k: k.t) if before else None
+        emotion = current.emotion if current else "happy"
+        intensity = (current.intensity if current else 0.5) if v is None else v
+        key = EmotionKey(t=t, emotion=emotion, intensity=float(min(max(intensity, 0.0), 1.0)))
+    elif track == "style":
+        now = sample_records(keys, STYLE_FIELDS, np.array([t]), dict.fromkeys(STYLE_FIELDS, 1.0))
+        key = StyleKey(t=t, **{name: float(now[name][0]) for name in STYLE_FIELDS})
+        if v is not None:
+            setattr(key, field, float(v))
+    else:
+        raise KeyError(track)
+    keys.append(key)
+    keys.sort(key=lambda k: k.t)
+    return KeyRef(track, _index_of(keys, key), field)
+
+
+def delete_keys(project: Project, refs: list[KeyRef]) -> None:
+    doomed: dict[str, set[int]] = {}
+    for ref in refs:
+        doomed.setdefault(ref.track, set()).add(ref.index)
+    for track, indices in doomed.items():
+        keys = key_list(project, track)
+        keys[:] = [k for i, k in enumerate(keys) if i not in indices]
+
+
+def set_interpolation(project: Project, refs: list[KeyRef], interp: str) -> None:
+    if interp not in INTERPOLATIONS:
+        raise ValueError(f"unknown interpolation {interp!r}")
+    for ref in refs:
+        key = key_list(project, ref.track)[ref.index]
+        if hasattr(key, "interp"):
+            key.interp = interp
+
+
+def tracks_of(refs: list[KeyRef] | list[KeyMove]) -> list[str]:
+    names = {getattr(r, "ref", r).track for r in refs}
+    return sorted(names)
+
+
+def _index_of(keys: list, key: object) -> int:
+    return next(i for i, k in enumerate(keys) if k is key)
