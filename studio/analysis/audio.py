@@ -26,8 +26,9 @@ from studio.doc.errors import InputError
 ANALYSIS_SAMPLE_RATE = 16000
 SUPPORTED_FORMATS = "wav, mp3, m4a, ogg, opus or flac"
 
-# Below this RMS level a frame is silence whatever the clip's own level (digital or room silence).
-SILENCE_GATE_DB = -55.0
+# Below this RMS level a frame is silence whatever the clip's own level (digital silence, hiss).
+# Low enough that a recording 30 dB too quiet still animates like a normal one.
+SILENCE_GATE_DB = -70.0
 # The envelope spans this many dB below the clip's speech level; quieter frames read as closed.
 ENVELOPE_RANGE_DB = 30.0
 # The clip's speech level: this percentile of the loudness of its non-silent frames, so that one
@@ -181,7 +182,7 @@ def loudness_envelope(clip: AudioClip, fps: float) -> np.ndarray:
     if not voiced.any():
         return envelope
     speech_db = float(np.percentile(level_db[voiced], SPEECH_LEVEL_PERCENTILE))
-    floor_db = max(speech_db - ENVELOPE_RANGE_DB, SILENCE_GATE_DB)
+    floor_db = speech_db - ENVELOPE_RANGE_DB
     scaled = (level_db - floor_db) / max(speech_db - floor_db, 1e-6)
     envelope[voiced] = np.clip(scaled[voiced], 0.0, 1.0)
     return envelope
@@ -259,7 +260,11 @@ def _decoder(path: Path, sample_rate: int) -> Iterator:
     command = [
         ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error",
         "-i", str(path),
-        "-map", "0:a:0", "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "pipe:1",
+        "-map", "0:a:0",
+        # rematrix_maxval=1 mixes channels down without gain (ffmpeg's default adds 3 dB for
+        # stereo, which clips a full-scale recording); aresample also does the rate conversion.
+        "-af", f"aresample={sample_rate}:rematrix_maxval=1,aformat=sample_fmts=flt:channel_layouts=mono",
+        "-f", "f32le", "pipe:1",
     ]  # fmt: skip
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(
