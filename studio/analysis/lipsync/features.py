@@ -1,0 +1,103 @@
+"""Frame-level acoustic features at 100 frames per second, shared by lip sync and prosody.
+
+Computed block by block so a ten-minute clip never holds more than a minute of spectra at once.
+Everything here is language independent: loudness, spectral shape, voicing and pitch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+RATE = 16000
+HOP = 160  # 10 ms: the frame rate of pocketsphinx, so phones and features line up
+WINDOW = 512  # 32 ms: two periods of a low (65 Hz) voice
+NFFT = 1024  # zero padding keeps the autocorrelation from wrapping around
+PITCH_RANGE = (70.0, 400.0)  # Hz
+_BLOCK = 6000  # frames per block (one minute)
+
+
+@dataclass
+class Features:
+    """Per 10 ms frame: level in dB, spectral centroid and band shares, voicing and pitch."""
+
+    level_db: np.ndarray  # dB relative to full scale
+    centroid: np.ndarray  # Hz
+    low_share: np.ndarray  # share of energy below 1 kHz
+    high_share: np.ndarray  # share of energy above 3.5 kHz
+    zcr: np.ndarray  # zero crossings per sample
+    periodicity: np.ndarray  # 0..1 normalised autocorrelation peak in the pitch range
+    pitch: np.ndarray  # Hz, 0 where unvoiced
+
+    @property
+    def frame_rate(self) -> float:
+        return RATE / HOP
+
+    def __len__(self) -> int:
+        return int(self.level_db.shape[0])
+
+
+def _frames(samples: np.ndarray, first: int, count: int) -> np.ndarray:
+    start = first * HOP - WINDOW // 2
+    need = (count - 1) * HOP + WINDOW
+    lo, hi = max(start, 0), min(start + need, len(samples))
+    block = np.zeros(need, np.float32)
+    block[lo - start:hi - start] = samples[lo:hi]
+    return np.lib.stride_tricks.sliding_window_view(block, WINDOW)[::HOP][:count]
+
+
+def compute(samples: np.ndarray) -> Features:
+    """Features of 16 kHz mono float samples: one frame per 10 ms, centred on k x 10 ms."""
+    total = max(1, int(np.ceil(len(samples) / HOP)))
+    window = np.hanning(WINDOW).astype(np.float32)
+    freqs = np.fft.rfftfreq(NFFT, 1.0 / RATE)
+    low, high = freqs < 1000, freqs > 3500
+    lags = np.arange(NFFT // 2 + 1)
+    pitch_lags = (lags >= RATE / PITCH_RANGE[1]) & (lags <= RATE / PITCH_RANGE[0])
+    # The autocorrelation of a Hann window, to undo its taper of long lags.
+    window_ac = np.fft.irfft(np.abs(np.fft.rfft(window, NFFT)) ** 2)[:NFFT // 2 + 1]
+    window_ac = np.maximum(window_ac / window_ac[0], 1e-3)
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in Features.__dataclass_fields__}
+    for first in range(0, total, _BLOCK):
+        frames = _frames(samples, first, min(_BLOCK, total - first))
+        energy = np.mean(frames.astype(np.float64) ** 2, axis=1)
+        power = np.abs(np.fft.rfft(frames * window, NFFT, axis=1)) ** 2
+        psum = power.sum(axis=1) + 1e-12
+        signs = np.signbit(frames)
+        ac = np.fft.irfft(power, NFFT, axis=1)[:, :NFFT // 2 + 1] / window_ac
+        ac = ac / (ac[:, :1] + 1e-12)
+        ac_pitch = np.where(pitch_lags, ac, -1.0)
+        best = np.argmax(ac_pitch, axis=1)
+        peak = np.clip(ac_pitch[np.arange(len(best)), best], 0.0, 1.0)
+        parts["level_db"].append(10 * np.log10(energy + 1e-10))
+        parts["centroid"].append((power @ freqs) / psum)
+        parts["low_share"].append(power[:, low].sum(axis=1) / psum)
+        parts["high_share"].append(power[:, high].sum(axis=1) / psum)
+        parts["zcr"].append(np.mean(signs[:, 1:] != signs[:, :-1], axis=1))
+        parts["periodicity"].append(peak)
+        parts["pitch"].append(np.where(peak > 0.5, RATE / np.maximum(best, 1), 0.0))
+    return Features(**{k: np.concatenate(v).astype(np.float32) for k, v in parts.items()})
+
+
+def speech_mask(features: Features) -> np.ndarray:
+    """Frames loud enough to be speech: above the noise floor and within 40 dB of the peaks."""
+    level = features.level_db
+    floor, peak = np.percentile(level, 10), np.percentile(level, 99)
+    threshold = max(floor + 10.0, peak - 40.0, -70.0)
+    return level > threshold
+
+
+def speech_regions(mask: np.ndarray, frame_rate: float, min_pause: float = 0.25,
+                   max_length: float = 20.0) -> list[tuple[float, float]]:
+    """Spans of speech (seconds), joined across pauses shorter than `min_pause` and padded."""
+    idx = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    runs = [[a / frame_rate, b / frame_rate] for a, b in zip(idx[::2], idx[1::2])]
+    joined: list[list[float]] = []
+    for run in runs:
+        if joined and run[0] - joined[-1][1] < min_pause and run[1] - joined[-1][0] < max_length:
+            joined[-1][1] = run[1]
+        else:
+            joined.append(run)
+    end = len(mask) / frame_rate
+    return [(max(0.0, a - 0.1), min(end, b + 0.1)) for a, b in joined]

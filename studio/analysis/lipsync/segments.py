@@ -1,0 +1,49 @@
+"""Runs of mouth shapes -> viseme segments, without flapping on fast speech.
+
+A viseme shorter than `MIN_DURATION` is merged into its longer neighbour: the eye cannot follow
+a shape held for less than a frame or two and the mouth would chatter. Bilabial closures are the
+exception (never merged away, since a missing closure on m/b/p is the most visible lip-sync
+error); conditioning holds them for at least one frame. Merging keeps every boundary on a phone
+boundary, so transcript-aligned timing stays exact.
+"""
+
+from __future__ import annotations
+
+from studio.doc.project import VisemeSegment
+
+MIN_DURATION = 0.06  # seconds
+
+
+def merge_runs(runs: list[tuple[float, float, str]]) -> list[VisemeSegment]:
+    """Segments from (start, end, viseme) runs that tile the clip in time order."""
+    segs: list[list] = []
+    for start, end, viseme in runs:
+        if end <= start:
+            continue
+        if segs and segs[-1][2] == viseme:
+            segs[-1][1] = end
+        else:
+            segs.append([start, end, viseme])
+    i = 0
+    while i < len(segs):
+        start, end, viseme = segs[i]
+        if end - start >= MIN_DURATION or viseme == "MBP" or len(segs) == 1:
+            i += 1
+            continue
+        left = segs[i - 1] if i > 0 else None
+        right = segs[i + 1] if i + 1 < len(segs) else None
+        into = max((s for s in (left, right) if s is not None), key=lambda s: s[1] - s[0])
+        if into is left:
+            left[1] = end
+        else:
+            right[0] = start
+        del segs[i]
+        i = max(0, i - 1)
+        _join_equal(segs, i)
+    return [VisemeSegment(round(a, 4), round(b, 4), v, "auto") for a, b, v in segs]
+
+
+def _join_equal(segs: list[list], i: int) -> None:
+    if i + 1 < len(segs) and segs[i][2] == segs[i + 1][2]:
+        segs[i][1] = segs[i + 1][1]
+        del segs[i + 1]
