@@ -271,3 +271,16 @@ def test_hand_edited_unsorted_keys_load_sorted(tmp_path):
     data["tracks"]["head_yaw"]["keys"] = [{"t": 2, "v": 1}, {"t": 1, "v": 0}]
     p = load_project(write(tmp_path / "p.json", data))
     assert [k.t for k in p.tracks.head_yaw.keys] == [1, 2]
+
+
+def test_the_documented_example_is_exactly_what_the_studio_writes(tmp_path):
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "project-format.md").read_text()
+    example = doc.split("## Full example", 1)[1].split("```json\n", 1)[1].split("```", 1)[0]
+    jsonschema.validate(json.loads(example), json.loads(SCHEMA_PATH.read_text()),
+                        cls=jsonschema.Draft202012Validator)
+    path = tmp_path / "example.json"
+    path.write_text(example)
+    project = load_project(path)
+    assert project.tracks.head_yaw.keys[1].interp == "ease"
+    assert Path(project.portrait) == tmp_path / "media" / "portrait.jpg"
+    assert dumps(project, tmp_path) == example
