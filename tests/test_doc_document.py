@@ -80,6 +80,8 @@ def test_settings_announce_settings_or_media(doc, tmp_path):
 def test_bad_settings_are_refused_before_they_change_anything(doc):
     with pytest.raises(InputError, match="width must be between 16 and 1024"):
         doc.set_setting("width", 4096)
+    with pytest.raises(InputError, match="fps must be between 1 and 120, not 25fps"):
+        doc.set_setting("fps", "25fps")
     with pytest.raises(KeyError):
         doc.set_setting("render.nonsense", 1)
     with pytest.raises(KeyError):

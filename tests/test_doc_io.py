@@ -215,9 +215,11 @@ def valid() -> dict:
          "project.json: tracks.head_roll.keys[0].t: is required"),
         (lambda d: d["tracks"]["emotion"].append({"t": 0, "emotion": "happy", "intensity": 2}),
          "project.json: tracks.emotion[0].intensity: must be <= 1"),
-        (lambda d: d["tracks"]["emotion"].append({"t": 0, "emotion": "bored"}),
+        (lambda d: d["tracks"]["emotion"].append({"t": 0, "emotion": "bored", "intensity": 1}),
          "project.json: tracks.emotion[0].emotion: must be one of neutral, happy, sad, angry, "
          "surprised, fearful, disgusted"),
+        (lambda d: d["tracks"]["emotion"].append({"t": 0, "emotion": "happy"}),
+         "project.json: tracks.emotion[0].intensity: is required"),
         (lambda d: d["tracks"]["blinks"].append({"t": 1, "duration": 0}),
          "project.json: tracks.blinks[0].duration: must be > 0"),
         (lambda d: d.update(fps="25"), "project.json: fps: must be a whole number"),

@@ -31,7 +31,7 @@ from studio.doc.project import STYLE_FIELDS, Project
 SCALARS: tuple[str, ...] = ("yaw", "pitch", "roll", "tx", "ty", "scale", "gaze_yaw", "gaze_pitch")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ControlSequence:
     """Per-frame control arrays for a whole clip; `frame(i)` is the renderer's view of frame i.
 

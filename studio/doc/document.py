@@ -165,9 +165,10 @@ class Document:
         """
         owner, attr = self._owner(name)
         old = getattr(owner, attr)
-        if name in _SETTING_BOUNDS and value is not None:
+        if name in _SETTING_BOUNDS:
             low, high = _SETTING_BOUNDS[name]
-            if not low <= value <= high:
+            if (not isinstance(value, (int, float)) or isinstance(value, bool)
+                    or not low <= value <= high):
                 raise InputError(f"{name} must be between {low:g} and {high:g}, not {value}")
         setattr(owner, attr, value)
         self.notify({"media" if name in MEDIA_SETTINGS else "settings"})
