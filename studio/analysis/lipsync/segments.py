@@ -1,17 +1,17 @@
 """Runs of mouth shapes -> viseme segments, without flapping on fast speech.
 
-A viseme shorter than `MIN_DURATION` is merged into its longer neighbour: the eye cannot follow
-a shape held for less than a frame or two and the mouth would chatter. Bilabial closures are the
-exception (never merged away, since a missing closure on m/b/p is the most visible lip-sync
-error); conditioning holds them for at least one frame. Merging keeps every boundary on a phone
-boundary, so transcript-aligned timing stays exact.
+A viseme shorter than `MIN_DURATION` (one frame at 25 fps) would flash by or make the mouth
+chatter. It borrows time from its longer neighbour when that one can spare it, which moves a
+boundary by at most MIN_DURATION - 10 ms, under a frame, so transcript-aligned timing stays
+within a frame of the phonemes; otherwise it merges into that neighbour. Bilabial closures are
+never merged away: a missing closure on m/b/p is the most visible lip-sync error.
 """
 
 from __future__ import annotations
 
 from studio.doc.project import VisemeSegment
 
-MIN_DURATION = 0.06  # seconds
+MIN_DURATION = 0.04  # seconds
 
 
 def merge_runs(runs: list[tuple[float, float, str]]) -> list[VisemeSegment]:
@@ -27,12 +27,25 @@ def merge_runs(runs: list[tuple[float, float, str]]) -> list[VisemeSegment]:
     i = 0
     while i < len(segs):
         start, end, viseme = segs[i]
-        if end - start >= MIN_DURATION or viseme == "MBP" or len(segs) == 1:
+        if end - start >= MIN_DURATION - 1e-9 or len(segs) == 1:
             i += 1
             continue
         left = segs[i - 1] if i > 0 else None
         right = segs[i + 1] if i + 1 < len(segs) else None
         into = max((s for s in (left, right) if s is not None), key=lambda s: s[1] - s[0])
+        need = MIN_DURATION - (end - start)
+        if into[1] - into[0] - need >= MIN_DURATION:
+            if into is left:
+                left[1] -= need
+                segs[i][0] -= need
+            else:
+                right[0] += need
+                segs[i][1] += need
+            i += 1
+            continue
+        if viseme == "MBP":
+            i += 1
+            continue
         if into is left:
             left[1] = end
         else:

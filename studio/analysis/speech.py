@@ -1,0 +1,61 @@
+"""One call from a voice clip to everything the automatic tracks need.
+
+`analyze_performance` is the entry point for the command line and the application: it decodes
+the audio once, runs lip sync and prosody on the same 16 kHz copy and frame features, and
+returns the Performance (loudness, head motion, expressiveness, pause weights) with the viseme
+track. The speaking style is not an input: it is applied at conditioning time, so a style
+edit re-derives ControlFrames from this result without analysing the audio again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from studio.analysis import prosody
+from studio.analysis.audio import load_audio, performance_from_audio
+from studio.analysis.lipsync import analyze
+from studio.analysis.lipsync.features import speech_mask
+from studio.analysis.performance import Performance
+from studio.doc.errors import InputError
+from studio.doc.project import VisemeSegment
+
+
+def transcript_text(audio_path: str | Path, transcript: str | None) -> str | None:
+    """The transcript: the given text, a .txt file it names, or a .txt beside the audio."""
+    if transcript is not None:
+        candidate = Path(transcript)
+        if candidate.suffix.lower() == ".txt" and "\n" not in transcript:
+            if not candidate.is_file():
+                raise InputError(f"cannot read transcript {candidate.name}: no such file "
+                                 f"({candidate}); give the text itself or an existing .txt file")
+            return _read_text(candidate)
+        return transcript
+    beside = Path(audio_path).with_suffix(".txt")
+    return _read_text(beside) if beside.is_file() else None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(f"cannot read transcript {path.name}: it is not UTF-8 text; "
+                         "save it as UTF-8") from error
+
+
+def analyze_performance(audio_path: str | Path, fps: float, *, transcript: str | None = None,
+                        mode: str = "auto", seed: int = 0
+                        ) -> tuple[Performance, list[VisemeSegment]]:
+    """The Performance of a voice clip at `fps` and its automatic viseme track."""
+    # 1. decode once, at the analysis rate
+    clip = load_audio(audio_path)
+    text = transcript_text(audio_path, transcript)
+    # 2. lip sync (its frame features are reused by prosody)
+    speech = analyze(clip, transcript=text, mode=mode)
+    # 3. loudness, then prosody on the same features
+    performance = performance_from_audio(clip, fps)
+    derived = prosody.derive(speech.features, speech_mask(speech.features), fps,
+                             performance.frame_count, seed)
+    performance.head = derived.head
+    performance.expressive = derived.expressive
+    performance.pause = derived.pause
+    return performance, speech.visemes
