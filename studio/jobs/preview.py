@@ -41,6 +41,7 @@ class PreviewRequest:
     index: int
     ahead: int = 25
     behind: int = 5
+    landmarks: bool = False  # also deliver the posed landmarks (the mesh overlay)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class FrameResult:
     image: np.ndarray
     frame: ControlFrame
     from_cache: bool
+    landmarks: np.ndarray | None = None
 
 
 class PreviewWorker:
@@ -174,8 +176,10 @@ class PreviewWorker:
         # 3. the playhead frame, delivered first
         index = signals.clamp(request.index)
         image, from_cache = self._frame(index, signals, index)
+        frame = signals.frame(index)
+        landmarks = self._renderer.posed_landmarks(frame) if request.landmarks else None
         token.raise_if_cancelled()
-        self._on_frame(FrameResult(generation, index, image, signals.frame(index), from_cache))
+        self._on_frame(FrameResult(generation, index, image, frame, from_cache, landmarks))
         # 4. render ahead (then a little behind) into the cache until superseded
         order = list(range(index + 1, min(index + request.ahead, signals.count - 1) + 1))
         order += list(range(index - 1, max(index - request.behind, 0) - 1, -1))

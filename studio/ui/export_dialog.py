@@ -1,0 +1,159 @@
+"""The export dialog and the progress strip that runs in the status bar while editing goes on."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+    QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QWidget,
+)
+
+from studio.doc.project import MAX_SIZE, Project
+from studio.export import FORMATS
+from studio.jobs.export import ExportSettings
+
+# (label, opaque format, transparent format)
+_CHOICES = (
+    ("MP4 video (H.264 + AAC)", "mp4", "mov"),
+    ("PNG image sequence", "png", "png-alpha"),
+)
+
+
+class ExportDialog(QDialog):
+    def __init__(self, project: Project, default_path: Path, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Export")
+        self.setMinimumWidth(460)
+        self._project = project
+        form = QFormLayout(self)
+        self.format = QComboBox()
+        for label, opaque, _ in _CHOICES:
+            self.format.addItem(label, opaque)
+        self.transparent = QCheckBox("Transparent background (ProRes 4444 .mov / PNG with alpha)")
+        self.path = QLineEdit(str(default_path))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        self.width_box = self._spin(16, MAX_SIZE, project.width)
+        self.height_box = self._spin(16, MAX_SIZE, project.height)
+        size = QHBoxLayout()
+        size.addWidget(self.width_box)
+        size.addWidget(QLabel("×"))
+        size.addWidget(self.height_box)
+        self.fps = self._spin(1, 120, project.fps)
+        self.start = self._spin(0, project.frame_count() - 1, 0)
+        self.end = self._spin(0, project.frame_count() - 1, project.frame_count() - 1)
+        frames = QHBoxLayout()
+        frames.addWidget(self.start)
+        frames.addWidget(QLabel("to"))
+        frames.addWidget(self.end)
+        self.summary = QLabel()
+        form.addRow("Format", self.format)
+        form.addRow("", self.transparent)
+        form.addRow("Output", row)
+        form.addRow("Size", size)
+        form.addRow("Frame rate", self.fps)
+        form.addRow("Frames", frames)
+        form.addRow("", self.summary)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setText("Export")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        for signal in (self.format.currentIndexChanged, self.transparent.toggled):
+            signal.connect(self._format_changed)
+        for box in (self.fps, self.start, self.end):
+            box.valueChanged.connect(self._update_summary)
+        self._fps_seen = project.fps
+        self._format_changed()
+
+    @staticmethod
+    def _spin(low: int, high: int, value: int) -> QSpinBox:
+        box = QSpinBox()
+        box.setRange(low, high)
+        box.setValue(value)
+        return box
+
+    def format_name(self) -> str:
+        _, opaque, transparent = _CHOICES[self.format.currentIndex()]
+        return transparent if self.transparent.isChecked() else opaque
+
+    def _format_changed(self) -> None:
+        fmt = FORMATS[self.format_name()]
+        path = Path(self.path.text())
+        stem = path.with_suffix("") if path.suffix else path
+        self.path.setText(str(stem.with_suffix(fmt.suffix) if fmt.suffix else stem))
+        self._update_summary()
+
+    def _update_summary(self) -> None:
+        if self.fps.value() != self._fps_seen:
+            # a new frame rate rescales the range so it covers the same seconds
+            ratio = self.fps.value() / self._fps_seen
+            self._fps_seen = self.fps.value()
+            last = max(1, round(self._project.duration * self.fps.value()) if
+                       self._project.duration > 0 else 1) - 1
+            for box in (self.start, self.end):
+                box.blockSignals(True)
+                box.setMaximum(last)
+                box.setValue(min(round(box.value() * ratio), last))
+                box.blockSignals(False)
+        count = max(0, self.end.value() - self.start.value() + 1)
+        fmt = FORMATS[self.format_name()]
+        self.summary.setText(f"{count} frames · {count / self.fps.value():.2f} s · {fmt.description}")
+
+    def _browse(self) -> None:
+        fmt = FORMATS[self.format_name()]
+        if fmt.is_sequence:
+            chosen = QFileDialog.getSaveFileName(self, "Export frames to folder", self.path.text())[0]
+        else:
+            chosen = QFileDialog.getSaveFileName(self, "Export video", self.path.text(),
+                                                 f"Video (*{fmt.suffix})")[0]
+        if chosen:
+            self.path.setText(chosen)
+            self._format_changed()
+
+    def settings(self) -> ExportSettings:
+        return ExportSettings(
+            path=Path(self.path.text()).expanduser(), format=self.format_name(),
+            width=self.width_box.value(), height=self.height_box.value(), fps=self.fps.value(),
+            start=min(self.start.value(), self.end.value()), end=self.end.value(),
+        )
+
+
+class ExportProgress(QWidget):
+    """Progress bar, time left and a cancel button, shown in the status bar during an export."""
+
+    cancelRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel("Exporting…")
+        self.bar = QProgressBar()
+        self.bar.setFixedWidth(180)
+        self.cancel = QPushButton("Cancel")
+        self.cancel.clicked.connect(self.cancelRequested)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel)
+        self._started = time.monotonic()
+
+    def start(self, name: str) -> None:
+        self._started = time.monotonic()
+        self._name = name
+        self.bar.setRange(0, 0)
+        self.label.setText(f"Exporting {name}…")
+        self.show()
+
+    def update_progress(self, done: int, total: int) -> None:
+        self.bar.setRange(0, total)
+        self.bar.setValue(done)
+        elapsed = time.monotonic() - self._started
+        left = elapsed / done * (total - done) if done else 0.0
+        self.label.setText(f"Exporting {self._name}: {done}/{total} · {left:.0f} s left")

@@ -1,0 +1,42 @@
+"""Text of the Help menu: the keyboard shortcuts (and how K is shared) and About."""
+
+from __future__ import annotations
+
+SHORTCUTS: tuple[tuple[str, str], ...] = (
+    ("Space", "Play / pause"),
+    ("J / L", "Play backward / forward; press again to double the speed"),
+    ("K", "While playing: pause (J/K/L transport). While stopped: add a key at the playhead "
+          "on the active track (the track you last clicked)"),
+    ("Left / Right", "Step one frame"),
+    ("Shift+Left / Shift+Right", "Step one second"),
+    ("Home / End", "Go to the first / last frame"),
+    ("Double-click a lane", "Add a key there"),
+    ("Drag a key", "Move it (snaps to frames); Shift locks to time or value"),
+    ("Drag on empty lane", "Box-select keys (Ctrl adds to the selection)"),
+    ("Right-click a key", "Interpolation and delete"),
+    ("Delete / Backspace", "Delete the selected keys"),
+    ("Ctrl+A", "Select all keys"),
+    ("Ctrl+Z / Ctrl+Shift+Z", "Undo / redo"),
+    ("Ctrl+wheel, Ctrl+= / Ctrl+-", "Zoom the timeline"),
+    ("Wheel, middle-drag", "Pan the timeline"),
+    ("Ctrl+0", "Fit the timeline to the clip"),
+    ("Ctrl+N / Ctrl+O / Ctrl+S", "New / open / save project"),
+    ("Ctrl+E", "Export"),
+    ("F1", "This list"),
+)
+
+
+def shortcuts_html() -> str:
+    rows = "".join(
+        f"<tr><td style='padding-right:16px'><b>{keys}</b></td><td>{what}</td></tr>"
+        for keys, what in SHORTCUTS
+    )
+    return f"<table>{rows}</table>"
+
+
+def about_text() -> str:
+    return (
+        "<b>Talking Portrait Studio</b><br>"
+        "Drop a portrait and a voice clip, direct lip sync, head motion, blinks and emotion on "
+        "the timeline, and export a video. Renders on the CPU with the built-in mesh renderer."
+    )

@@ -1,0 +1,171 @@
+"""The inspector: numeric editing of the selected key and of the project's render settings.
+
+It edits nothing itself: every change leaves as keyEdited/settingChanged and comes back through
+an undo command and the document's change event, which also refreshes these fields.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QScrollArea, QSpinBox,
+    QVBoxLayout, QWidget,
+)
+
+from studio.doc.project import EMOTIONS, INTERPOLATIONS, MAX_SIZE, RENDERERS, STYLE_FIELDS, Project
+from studio.ui.timeline.keys import CURVE_TRACKS, KeyRef, key_list
+
+STYLE_PRESETS = ("calm", "neutral", "energetic", "whisper", "exaggerated")
+_RANGES = {"head_yaw": (-90, 90), "head_pitch": (-90, 90), "head_roll": (-90, 90),
+           "blink_rate": (0, 120)}
+
+
+def _double(low: float, high: float, value: float, step: float = 0.1, decimals: int = 2):
+    box = QDoubleSpinBox()
+    box.setRange(low, high)
+    box.setDecimals(decimals)
+    box.setSingleStep(step)
+    box.setValue(value)
+    box.setKeyboardTracking(False)
+    return box
+
+
+class Inspector(QScrollArea):
+    keyEdited = Signal(object, dict)  # KeyRef, {field: value}
+    settingChanged = Signal(str, object)  # dotted setting name, value
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setMinimumWidth(250)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        self.key_group = QGroupBox("Key")
+        self.key_form = QFormLayout(self.key_group)
+        self.render_group = QGroupBox("Render")
+        self.render_form = QFormLayout(self.render_group)
+        layout.addWidget(self.key_group)
+        layout.addWidget(self.render_group)
+        layout.addStretch(1)
+        self.setWidget(body)
+        self.fields: dict[str, QWidget] = {}
+        self._project: Project | None = None
+        self._ref: KeyRef | None = None
+        self._build_render_form()
+        self.show_key(None, [])
+
+    # -- the selected key ------------------------------------------------------------------
+    def show_key(self, project: Project | None, refs: list[KeyRef]) -> None:
+        self._project = project
+        while self.key_form.rowCount():
+            self.key_form.removeRow(0)
+        self.fields = {}
+        keys = {(r.track, r.index) for r in refs}
+        if project is None or len(keys) != 1:
+            text = "Select a key on the timeline" if not keys else f"{len(keys)} keys selected"
+            self.key_form.addRow(QLabel(text))
+            self._ref = None
+            return
+        ref = self._ref = refs[-1]
+        key = key_list(project, ref.track)[ref.index]
+        self.key_form.addRow(QLabel(ref.track.replace("_", " ").capitalize()))
+        end = max(project.duration, key.t)
+        self._add("t", "Time (s)", _double(0.0, end, key.t, 1.0 / project.fps, 3))
+        if ref.track in CURVE_TRACKS:
+            low, high = _RANGES[ref.track]
+            self._add("v", "Value", _double(low, high, key.v, 0.5))
+        elif ref.track == "blinks":
+            self._add("duration", "Duration (s)", _double(0.08, 1.0, key.duration, 0.02))
+        elif ref.track == "emotion":
+            combo = QComboBox()
+            combo.addItems(EMOTIONS)
+            combo.setCurrentText(key.emotion)
+            self._add("emotion", "Emotion", combo)
+            self._add("intensity", "Intensity", _double(0.0, 1.0, key.intensity, 0.05))
+        elif ref.track == "style":
+            for name in STYLE_FIELDS:
+                self._add(name, name.replace("_", " ").capitalize(),
+                          _double(0.0, 3.0, getattr(key, name), 0.05))
+        if hasattr(key, "interp"):
+            combo = QComboBox()
+            combo.addItems(INTERPOLATIONS)
+            combo.setCurrentText(key.interp)
+            self._add("interp", "Interpolation", combo)
+
+    def _add(self, name: str, label: str, widget: QWidget) -> None:
+        self.fields[name] = widget
+        self.key_form.addRow(label, widget)
+        if isinstance(widget, QComboBox):
+            widget.activated.connect(lambda _=0, n=name, w=widget: self._emit_key(n, w.currentText()))
+        else:
+            widget.valueChanged.connect(lambda value, n=name: self._emit_key(n, float(value)))
+
+    def _emit_key(self, name: str, value) -> None:
+        if self._ref is not None:
+            self.keyEdited.emit(self._ref, {name: value})
+
+    # -- render settings -------------------------------------------------------------------
+    def _build_render_form(self) -> None:
+        form = self.render_form
+        self.renderer = QComboBox()
+        self.renderer.addItems(RENDERERS)
+        self.width_box = QSpinBox()
+        self.height_box = QSpinBox()
+        for box in (self.width_box, self.height_box):
+            box.setRange(16, MAX_SIZE)
+            box.setSingleStep(16)
+            box.setKeyboardTracking(False)
+        self.fps_box = QSpinBox()
+        self.fps_box.setRange(1, 120)
+        self.fps_box.setKeyboardTracking(False)
+        self.seed_box = QSpinBox()
+        self.seed_box.setRange(0, 2**31 - 1)
+        self.seed_box.setKeyboardTracking(False)
+        self.preset = QComboBox()
+        self.preset.addItems(STYLE_PRESETS)
+        self.steps = QSpinBox()
+        self.steps.setRange(1, 200)
+        self.steps.setKeyboardTracking(False)
+        self.strength = _double(0.0, 1.0, 0.5, 0.05)
+        self.cache = QCheckBox("Reuse features across steps")
+        form.addRow("Renderer", self.renderer)
+        form.addRow("Width", self.width_box)
+        form.addRow("Height", self.height_box)
+        form.addRow("Frame rate", self.fps_box)
+        form.addRow("Seed", self.seed_box)
+        form.addRow("Style preset", self.preset)
+        form.addRow("Diffusion steps", self.steps)
+        form.addRow("Strength", self.strength)
+        form.addRow("", self.cache)
+        self.renderer.activated.connect(
+            lambda _: self.settingChanged.emit("render.renderer", self.renderer.currentText()))
+        self.preset.activated.connect(
+            lambda _: self.settingChanged.emit("style_preset", self.preset.currentText()))
+        for name, box in (("width", self.width_box), ("height", self.height_box),
+                          ("fps", self.fps_box), ("seed", self.seed_box),
+                          ("render.diffusion.steps", self.steps)):
+            box.valueChanged.connect(lambda value, n=name: self.settingChanged.emit(n, int(value)))
+        self.strength.valueChanged.connect(
+            lambda value: self.settingChanged.emit("render.diffusion.strength", float(value)))
+        self.cache.toggled.connect(
+            lambda on: self.settingChanged.emit("render.diffusion.cache", bool(on)))
+
+    def show_settings(self, project: Project) -> None:
+        widgets = (self.renderer, self.width_box, self.height_box, self.fps_box, self.seed_box,
+                   self.preset, self.steps, self.strength, self.cache)
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.renderer.setCurrentText(project.render.renderer)
+        self.width_box.setValue(project.width)
+        self.height_box.setValue(project.height)
+        self.fps_box.setValue(project.fps)
+        self.seed_box.setValue(min(project.seed, 2**31 - 1))
+        self.preset.setCurrentText(project.style_preset)
+        self.steps.setValue(project.render.diffusion.steps)
+        self.strength.setValue(project.render.diffusion.strength)
+        self.cache.setChecked(project.render.diffusion.cache)
+        diffusion = project.render.renderer == "diffusion"
+        for widget in (self.steps, self.strength, self.cache):
+            widget.setEnabled(diffusion)
+        for widget in widgets:
+            widget.blockSignals(False)

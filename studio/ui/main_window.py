@@ -1,0 +1,783 @@
+"""The main window: wires the document, undo stack, timeline, viewport, worker and tasks.
+
+Edit flow (DESIGN.md): a gesture makes a command -> the undo stack applies it to the Document ->
+the Document's event redraws the views and submits a preview request that supersedes any stale
+one -> the worker renders -> a queued signal hands the frame to this thread.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QPushButton, QWidget,
+)
+
+from studio.analysis.face_rig import FaceRig
+from studio.doc.document import Document
+from studio.doc.errors import InputError
+from studio.doc.project import Project
+from studio.jobs import FrameResult, FrameSignals, PreviewRequest, PreviewWorker, TaskRunner
+from studio.jobs.engine import scene_for, signals_for
+from studio.jobs.export import ExportSettings, run_export
+from studio.ui import autosave, commands
+from studio.ui.export_dialog import ExportDialog, ExportProgress
+from studio.ui.help import about_text, shortcuts_html
+from studio.ui.inspector import Inspector
+from studio.ui.media import (
+    PLAYBACK_RATE, AudioAnalysis, Dropped, analyze_audio_file, analyze_portrait_file, audio_key, classify,
+    load_playback_audio,
+)
+from studio.ui.media_panel import MediaPanel
+from studio.ui.playback import Playback
+from studio.ui.timeline.keys import KeyMove, KeyRef, apply_moves
+from studio.ui.timeline.view import Timeline
+from studio.ui.viewport import Viewport
+
+logger = logging.getLogger(__name__)
+
+APP_NAME = "Talking Portrait Studio"
+MAX_RECENT = 8
+AUTOSAVE_MS = 60_000
+
+
+class _Bridge(QObject):
+    """Queued hand-over from worker threads: `call` runs a closure on the window's thread."""
+
+    call = Signal(object)
+
+
+class MainWindow(QMainWindow):
+    frameShown = Signal(int)  # frame index, after the viewport got a new picture
+    analysisFinished = Signal()
+    exportFinished = Signal(object)  # Path, or None when cancelled or failed
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings if settings is not None else QSettings()
+        self.doc = Document()
+        self.undo_stack = QUndoStack(self)
+        self.frame = 0
+        self.rigs: dict[str, FaceRig] = {}
+        self.audio: dict[tuple, AudioAnalysis] = {}
+        self.playback_audio: dict[str, object] = {}
+        self._pending_analysis: set[object] = set()
+        self._signals: FrameSignals | None = None
+        self._shown_generation = 0
+        self._export_task = None
+        self.error_box: QMessageBox | None = None
+        self.notification: QMessageBox | None = None
+        self._closing = False
+
+        self._bridge = _Bridge()
+        self._bridge.call.connect(lambda fn: fn(), Qt.QueuedConnection)
+        self.worker = PreviewWorker(
+            on_frame=lambda result: self._bridge.call.emit(lambda: self._frame_ready(result)),
+            on_error=lambda gen, error: self._bridge.call.emit(lambda: self._render_failed(error)),
+        )
+        self.tasks = TaskRunner()
+        self.playback = Playback(self)
+        self.playback.frameChanged.connect(self._play_frame)
+        self.playback.problem.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        self.playback.stateChanged.connect(self._update_actions)
+
+        self._build_widgets()
+        self._build_actions()
+        self._build_menus()
+        self.setAcceptDrops(True)
+        self.resize(1400, 900)
+        self.resizeDocks([self.timeline_dock], [300], Qt.Vertical)
+        self.resizeDocks([self.media_dock, self.inspector_dock], [220, 290], Qt.Horizontal)
+        self._restore_layout()
+        self.doc.events.connect(self._doc_changed)
+        self.undo_stack.cleanChanged.connect(self._update_title)
+        self.undo_stack.indexChanged.connect(self._update_actions)
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.timeout.connect(self.autosave_now)
+        self._autosave_timer.start(AUTOSAVE_MS)
+        self._show_document()
+
+    # ---- construction ---------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        self.viewport = Viewport()
+        self.setCentralWidget(self.viewport)
+        self.timeline = Timeline()
+        self.timeline.view.setAcceptDrops(False)
+        self.timeline.playheadMoved.connect(self.set_frame)
+        self.timeline.keysDragging.connect(self._preview_moves)
+        self.timeline.keysMoved.connect(
+            lambda moves: self._push(commands.move_keys(self.doc, moves)))
+        self.timeline.keyAddRequested.connect(
+            lambda track, field, t, v: self._push(
+                commands.add_key_command(self.doc, track, field, t, v)))
+        self.timeline.deleteRequested.connect(self.delete_keys)
+        self.timeline.interpolationRequested.connect(
+            lambda refs, interp: self._push(commands.interpolation_command(self.doc, refs, interp)))
+        self.timeline.selectionChanged.connect(
+            lambda refs: self.inspector.show_key(self.doc.project, refs))
+        self.timeline_dock = self._dock("Timeline", self.timeline, Qt.BottomDockWidgetArea)
+        self.inspector = Inspector()
+        self.inspector.keyEdited.connect(
+            lambda ref, values: self._push(commands.edit_key_command(self.doc, ref, **values)))
+        self.inspector.settingChanged.connect(self._change_setting)
+        self.inspector_dock = self._dock("Inspector", self.inspector, Qt.RightDockWidgetArea)
+        self.media_panel = MediaPanel()
+        self.media_panel.openRequested.connect(self._choose_media)
+        self.media_dock = self._dock("Media", self.media_panel, Qt.LeftDockWidgetArea)
+        self.frame_label = QLabel()
+        self.statusBar().addPermanentWidget(self.frame_label)
+        self.export_progress = ExportProgress()
+        self.export_progress.cancelRequested.connect(self.cancel_export)
+        self.export_progress.hide()
+        self.statusBar().addPermanentWidget(self.export_progress)
+
+    def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title.lower())
+        dock.setWidget(widget)
+        dock.setAcceptDrops(False)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, text: str, slot, shortcut=None, checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work whichever panel has focus
+        return action
+
+    def _build_actions(self) -> None:
+        a = self.actions_by_name = {}
+        a["new"] = self._action("&New", self.new_project, QKeySequence.New)
+        a["open"] = self._action("&Open…", self.open_dialog, QKeySequence.Open)
+        a["save"] = self._action("&Save", self.save, QKeySequence.Save)
+        a["save_as"] = self._action("Save &As…", self.save_as_dialog, QKeySequence.SaveAs)
+        a["export"] = self._action("&Export…", self.export_dialog, "Ctrl+E")
+        a["quit"] = self._action("&Quit", self.close, QKeySequence.Quit)
+        a["undo"] = self.undo_stack.createUndoAction(self, "&Undo")
+        a["undo"].setShortcut(QKeySequence.Undo)
+        a["redo"] = self.undo_stack.createRedoAction(self, "&Redo")
+        a["redo"].setShortcuts([QKeySequence.Redo, QKeySequence("Ctrl+Shift+Z")])
+        self.addActions([a["undo"], a["redo"]])
+        a["delete"] = self._action("&Delete", lambda: self.delete_keys(self.timeline.selected()))
+        a["delete"].setShortcuts([QKeySequence.Delete, QKeySequence(Qt.Key_Backspace)])
+        a["select_all"] = self._action("Select &All", self.timeline.select_all,
+                                       QKeySequence.SelectAll)
+        a["play"] = self._action("Play / Pause", self.toggle_play, Qt.Key_Space)
+        a["reverse"] = self._action("Play Backward", lambda: self.shuttle(-1), Qt.Key_J)
+        a["stop_or_key"] = self._action("Pause / Add Key", self.pause_or_add_key, Qt.Key_K)
+        a["forward"] = self._action("Play Forward", lambda: self.shuttle(1), Qt.Key_L)
+        a["prev"] = self._action("Previous Frame", lambda: self.step(-1), Qt.Key_Left)
+        a["next"] = self._action("Next Frame", lambda: self.step(1), Qt.Key_Right)
+        a["prev10"] = self._action("Back 1 Second", lambda: self.step(-self.doc.project.fps),
+                                   "Shift+Left")
+        a["next10"] = self._action("Forward 1 Second", lambda: self.step(self.doc.project.fps),
+                                   "Shift+Right")
+        a["start"] = self._action("Go to Start", lambda: self.set_frame(0), Qt.Key_Home)
+        a["end"] = self._action("Go to End",
+                                lambda: self.set_frame(self.doc.project.frame_count() - 1),
+                                Qt.Key_End)
+        a["fit"] = self._action("Fit Timeline to Clip", self.timeline.fit, "Ctrl+0")
+        a["zoom_in"] = self._action("Zoom In", lambda: self.timeline.zoom(0.5), "Ctrl+=")
+        a["zoom_out"] = self._action("Zoom Out", lambda: self.timeline.zoom(2.0), "Ctrl+-")
+        for name, label in (("landmarks", "Face &Mesh Overlay"),
+                            ("original", "&Original Side by Side"),
+                            ("safe_frame", "&Safe Frame")):
+            action = self._action(label, lambda on, n=name: self._set_overlay(n, on),
+                                  checkable=True)
+            action.setChecked(self.settings.value(f"view/{name}", False, type=bool))
+            self.viewport.set_overlay(name, action.isChecked())
+            a[f"overlay_{name}"] = action
+        a["shortcuts"] = self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1")
+        a["about"] = self._action("&About", self.show_about)
+
+    def _build_menus(self) -> None:
+        a = self.actions_by_name
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        file.addActions([a["new"], a["open"]])
+        self.recent_menu = file.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._fill_recent()
+        file.addSeparator()
+        file.addActions([a["save"], a["save_as"]])
+        file.addSeparator()
+        file.addAction(a["export"])
+        file.addSeparator()
+        file.addAction(a["quit"])
+        edit = bar.addMenu("&Edit")
+        edit.addActions([a["undo"], a["redo"]])
+        edit.addSeparator()
+        edit.addActions([a["delete"], a["select_all"]])
+        play = bar.addMenu("&Playback")
+        play.addActions([a[n] for n in ("play", "reverse", "stop_or_key", "forward", "prev",
+                                        "next", "prev10", "next10", "start", "end")])
+        view = bar.addMenu("&View")
+        panels = view.addMenu("&Panels")
+        for dock in (self.timeline_dock, self.inspector_dock, self.media_dock):
+            panels.addAction(dock.toggleViewAction())
+        overlays = view.addMenu("&Overlays")
+        overlays.addActions([a["overlay_landmarks"], a["overlay_original"], a["overlay_safe_frame"]])
+        zoom = view.addMenu("&Zoom")
+        zoom.addActions([a["zoom_in"], a["zoom_out"], a["fit"]])
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([a["shortcuts"], a["about"]])
+
+    # ---- document <-> views -----------------------------------------------------------------
+    @property
+    def project(self) -> Project:
+        return self.doc.project
+
+    def _set_document(self, doc: Document) -> None:
+        self.playback.stop()
+        self.doc.events.disconnect(self._doc_changed)
+        self.doc = doc
+        self.doc.events.connect(self._doc_changed)
+        self.undo_stack.clear()
+        self.undo_stack.setClean()
+        self.frame = 0
+        self.timeline.project = None  # a new document refits the timeline
+        self._show_document()
+
+    def _show_document(self) -> None:
+        self._signals = None
+        self._refresh_views(frozenset({"media", "settings"}))
+        self._ensure_analysis()
+        self.request_preview()
+        self._update_title()
+
+    def _doc_changed(self, parts: frozenset[str]) -> None:
+        self._signals = None
+        self._refresh_views(parts)
+        if parts & {"media", "settings"}:
+            self._ensure_analysis()
+        self.request_preview()
+
+    def _refresh_views(self, parts: frozenset[str]) -> None:
+        project = self.doc.project
+        self.frame = min(self.frame, project.frame_count() - 1)
+        analysis = self.audio.get(audio_key(project))
+        self.timeline.set_project(
+            project, waveform=analysis.waveform if analysis else None,
+            auto_blinks=self._auto_blinks(project, analysis))
+        self.timeline.set_frame(self.frame)
+        QTimer.singleShot(0, self._refresh_inspector)
+        rig = self.rigs.get(project.portrait or "")
+        self.viewport.set_original(rig.image if rig is not None else None)
+        self.media_panel.show_project(project, rig)
+        self._update_frame_label()
+        self._update_actions()
+
+    def _refresh_inspector(self) -> None:
+        self.inspector.show_key(self.doc.project, self.timeline.selected())
+        self.inspector.show_settings(self.doc.project)
+
+    def _auto_blinks(self, project: Project, analysis: AudioAnalysis | None) -> list[float]:
+        from studio.conditioning.blinks import auto_blinks
+
+        return [b.t for b in auto_blinks(project, analysis.performance if analysis else None)]
+
+    def _update_title(self, *_) -> None:
+        self.setWindowTitle(f"{self.doc.name}[*] — {APP_NAME}")
+        self.setWindowModified(not self.undo_stack.isClean())
+
+    def _update_frame_label(self) -> None:
+        project = self.doc.project
+        self.frame_label.setText(
+            f"frame {self.frame} / {project.frame_count() - 1}  ·  "
+            f"{self.frame / project.fps:6.2f} s  ·  {project.fps} fps")
+
+    def _update_actions(self, *_) -> None:
+        a = self.actions_by_name
+        has_media = self.doc.project.portrait is not None
+        a["export"].setEnabled(has_media and self._export_task is None)
+        a["delete"].setEnabled(bool(self.timeline.selected()))
+        self._update_title()
+
+    def _push(self, command) -> None:
+        """Apply a command through the undo stack; None (a gesture that changed nothing) is fine."""
+        if command is None:
+            self.timeline.set_project(self.doc.project)
+            self.request_preview()
+            return
+        self.undo_stack.push(command)
+        if isinstance(command, commands.TrackEditCommand):
+            self.timeline.set_selection(command.selection)
+
+    def delete_keys(self, refs: list[KeyRef]) -> None:
+        if refs:
+            self._push(commands.delete_keys_command(self.doc, refs))
+
+    def _change_setting(self, name: str, value) -> None:
+        if self.doc.setting(name) == value:
+            return
+        try:
+            command = commands.SetSettingCommand(self.doc, name, value)
+            self.undo_stack.push(command)
+        except InputError as error:
+            self.show_error(str(error))
+            QTimer.singleShot(0, self._refresh_inspector)
+
+    # ---- analysis ---------------------------------------------------------------------------
+    def _ensure_analysis(self) -> None:
+        """Start background analysis for whatever the project needs and is not cached yet."""
+        project = self.doc.project
+        if project.portrait and project.portrait not in self.rigs:
+            self._analyse(Dropped(portrait=Path(project.portrait)), apply=False)
+        if project.audio and audio_key(project) not in self.audio:
+            self._analyse(Dropped(audio=Path(project.audio)), apply=False)
+
+    def _analyse(self, dropped: Dropped, apply: bool) -> None:
+        """Analyse dropped or referenced media off the UI thread; `apply` puts it in the project."""
+        marker = (dropped, apply)
+        if marker in self._pending_analysis:
+            return
+        self._pending_analysis.add(marker)
+        project = copy.deepcopy(self.doc.project)
+        if dropped.audio is not None:
+            project.audio = str(dropped.audio)
+
+        def work(token):
+            rig = analyze_portrait_file(dropped.portrait, token) if dropped.portrait else None
+            audio = analyze_audio_file(dropped.audio, project, token) if dropped.audio else None
+            playback = load_playback_audio(dropped.audio) if dropped.audio else None
+            return rig, audio, playback
+
+        def done(result):
+            self._pending_analysis.discard(marker)
+            self._analysis_done(dropped, project, apply, *result)
+
+        def failed(error):
+            self._pending_analysis.discard(marker)
+            self._analysis_failed(error)
+
+        names = " and ".join(p.name for p in (dropped.portrait, dropped.audio) if p)
+        self.statusBar().showMessage(f"Analysing {names}…")
+        self.tasks.start(
+            "analysis", work,
+            on_done=lambda r: self._bridge.call.emit(lambda: done(r)),
+            on_error=lambda e: self._bridge.call.emit(lambda: failed(e)),
+            on_cancelled=lambda: self._bridge.call.emit(
+                lambda: self._pending_analysis.discard(marker)),
+        )
+
+    def _analysis_done(self, dropped: Dropped, project: Project, apply: bool,
+                       rig: FaceRig | None, audio: AudioAnalysis | None, playback) -> None:
+        if self._closing:
+            return
+        if rig is not None:
+            self.rigs[str(dropped.portrait)] = rig
+            if rig.faces_found > 1:
+                self.statusBar().showMessage(
+                    f"{rig.faces_found} faces in {dropped.portrait.name}: animating the largest",
+                    8000)
+        if audio is not None:
+            self.audio[audio_key(project)] = audio
+            self.playback_audio[str(dropped.audio)] = playback
+        if apply:
+            self._attach_media(dropped, audio)
+        else:
+            self._doc_changed(frozenset({"media"}))
+        self.statusBar().showMessage("Ready", 3000)
+        self.analysisFinished.emit()
+
+    def _attach_media(self, dropped: Dropped, audio: AudioAnalysis | None) -> None:
+        """One undo step that puts newly analysed media (and the clip's length) in the project."""
+        names = " and ".join(p.name for p in (dropped.portrait, dropped.audio) if p)
+        self.undo_stack.beginMacro(f"Add {names}")
+        if dropped.portrait is not None:
+            self.undo_stack.push(commands.SetSettingCommand(self.doc, "portrait",
+                                                            str(dropped.portrait)))
+        if dropped.audio is not None and audio is not None:
+            self.undo_stack.push(commands.SetSettingCommand(self.doc, "audio", str(dropped.audio)))
+            self.undo_stack.push(commands.SetSettingCommand(self.doc, "duration",
+                                                            audio.clip.duration))
+        self.undo_stack.endMacro()
+        if dropped.audio is not None:
+            self.timeline.fit()
+
+    def _analysis_failed(self, error: BaseException) -> None:
+        self.statusBar().clearMessage()
+        if isinstance(error, InputError):
+            self.show_error(str(error))
+        else:
+            logger.error("analysis failed", exc_info=error)
+            self.show_error(f"Analysis failed unexpectedly: {error}")
+
+    # ---- preview ----------------------------------------------------------------------------
+    def _current_signals(self) -> FrameSignals:
+        if self._signals is None:
+            analysis = self.audio.get(audio_key(self.doc.project))
+            self._signals = signals_for(self.doc.project,
+                                        analysis.performance if analysis else None)
+        return self._signals
+
+    def request_preview(self, project: Project | None = None) -> int | None:
+        """Ask the worker for the playhead frame; `project` previews an uncommitted drag."""
+        current = self.doc.project
+        rig = self.rigs.get(current.portrait or "")
+        if rig is None or self._closing:
+            if current.portrait is None:
+                self.viewport.clear()
+            return None
+        if project is None:
+            signals = self._current_signals()
+        else:
+            analysis = self.audio.get(audio_key(current))
+            signals = signals_for(project, analysis.performance if analysis else None)
+        request = PreviewRequest(
+            scene_for(current, rig), signals, self.frame,
+            landmarks=self.actions_by_name["overlay_landmarks"].isChecked(),
+            ahead=50 if self.playback.playing else 25)
+        return self.worker.submit(request)
+
+    def _preview_moves(self, moves: list[KeyMove]) -> None:
+        preview = commands.scratch_copy(self.doc.project)
+        apply_moves(preview, moves)
+        self.request_preview(preview)
+
+    def _frame_ready(self, result: FrameResult) -> None:
+        if result.generation < self._shown_generation or self._closing:
+            return
+        self._shown_generation = result.generation
+        self.viewport.show_frame(result.image, result.landmarks)
+        self.frameShown.emit(result.index)
+
+    def _render_failed(self, error: BaseException) -> None:
+        self.statusBar().showMessage(f"Preview failed: {error}", 10_000)
+
+    def set_frame(self, frame: int) -> None:
+        frame = min(max(int(frame), 0), self.doc.project.frame_count() - 1)
+        self.frame = frame
+        self.timeline.set_frame(frame)
+        self._update_frame_label()
+        self.request_preview()
+
+    def step(self, frames: int) -> None:
+        self.playback.stop()
+        self.set_frame(self.frame + frames)
+
+    def _set_overlay(self, name: str, on: bool) -> None:
+        self.settings.setValue(f"view/{name}", on)
+        self.viewport.set_overlay(name, on)
+        if name == "landmarks":
+            self.request_preview()
+
+    # ---- playback ---------------------------------------------------------------------------
+    def toggle_play(self) -> None:
+        if self.playback.playing:
+            self.playback.stop()
+        else:
+            self.shuttle(1)
+
+    def shuttle(self, direction: int) -> None:
+        """J/L: start playing that way; pressed again while playing that way, double the speed."""
+        speed = self.playback.speed
+        if self.playback.playing and speed * direction > 0:
+            speed = max(-8.0, min(8.0, speed * 2))
+        else:
+            speed = float(direction)
+        project = self.doc.project
+        samples = self.playback_audio.get(project.audio or "")
+        self.playback.configure(project.fps, project.frame_count(), samples, PLAYBACK_RATE)
+        self.playback.play(self.frame, speed)
+
+    def pause_or_add_key(self) -> None:
+        """K pauses while playing (J/K/L transport) and adds a key at the playhead when stopped."""
+        if self.playback.playing:
+            self.playback.stop()
+            return
+        track, field = self.timeline.active
+        t = self.frame / self.doc.project.fps
+        self._push(commands.add_key_command(self.doc, track, field, t))
+
+    def _play_frame(self, frame: int) -> None:
+        self.frame = frame
+        self.timeline.set_frame(frame)
+        self._update_frame_label()
+        cached = self.worker.peek(frame)
+        if cached is not None and not self.actions_by_name["overlay_landmarks"].isChecked():
+            self.viewport.show_frame(cached)
+            self.frameShown.emit(frame)
+            if frame % 10 == 0:  # keep the render-ahead window moving with the playhead
+                self.request_preview()
+        else:
+            self.request_preview()
+
+    # ---- files ------------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        event.acceptProposedAction()
+        self.open_paths(paths)
+
+    def open_paths(self, paths: list[Path]) -> None:
+        """Dropped or chosen files: a project opens; a portrait and/or voice clip join the project."""
+        try:
+            dropped = classify(paths)
+            missing = [p for p in paths if not p.is_file()]
+            if missing:
+                raise InputError(f"cannot open {missing[0].name}: the file does not exist")
+        except InputError as error:
+            self.show_error(str(error))
+            return
+        if dropped.project is not None:
+            self.open_project(dropped.project)
+            return
+        if dropped.portrait is None and dropped.audio is None:
+            return
+        self._analyse(Dropped(dropped.portrait, dropped.audio), apply=True)
+
+    def _choose_media(self, kind: str) -> None:
+        if kind == "portrait":
+            filter_ = "Images (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff)"
+        else:
+            filter_ = "Audio (*.wav *.mp3 *.m4a *.aac *.ogg *.opus *.flac)"
+        path = QFileDialog.getOpenFileName(self, f"Choose {kind}", "", filter_)[0]
+        if path:
+            self.open_paths([Path(path)])
+
+    def new_project(self) -> None:
+        if self.confirm_discard():
+            self._set_document(Document())
+
+    def open_dialog(self) -> None:
+        if not self.confirm_discard():
+            return
+        path = QFileDialog.getOpenFileName(self, "Open project", "", "Projects (*.json)")[0]
+        if path:
+            self.open_project(Path(path), confirmed=True)
+
+    def open_project(self, path: Path, confirmed: bool = False) -> bool:
+        """Open a project file; a bad file gets a dialog and leaves the current project alone."""
+        if not confirmed and not self.confirm_discard():
+            return False
+        try:
+            doc = Document.open(path)
+        except InputError as error:
+            self.show_error(str(error))
+            return False
+        self._set_document(doc)
+        self._add_recent(path)
+        return True
+
+    def save(self) -> bool:
+        if self.doc.path is None:
+            return self.save_as_dialog()
+        return self.save_to(self.doc.path)
+
+    def save_as_dialog(self) -> bool:
+        suggestion = str(self.doc.path or Path.home() / f"{self.doc.name}.json")
+        path = QFileDialog.getSaveFileName(self, "Save project", suggestion, "Projects (*.json)")[0]
+        return self.save_to(Path(path)) if path else False
+
+    def save_to(self, path: Path) -> bool:
+        if path.suffix.lower() != ".json":
+            path = path.with_suffix(".json")
+        old_sidecar = autosave.sidecar_for(self.doc)
+        try:
+            self.doc.save(path)
+        except (InputError, OSError) as error:
+            self.show_error(f"cannot save {path.name}: {error}")
+            return False
+        old_sidecar.unlink(missing_ok=True)
+        autosave.forget_autosave(self.settings)
+        self.undo_stack.setClean()
+        self._add_recent(path)
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {path}", 4000)
+        return True
+
+    def confirm_discard(self) -> bool:
+        """Ask before unsaved edits are lost; True when it is fine to go on."""
+        if self.undo_stack.isClean():
+            return True
+        answer = QMessageBox.question(
+            self, APP_NAME, f"Save changes to {self.doc.name} before closing it?",
+            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
+        if answer == QMessageBox.Save:
+            return self.save()
+        return answer == QMessageBox.Discard
+
+    def _recent(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _add_recent(self, path: Path) -> None:
+        recent = [str(path)] + [p for p in self._recent() if p != str(path)]
+        self.settings.setValue("recent", recent[:MAX_RECENT])
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = [p for p in self._recent() if Path(p).is_file()]
+        for path in recent:
+            self.recent_menu.addAction(Path(path).name,
+                                       lambda p=path: self.open_project(Path(p)))
+        self.recent_menu.setEnabled(bool(recent))
+
+    # ---- autosave ---------------------------------------------------------------------------
+    def autosave_now(self) -> Path | None:
+        if self.undo_stack.isClean():
+            return None
+        try:
+            return autosave.write_autosave(self.doc, self.settings)
+        except (InputError, OSError) as error:
+            self.statusBar().showMessage(f"Autosave failed: {error}", 10_000)
+            return None
+
+    def offer_recovery(self) -> None:
+        """After a crash, offer the sidecar the last session left behind."""
+        pending = autosave.pending_recovery(self.settings)
+        if pending is None:
+            return
+        sidecar, original = pending
+        answer = QMessageBox.question(
+            self, APP_NAME,
+            f"{APP_NAME} did not close normally. Recover the unsaved changes "
+            f"to {original.name if original else 'the untitled project'}?",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+        if answer == QMessageBox.Yes:
+            self.recover(sidecar, original)
+        else:
+            autosave.forget_autosave(self.settings)
+
+    def recover(self, sidecar: Path, original: Path | None) -> bool:
+        try:
+            doc = Document.open(sidecar)
+        except InputError as error:
+            self.show_error(str(error))
+            return False
+        doc.path = original
+        self._set_document(doc)
+        self.undo_stack.resetClean()  # recovered work is unsaved until the user saves it
+        self._update_title()
+        return True
+
+    # ---- export -----------------------------------------------------------------------------
+    def export_dialog(self) -> None:
+        project = self.doc.project
+        if project.portrait is None or project.portrait not in self.rigs:
+            self.show_error("nothing to export yet: drop a portrait and a voice clip first")
+            return
+        folder = self.doc.path.parent if self.doc.path else Path.home()
+        dialog = ExportDialog(project, folder / f"{self.doc.name}.mp4", self)
+        self.last_export_dialog = dialog
+        dialog.accepted.connect(lambda: self.start_export(dialog.settings()))
+        dialog.open()
+
+    def start_export(self, settings: ExportSettings) -> None:
+        self.autosave_now()
+        project = copy.deepcopy(self.doc.project)
+        rig = self.rigs[project.portrait]
+        analysis = self.audio.get(audio_key(project))
+        performance = analysis.performance if analysis else None
+        self.export_progress.start(settings.path.name)
+
+        def progress(done: int, total: int) -> None:
+            if done == total or done % 5 == 0:
+                self._bridge.call.emit(lambda: self.export_progress.update_progress(done, total))
+
+        def work(token):
+            return run_export(project, rig, settings, token, progress, performance)
+
+        self._export_task = self.tasks.start(
+            "export", work,
+            on_done=lambda path: self._bridge.call.emit(lambda: self._export_done(path)),
+            on_error=lambda e: self._bridge.call.emit(lambda: self._export_failed(e)),
+            on_cancelled=lambda: self._bridge.call.emit(self._export_cancelled),
+        )
+        self._update_actions()
+
+    def cancel_export(self) -> None:
+        if self._export_task is not None:
+            self._export_task.cancel()
+
+    def _export_finished(self) -> None:
+        self._export_task = None
+        self.export_progress.hide()
+        self._update_actions()
+
+    def _export_done(self, path: Path) -> None:
+        self._export_finished()
+        box = QMessageBox(QMessageBox.Information, APP_NAME, f"Exported {path.name}",
+                          QMessageBox.Ok, self)
+        box.setInformativeText(str(path))
+        show = box.addButton("Show in Folder", QMessageBox.ActionRole)
+        show.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(
+            str(path if path.is_dir() else path.parent))))
+        box.setModal(False)
+        self.notification = box
+        box.show()
+        self.statusBar().showMessage(f"Exported {path}", 8000)
+        self.exportFinished.emit(path)
+
+    def _export_failed(self, error: BaseException) -> None:
+        self._export_finished()
+        if not isinstance(error, InputError):
+            logger.error("export failed", exc_info=error)
+        self.show_error(f"Export failed: {error}")
+        self.exportFinished.emit(None)
+
+    def _export_cancelled(self) -> None:
+        self._export_finished()
+        self.statusBar().showMessage("Export cancelled", 5000)
+        self.exportFinished.emit(None)
+
+    # ---- dialogs ----------------------------------------------------------------------------
+    def show_error(self, message: str) -> None:
+        """A clear, non-blocking message; the project is untouched."""
+        box = QMessageBox(QMessageBox.Warning, APP_NAME, message, QMessageBox.Ok, self)
+        self.error_box = box
+        box.open()
+
+    def show_shortcuts(self) -> None:
+        box = QMessageBox(QMessageBox.NoIcon, "Keyboard shortcuts", shortcuts_html(),
+                          QMessageBox.Close, self)
+        box.setTextFormat(Qt.RichText)
+        self.help_box = box
+        box.open()
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, f"About {APP_NAME}", about_text())
+
+    # ---- layout and shutdown ----------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if not self.confirm_discard():
+            event.ignore()
+            return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop playback, cancel and join every thread, remember the layout."""
+        if self._closing:
+            return
+        self._closing = True
+        self._autosave_timer.stop()
+        self.playback.stop()
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        autosave.forget_autosave(self.settings)
+        self.worker.shutdown()
+        self.tasks.shutdown()

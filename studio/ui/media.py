@@ -1,0 +1,95 @@
+"""What the window derives from the project's media, and where the engine is called from.
+
+Analysis runs on background tasks; its results are kept per input (path + settings) for the
+session, so undoing a media change or reopening the same project is instant. Nothing here
+touches a widget, so tests and benches can call it directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from studio.analysis.audio import AudioClip, load_audio, performance_from_audio
+from studio.analysis.face_rig import FaceRig
+from studio.analysis.performance import Performance
+from studio.doc.errors import InputError
+from studio.doc.project import Project
+from studio.jobs import CancelToken
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
+AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".flac"})
+PROJECT_SUFFIXES = frozenset({".json", ".tps"})
+PLAYBACK_RATE = 44100
+WAVEFORM_BINS_PER_SECOND = 100
+
+
+@dataclass(frozen=True)
+class Dropped:
+    portrait: Path | None = None
+    audio: Path | None = None
+    project: Path | None = None
+
+
+def classify(paths: list[Path]) -> Dropped:
+    """Sort dropped or opened files by kind; anything else is refused with one line."""
+    portrait = audio = project = None
+    for path in paths:
+        suffix = path.suffix.lower()
+        if suffix in IMAGE_SUFFIXES:
+            portrait = path
+        elif suffix in AUDIO_SUFFIXES:
+            audio = path
+        elif suffix in PROJECT_SUFFIXES:
+            project = path
+        else:
+            raise InputError(
+                f"cannot use {path.name}: drop a portrait image (.jpg, .png, ...), a voice clip "
+                "(.wav, .mp3, .m4a, .ogg, .flac) or a project file (.json)"
+            )
+    return Dropped(portrait, audio, project)
+
+
+@dataclass
+class AudioAnalysis:
+    clip: AudioClip
+    performance: Performance
+    waveform: np.ndarray  # (bins, 2): time in seconds, peak in 0..1
+
+
+def analyze_portrait_file(path: Path, token: CancelToken) -> FaceRig:
+    from studio.analysis.portrait import analyze_portrait
+
+    token.raise_if_cancelled()
+    return analyze_portrait(path)
+
+
+def analyze_audio_file(path: Path, project: Project, token: CancelToken) -> AudioAnalysis:
+    token.raise_if_cancelled()
+    clip = load_audio(path)
+    token.raise_if_cancelled()
+    return AudioAnalysis(clip, performance_from_audio(clip, project.fps), waveform_of(clip))
+
+
+def audio_key(project: Project) -> tuple:
+    """Everything the audio analysis depends on."""
+    return (project.audio, project.fps, project.transcript, project.lipsync, project.seed)
+
+
+def waveform_of(clip: AudioClip) -> np.ndarray:
+    """Peak level per 10 ms bin, square-root scaled so quiet speech is still visible."""
+    step = max(1, clip.sample_rate // WAVEFORM_BINS_PER_SECOND)
+    bins = len(clip.samples) // step
+    if bins == 0:
+        return np.zeros((0, 2))
+    peaks = np.abs(clip.samples[: bins * step].reshape(bins, step)).max(axis=1)
+    scale = float(peaks.max()) or 1.0
+    times = (np.arange(bins) + 0.5) * step / clip.sample_rate
+    return np.column_stack([times, np.sqrt(peaks / scale)])
+
+
+def load_playback_audio(path: Path) -> np.ndarray:
+    """The clip at the playback rate, for the sound card."""
+    return load_audio(path, sample_rate=PLAYBACK_RATE).samples
