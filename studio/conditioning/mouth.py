@@ -15,6 +15,7 @@ import numpy as np
 
 from studio.analysis.performance import Performance
 from studio.conditioning.timing import at_times
+from studio.conditioning.visemes import viseme_mouth
 from studio.doc.project import Project
 
 SILENCE = 0.05  # loudness below which the mouth stays closed
@@ -27,6 +28,8 @@ def mouth_coefficients(project: Project, performance: Performance | None, times:
                        ) -> dict[str, np.ndarray]:
     """ARKit name -> (len(times),) mouth coefficients at lip_amplitude 1."""
     times = np.asarray(times, dtype=np.float64)
+    if project.tracks.visemes:
+        return viseme_mouth(project.tracks.visemes, times)
     if performance is None or performance.frame_count == 0:
         return {}
     return loudness_mouth(at_times(performance.loudness, performance.fps, times), project.fps)
