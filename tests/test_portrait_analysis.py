@@ -123,6 +123,16 @@ def test_corrupt_cache_entry_is_ignored_and_rewritten(rig, portrait_path, tmp_pa
     assert not list(directory.glob("*.tmp"))
 
 
+def test_cache_entry_for_other_pixels_is_not_trusted(rig, portrait_path, tmp_path):
+    # An entry whose arrays do not fit the image (a hash collision, a hand-copied file) is
+    # recomputed rather than handed to the renderer.
+    directory = tmp_path / "cache"
+    cache.save_entry(directory, rig.image_hash, {"landmarks": np.zeros((478, 3)), "mask": np.zeros((8, 8))})
+    fresh = analyze_portrait(portrait_path, cache_dir=directory)
+    np.testing.assert_allclose(fresh.landmarks, rig.landmarks, atol=1e-3)
+    assert cache.load_entry(directory, rig.image_hash)["mask"].shape == (512, 512)
+
+
 def test_default_cache_dir_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("STUDIO_CACHE_DIR", str(tmp_path))
     assert cache.default_cache_dir() == tmp_path / "analysis"

@@ -17,14 +17,16 @@ import threading
 import numpy as np
 
 # Landmarks that move with the skull and not with expressions: forehead, nose bridge and tip,
-# inner and outer eye corners, cheekbones, the face side near the ears. Lips, eyelids, brows
-# and the chin are left out so that talking and blinking do not read as head motion.
+# inner and outer eye corners, cheekbones. Lips, eyelids, brows and the chin are left out so
+# that talking and blinking do not read as head motion. So are the points on the face's side
+# outline (234, 454, 127, 356, 93, 323, 132, 361): FaceMesh slides them along the visible
+# silhouette as the head turns, and on re-detected renders they were 3-7 px off where the
+# points above were about 1 px off, which cost several degrees of pitch.
 STABLE_LANDMARKS: tuple[int, ...] = (
     10, 151, 9, 108, 337, 69, 299, 104, 333, 67, 297, 109, 338,  # forehead
     168, 6, 197, 195, 5, 4,  # nose bridge and tip
     33, 133, 362, 263, 130, 359,  # eye corners
     116, 345, 117, 346, 123, 352, 50, 280,  # cheekbones
-    234, 454, 127, 356, 93, 323, 132, 361,  # face side, upper jaw
 )
 
 # Pairs mirrored across the face's midline (subject's right, subject's left), used to find the
