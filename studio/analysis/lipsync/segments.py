@@ -32,8 +32,10 @@ def merge_runs(runs: list[tuple[float, float, str]]) -> list[VisemeSegment]:
             continue
         left = segs[i - 1] if i > 0 else None
         right = segs[i + 1] if i + 1 < len(segs) else None
-        into = max((s for s in (left, right) if s is not None), key=lambda s: s[1] - s[0])
         need = MIN_DURATION - (end - start)
+        # Borrow from speech before silence: taking time from a pause would open the mouth early.
+        into = max((s for s in (left, right) if s is not None),
+                   key=lambda s: (s[2] != "rest" and s[1] - s[0] - need >= MIN_DURATION, s[1] - s[0]))
         if into[1] - into[0] - need >= MIN_DURATION:
             if into is left:
                 left[1] -= need

@@ -2,8 +2,8 @@
 
 When there is no usable phoneme recognition (speech that is not English, singing, a noisy
 take), the shape of the spectrum still says a lot about the mouth: silence and short stop gaps
-mean closed lips, a quiet voiced murmur with its energy below 450 Hz is a nasal or a voiced
-closure (m, b, n), hiss with high zero-crossing rate is a fricative (teeth nearly closed), and
+mean closed lips, a voiced murmur with its energy below 450 Hz, quieter than the vowels beside it, is a nasal or a voiced
+closure (m, b, n), hiss with high zero-crossing rate, a burst or breath is a consonant (teeth nearly closed), and
 among vowels a low spectral centroid means rounded lips, a high one spread lips. The thresholds
 on centroid are relative to the speaker's own vowels, so they adapt to the voice.
 """
@@ -11,13 +11,14 @@ on centroid are relative to the speaker's own vowels, so they adapt to the voice
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import median_filter
+from scipy.ndimage import maximum_filter1d, median_filter
 
 from studio.analysis.lipsync.features import Features
 
 # Classes in a fixed order, so labels can be integer arrays; each is a viseme of the set.
 CLASSES: tuple[str, ...] = ("rest", "MBP", "etc", "AI", "E", "O")
 _REST, _CLOSED, _FRICATIVE, _OPEN, _WIDE, _ROUND = range(len(CLASSES))
+MURMUR_DROP_DB = 6.0  # a nasal is at least this much quieter than its vowels
 MAX_STOP_GAP = 0.15  # seconds: a silence shorter than this inside speech is a stop closure
 
 
@@ -25,11 +26,15 @@ def classify(features: Features, speech: np.ndarray) -> np.ndarray:
     """One class index (into CLASSES) per 10 ms frame."""
     labels = np.full(len(features), _REST, np.int8)
     voiced = features.periodicity > 0.5
-    murmur = voiced & (features.centroid < 450) & (features.low_share > 0.8)
+    # A murmur is dull *and* quieter than the vowels around it; a loud dull frame is an "oo".
+    nearby_peak = maximum_filter1d(np.where(speech, features.level_db, -200.0),
+                                   int(0.3 * features.frame_rate) | 1)
+    murmur = (voiced & (features.centroid < 450) & (features.low_share > 0.8)
+              & (features.level_db < nearby_peak - MURMUR_DROP_DB))
     hiss = (features.high_share > 0.3) | ((features.zcr > 0.25) & ~voiced)
-    vowel = speech & ~murmur & ~hiss
+    vowel = speech & voiced & ~murmur & ~hiss
     labels[speech & murmur] = _CLOSED
-    labels[speech & hiss & ~murmur] = _FRICATIVE
+    labels[speech & ~murmur & ~vowel] = _FRICATIVE  # hiss, bursts, breath: teeth nearly closed
     labels[vowel] = _OPEN
     if vowel.sum() >= 10:
         low, high = np.percentile(features.centroid[vowel], [25, 75])
