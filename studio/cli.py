@@ -1,0 +1,271 @@
+"""`studio`: the command line. Renders headless with the same engine the application uses.
+
+Exit status: 0 success; 2 bad input or arguments (one line on stderr, no traceback);
+1 internal error (one line naming a log file that holds the traceback); 130 cancelled (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from studio import __version__
+from studio.doc.errors import Cancelled, InputError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad arguments as an InputError (exit 2, one line)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise InputError(f"{message} (see '{self.prog} --help')")
+
+
+def _add_performance_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--fps", type=int, help="frames per second (default 25)")
+    p.add_argument("--size", type=int, help="output width and height in pixels (default 512, up to 1024)")
+    p.add_argument("--seed", type=int, help="seed for automatic blinks, motion and diffusion noise")
+    p.add_argument("--emotion", metavar="NAME:INTENSITY",
+                   help="emotion for the whole clip, e.g. happy:0.6")
+    p.add_argument("--transcript", metavar="TEXT_OR_FILE",
+                   help="what is said, as text or a .txt file: makes lip-sync timing exact")
+    p.add_argument("--lipsync", choices=("auto", "phonemes", "signal"),
+                   help="lip-sync method: auto (default), phonemes (English), signal (any language)")
+    p.add_argument("--style", metavar="PRESET", help="speaking style preset or preset file")
+
+
+def _add_renderer_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--renderer", choices=("mesh", "diffusion"), help="renderer (default mesh)")
+    p.add_argument("--model", metavar="PRESET", help="diffusion model preset (see models/)")
+    p.add_argument("--models", metavar="DIR", help="folder holding diffusion model weights")
+    p.add_argument("--cache", choices=("on", "off"), help="diffusion caches (default on)")
+    p.add_argument("--steps", type=int, help="diffusion denoising steps")
+    p.add_argument("--strength", type=float, help="diffusion img2img strength, 0..1")
+    p.add_argument("--device", help="diffusion device: auto, cpu, cuda, mps")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="studio", description="Talking Portrait Studio: animate a portrait "
+                     "from a voice clip.")
+    parser.add_argument("--version", action="version", version=f"studio {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    render = sub.add_parser("render", help="render a talking clip to a video or image sequence",
+                            description="Render PORTRAIT speaking AUDIO, or a project file, "
+                            "to OUT (.mp4, .mov with alpha, or a folder of PNG frames).")
+    render.add_argument("portrait", nargs="?", help="portrait photo (JPEG, PNG, ...)")
+    render.add_argument("audio", nargs="?", help="voice clip (wav, mp3, m4a, ogg, opus, flac)")
+    render.add_argument("--project", "-p", metavar="P.json", help="render this project file")
+    render.add_argument("-o", "--output", required=True, metavar="OUT",
+                        help="output path: clip.mp4, clip.mov (ProRes 4444 with alpha), "
+                        "frames/ (PNG sequence)")
+    render.add_argument("--transparent", action="store_true",
+                        help="transparent background (PNG frames with alpha, or .mov)")
+    render.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _add_performance_flags(render)
+    _add_renderer_flags(render)
+
+    init = sub.add_parser("init", help="write a project with the automatic tracks filled in",
+                          description="Analyse PORTRAIT and AUDIO and write a project file, "
+                          "ready to edit in the studio or by hand.")
+    init.add_argument("portrait", help="portrait photo")
+    init.add_argument("audio", help="voice clip")
+    init.add_argument("-o", "--output", required=True, metavar="P.json", help="project file")
+    _add_performance_flags(init)
+    _add_renderer_flags(init)
+
+    gui = sub.add_parser("gui", help="open the studio application")
+    gui.add_argument("project", nargs="?", help="project file to open")
+    return parser
+
+
+def _number(value: str, flag: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise InputError(f"{flag}: '{value}' is not a number") from None
+
+
+def _emotion_key(spec: str):
+    from studio.doc.project import EMOTIONS, EmotionKey
+
+    name, _, level = spec.partition(":")
+    name = name.strip().lower()
+    if name not in EMOTIONS:
+        raise InputError(f"--emotion {spec}: unknown emotion '{name}'; use one of "
+                         f"{', '.join(EMOTIONS)}, e.g. happy:0.6")
+    intensity = _number(level, "--emotion") if level else 1.0
+    if not 0.0 <= intensity <= 1.0:
+        raise InputError(f"--emotion {spec}: intensity must be from 0 to 1, e.g. happy:0.6")
+    return EmotionKey(t=0.0, emotion=name, intensity=intensity)
+
+
+def project_from_args(args: argparse.Namespace):
+    """The project to render: a project file or the two inputs, with the flags applied on top."""
+    from studio.doc.io import load_project
+    from studio.doc.project import MAX_SIZE, Project
+
+    project_file = getattr(args, "project", None)
+    if project_file:
+        project = load_project(project_file)
+    elif not (args.portrait and args.audio):
+        raise InputError("give a PORTRAIT and an AUDIO file, or --project P.json "
+                         "(see 'studio render --help')")
+    else:
+        project = Project()
+    if args.portrait:
+        project.portrait = str(Path(args.portrait).absolute())
+    if args.audio:
+        project.audio = str(Path(args.audio).absolute())
+    if args.fps is not None:
+        if not 1 <= args.fps <= 120:
+            raise InputError(f"--fps {args.fps}: use a frame rate from 1 to 120")
+        project.fps = args.fps
+    if args.size is not None:
+        if not 64 <= args.size <= MAX_SIZE or args.size % 2:
+            raise InputError(f"--size {args.size}: use an even size from 64 to {MAX_SIZE} pixels")
+        project.width = project.height = args.size
+    if args.seed is not None:
+        project.seed = args.seed
+    if args.emotion:
+        project.tracks.emotion = [_emotion_key(args.emotion)]
+    if args.transcript is not None:
+        from studio.analysis.speech import transcript_text
+
+        project.transcript = transcript_text(project.audio or "", args.transcript)
+    if args.lipsync:
+        project.lipsync = args.lipsync
+    if args.style:
+        from studio.render.clip import set_style
+
+        set_style(project, args.style)
+    _apply_renderer_flags(project, args)
+    return project
+
+
+def _apply_renderer_flags(project, args: argparse.Namespace) -> None:
+    diffusion = project.render.diffusion
+    if args.renderer:
+        project.render.renderer = args.renderer
+    if args.model:
+        diffusion.model = args.model
+    if args.models:
+        diffusion.models_dir = str(Path(args.models).absolute())
+    if args.cache:
+        diffusion.cache = args.cache == "on"
+    if args.steps is not None:
+        if not 1 <= args.steps <= 200:
+            raise InputError(f"--steps {args.steps}: use 1 to 200 denoising steps")
+        diffusion.steps = args.steps
+    if args.strength is not None:
+        if not 0.0 < args.strength <= 1.0:
+            raise InputError(f"--strength {args.strength}: use a value above 0 and at most 1")
+        diffusion.strength = args.strength
+    if args.device:
+        diffusion.device = args.device
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "gui":
+        from studio.ui.app import run
+
+        return run(args.project)
+    from studio.render import clip  # lazily: keeps --help and --version instant
+
+    project = project_from_args(args)
+    if args.command == "init":
+        report = clip.fill_automatic_tracks(project, log=_say)
+        clip.save_project_file(project, Path(args.output))
+        _say(f"wrote {args.output} ({report})")
+        return EXIT_OK
+    progress = None if args.quiet else _ProgressBar()
+    out = clip.render_clip(project, Path(args.output), transparent=args.transparent,
+                           progress=progress, log=_say)
+    if progress:
+        progress.finish()
+    _say(f"wrote {out}")
+    return EXIT_OK
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class _ProgressBar:
+    """Frames done, rate and time left on stderr: one redrawn line on a terminal, a few lines
+    in a log (CI, pipes) so that logs stay readable."""
+
+    def __init__(self) -> None:
+        self.start: float | None = None
+        self.last_draw = 0.0
+        self.last_tenth = -1
+        self.drawn = False
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if self.start is None:
+            self.start = now
+        tenth = 10 * done // max(total, 1)
+        if self.tty and done < total and now - self.last_draw < 0.1:
+            return
+        if not self.tty and tenth == self.last_tenth:
+            return
+        self.last_draw, self.last_tenth = now, tenth
+        elapsed = now - self.start
+        rate = done / elapsed if elapsed > 0.05 else 0.0
+        left = (total - done) / rate if rate > 0 else 0.0
+        filled = 30 * done // max(total, 1)
+        line = (f"rendering [{'#' * filled}{'-' * (30 - filled)}] {done}/{total} frames  "
+                f"{rate:5.1f} fps  {left:4.0f} s left")
+        sys.stderr.write(f"\r{line} " if self.tty else f"{line}\n")
+        sys.stderr.flush()
+        self.drawn = True
+
+    def finish(self) -> None:
+        if self.drawn and self.tty:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _log_dir() -> Path:
+    import os
+
+    base = os.environ.get("STUDIO_LOG_DIR")
+    return Path(base) if base else Path.home() / ".cache" / "talking-portrait-studio" / "logs"
+
+
+def _write_crash_log() -> Path | None:
+    try:
+        folder = _log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"studio-{time.strftime('%Y%m%d-%H%M%S')}.log"
+        path.write_text(traceback.format_exc())
+        return path
+    except OSError:
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return _run(args)
+    except InputError as exc:
+        print(f"studio: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except (KeyboardInterrupt, Cancelled):
+        print("\nstudio: cancelled; no output was written", file=sys.stderr)
+        return EXIT_CANCELLED
+    except Exception as exc:  # noqa: BLE001 - the one place internal errors become a log file
+        log = _write_crash_log()
+        where = f"; details in {log}" if log else ""
+        print(f"studio: internal error: {type(exc).__name__}: {exc}{where}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())
