@@ -1,0 +1,170 @@
+"""The command line as a user drives it: real portrait, real speech, real files decoded back."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from studio.analysis.audio import ffmpeg_exe, probe_audio
+from studio.cli import main
+from studio.doc.io import load_project
+
+ROOT = Path(__file__).resolve().parent.parent
+PHRASE = ROOT / "tests" / "data" / "audio" / "phrase.wav"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path_factory, monkeypatch):
+    cache = tmp_path_factory.getbasetemp() / "analysis-cache"
+    monkeypatch.setenv("STUDIO_CACHE_DIR", str(cache))
+    monkeypatch.setenv("STUDIO_LOG_DIR", str(tmp_path_factory.getbasetemp() / "logs"))
+
+
+def _streams(path: Path) -> str:
+    """ffmpeg's description of a media file's streams."""
+    result = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)],
+                            capture_output=True, text=True)
+    return result.stderr
+
+
+def _frame_count(path: Path) -> int:
+    result = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-map", "0:v:0",
+                             "-f", "null", "-c:v", "rawvideo", "-", "-stats"],
+                            capture_output=True, text=True)
+    frames = [line for line in result.stderr.replace("\r", "\n").splitlines() if "frame=" in line]
+    return int(frames[-1].split("frame=")[1].split()[0])
+
+
+def _one_line_error(err: str) -> str:
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    assert lines[0].startswith("studio: error: ")
+    return lines[0]
+
+
+def test_render_makes_a_talking_clip_with_the_voice(portrait_path, tmp_path, capsys):
+    out = tmp_path / "clip.mp4"
+    code = main(["render", str(portrait_path), str(PHRASE), "-o", str(out), "--size", "128",
+                 "--fps", "20", "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    duration = probe_audio(PHRASE).duration
+    assert _frame_count(out) == math.ceil(duration * 20)
+    streams = _streams(out)
+    assert "Video: h264" in streams and "yuv420p" in streams and "128x128" in streams
+    assert "Audio: aac" in streams
+
+
+def test_init_writes_an_editable_project_that_renders(portrait_path, tmp_path, capsys):
+    project_file = tmp_path / "talk.json"
+    code = main(["init", str(portrait_path), str(PHRASE), "-o", str(project_file),
+                 "--emotion", "happy:0.7", "--style", "energetic", "--seed", "3"])
+    assert code == 0, capsys.readouterr().err
+    data = json.loads(project_file.read_text())
+    assert data["schema"] == 1
+    project = load_project(project_file)
+    assert project.portrait == str(portrait_path.absolute())
+    assert project.tracks.visemes, "the automatic viseme track is filled in"
+    assert project.tracks.emotion[0].emotion == "happy"
+    assert project.style_preset == "energetic" and project.seed == 3
+    assert project.duration == pytest.approx(probe_audio(PHRASE).duration, abs=0.01)
+
+    # the flags override the project when rendering it
+    out = tmp_path / "frames"
+    code = main(["render", "--project", str(project_file), "-o", str(out), "--size", "96",
+                 "--fps", "10", "--transparent", "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    frames = sorted(out.glob("frame_*.png"))
+    assert len(frames) == math.ceil(project.duration * 10)
+    first = np.asarray(Image.open(frames[0]))
+    assert first.shape == (96, 96, 4)
+    assert first[..., 3].min() == 0 and first[..., 3].max() == 255, "person opaque, background clear"
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["render", "missing.jpg", "{speech}", "-o", "{out}"], "missing.jpg"),
+        (["render", "{speech}", "{speech}", "-o", "{out}"], "not an image"),
+        (["render", "{portrait}", "{portrait}", "-o", "{out}"], "portrait.jpg"),
+        (["render", "{portrait}", "{speech}", "-o", "{tmp}/clip.avi"], "clip.avi"),
+        (["render", "{portrait}", "{speech}", "-o", "{out}", "--emotion", "smug:1"], "smug"),
+        (["render", "{portrait}", "{speech}", "-o", "{out}", "--size", "4000"], "--size"),
+        (["render", "{portrait}", "-o", "{out}"], "AUDIO"),
+        (["render", "--project", "{tmp}/none.json", "-o", "{out}"], "none.json"),
+        (["render", "{portrait}", "{speech}"], "-o"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_exit_2(args, expected, portrait_path, speech_path,
+                                                 tmp_path, capsys):
+    out = tmp_path / "clip.mp4"
+    out.write_bytes(b"an earlier export")
+    filled = [a.format(speech=speech_path, portrait=portrait_path, out=out, tmp=tmp_path)
+              for a in args]
+    assert main(filled) == 2
+    line = _one_line_error(capsys.readouterr().err)
+    assert expected in line
+    assert out.read_bytes() == b"an earlier export", "a failed render never replaces the file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]
+
+
+def test_no_face_is_refused_by_name(speech_path, tmp_path, capsys):
+    wall = tmp_path / "wall.png"
+    Image.fromarray(np.full((256, 256, 3), 180, np.uint8)).save(wall)
+    assert main(["render", str(wall), str(speech_path), "-o", str(tmp_path / "x.mp4")]) == 2
+    line = _one_line_error(capsys.readouterr().err)
+    assert "no face found in wall.png" in line
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def test_internal_error_exits_1_with_a_log_file(portrait_path, tmp_path, capsys, monkeypatch):
+    import studio.render.clip as clip
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("renderer exploded")
+
+    monkeypatch.setattr(clip, "prepare_renderer", broken)
+    out = tmp_path / "clip.mp4"
+    assert main(["render", str(portrait_path), str(PHRASE), "-o", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "internal error" in err and "renderer exploded" in err and "Traceback" not in err
+    log = Path(err.split("details in ")[1])
+    assert "Traceback" in log.read_text() and "renderer exploded" in log.read_text()
+    assert not out.exists()
+
+
+def test_version_and_help(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith("studio 0.")
+
+
+def test_ctrl_c_stops_cleanly_and_leaves_nothing(portrait_path, speech_path, tmp_path):
+    out = tmp_path / "clip.mp4"
+    env = dict(os.environ, STUDIO_CACHE_DIR=str(tmp_path / "cache"), PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "studio.cli", "render", str(portrait_path), str(speech_path),
+         "-o", str(out), "--size", "256"],
+        stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    # wait until frames are being rendered, then press Ctrl-C
+    seen = ""
+    deadline = time.monotonic() + 120
+    while "rendering" not in seen and time.monotonic() < deadline:
+        seen += process.stderr.readline()
+    assert "rendering" in seen, seen
+    process.send_signal(signal.SIGINT)
+    err = process.communicate(timeout=60)[1]
+    assert process.returncode == 130, err
+    assert "cancelled" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache"], "no partial output left"
