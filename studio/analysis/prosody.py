@@ -56,7 +56,7 @@ def _activity(speech: np.ndarray, rate: float) -> np.ndarray:
     presence = uniform_filter1d(speech.astype(np.float64), max(1, int(0.3 * rate)))
     size = max(1, int(SETTLE * rate))
     held = maximum_filter1d(presence, size, origin=(size - 1) // 2, mode="constant")
-    return np.clip(gaussian_filter1d(held, 0.25 * rate), 0.0, 1.0)
+    return np.clip(gaussian_filter1d(held, 0.15 * rate), 0.0, 1.0)
 
 
 def stressed_syllables(features: Features, speech: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
