@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 # Bump when the analysis changes what it computes, so stale entries are not reused.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 
 
 def default_cache_dir() -> Path:
@@ -63,8 +63,9 @@ def save_entry(cache_dir: Path, key: str, arrays: dict[str, np.ndarray]) -> None
     except OSError:
         return
     try:
+        # Uncompressed: zlib gains little on photographs and took a second on large ones.
         with os.fdopen(fd, "wb") as f:
-            np.savez_compressed(f, **arrays)
+            np.savez(f, **arrays)
         os.replace(tmp, path)
     except OSError:
         Path(tmp).unlink(missing_ok=True)
