@@ -10,7 +10,7 @@ from PIL import Image
 from studio.analysis import cache, portrait
 from studio.analysis.face_rig import FaceRig
 from studio.analysis.pose import detect_landmarks
-from studio.analysis.portrait import MIN_FACE_WIDTH, analyze_portrait
+from studio.analysis.portrait import MIN_FACE_WIDTH, analyze_portrait, faces_notice
 from studio.doc.errors import InputError
 
 EYE_CORNERS, NOSE_TIP = [33, 133, 362, 263], 1
@@ -40,7 +40,7 @@ def test_rig_of_the_sample_portrait(rig, original, portrait_path):
     assert rig.size == (512, 512)
     np.testing.assert_array_equal(rig.image, original)
     assert rig.landmarks.shape == (478, 3) and rig.landmarks.dtype == np.float32
-    assert rig.faces_found == 1
+    assert rig.faces_found == 1 and faces_notice(rig) is None
     assert rig.alpha is None
     assert rig.source == str(portrait_path)
     x0, y0, x1, y1 = rig.face_box
@@ -144,6 +144,7 @@ def test_two_faces_animate_the_largest(original, tmp_path, cache_dir):
     group[100:420, 560:880] = cv2.resize(original, (320, 320), interpolation=cv2.INTER_AREA)
     found = analyze_portrait(save(tmp_path / "group.png", group), cache_dir=cache_dir)
     assert found.faces_found == 2
+    assert faces_notice(found) == "found 2 faces in group.png; animating the largest"
     assert found.landmarks[:, 0].max() < 512  # the full-size face on the left
     assert found.face_box[2] - found.face_box[0] > 70
 

@@ -82,6 +82,13 @@ def analyze_portrait(path: str | Path, *, cache_dir: str | Path | None = None) -
     return rig
 
 
+def faces_notice(rig: FaceRig) -> str | None:
+    """The line to show when a photo has several faces (the CLI prints it, the app shows it)."""
+    if rig.faces_found < 2:
+        return None
+    return f"found {rig.faces_found} faces in {Path(rig.source).name}; animating the largest"
+
+
 def find_faces(rgb: np.ndarray) -> list[np.ndarray]:
     """Landmarks of every face found, largest first.
 
