@@ -1,0 +1,78 @@
+"""Visemes -> mouth curves: closures held, user overrides, style scaling, no flapping, docs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from studio.analysis.lipsync import PHONEME_VISEMES, VISEMES
+from studio.analysis.lipsync.segments import MIN_DURATION, merge_runs
+from studio.analysis.lipsync.spelling import spell, words_of
+from studio.conditioning.visemes import VISEME_SHAPES, viseme_mouth
+from studio.doc.project import VisemeSegment
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "lipsync.md"
+TIMES = np.arange(50) / 25.0
+
+
+def _seg(start, end, viseme, source="auto"):
+    return VisemeSegment(start, end, viseme, source)
+
+
+def test_a_closure_shorter_than_a_frame_still_shuts_the_mouth():
+    segments = [_seg(0.0, 0.50, "AI"), _seg(0.50, 0.515, "MBP"), _seg(0.515, 1.0, "AI")]
+    mouth = viseme_mouth(segments, TIMES)
+    shut = np.flatnonzero(mouth["mouthPressLeft"] > 0.5)
+    assert shut.size == 1 and abs(TIMES[shut[0]] - 0.48) <= 0.04
+    assert mouth["jawOpen"][shut[0]] == 0.0
+    assert mouth["jawOpen"][shut[0] - 3] > 0.5 and mouth["jawOpen"][shut[0] + 3] > 0.5
+
+
+def test_mouth_anticipates_the_next_shape():
+    mouth = viseme_mouth([_seg(0.0, 1.0, "rest"), _seg(1.0, 2.0, "AI")], TIMES)
+    assert mouth["jawOpen"][24] > 0.15  # 40 ms before the vowel starts, the jaw is on its way
+    assert mouth["jawOpen"][20] < 0.01
+
+
+def test_user_segments_override_automatic_ones():
+    auto = [_seg(0.0, 2.0, "AI")]
+    mouth = viseme_mouth(auto + [_seg(0.8, 1.2, "WQ", "user")], TIMES)
+    assert mouth["mouthPucker"][25] > 0.7 and mouth["jawOpen"][25] < 0.15
+    assert mouth["jawOpen"][10] > 0.55 and mouth["mouthPucker"][10] == 0
+
+
+def test_lip_amplitude_scales_openings_but_not_closures():
+    segments = [_seg(0.0, 0.4, "AI"), _seg(0.4, 0.6, "MBP"), _seg(0.6, 2.0, "O")]
+    full, half = viseme_mouth(segments, TIMES), viseme_mouth(segments, TIMES, lip_amplitude=0.5)
+    np.testing.assert_allclose(half["jawOpen"][30:], 0.5 * full["jawOpen"][30:], atol=1e-6)
+    assert half["mouthPressLeft"][12] == full["mouthPressLeft"][12] > 0.5
+
+
+def test_fast_alternation_does_not_flap():
+    runs = [(i * 0.02, (i + 1) * 0.02, "AI" if i % 2 else "E") for i in range(50)]
+    segments = merge_runs(runs)
+    assert all(s.end - s.start >= MIN_DURATION - 1e-9 for s in segments)
+    assert segments[0].start == 0.0 and segments[-1].end == 1.0
+    assert all(a.end == b.start for a, b in zip(segments, segments[1:]))
+
+
+def test_every_viseme_has_a_mouth_shape_and_every_phoneme_a_viseme():
+    assert set(VISEME_SHAPES) == set(VISEMES)
+    assert set(PHONEME_VISEMES.values()) <= set(VISEMES)
+
+
+def test_documented_table_matches_the_code():
+    rows = re.findall(r"^\| `(\w+)` \| [^|]+ \| ([^|]+) \|$", DOC.read_text(), re.MULTILINE)
+    documented = {name: set(re.findall(r"\b[A-Z]{1,3}\b", phones)) for name, phones in rows}
+    assert set(documented) == set(VISEMES)
+    for phone, viseme in PHONEME_VISEMES.items():
+        if phone.isalpha():
+            assert phone in documented[viseme], (phone, viseme)
+
+
+def test_letter_to_sound_rules_spell_unknown_words():
+    assert spell("zorblax") == "Z AO R B L AE K S"
+    assert spell("phone").startswith("F")
+    assert words_of("Dr. Zorblax, 42!") == ["dr", "zorblax", "four", "two"]
