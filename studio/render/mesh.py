@@ -1,0 +1,267 @@
+"""The built-in renderer: the portrait's own face mesh, re-posed and re-expressed per frame.
+
+Per portrait (prepare): fit the photo to the output size, build subject-sized blendshape fields,
+a scaffold that carries hair, neck and shoulders with the head, and rasterise the triangulated
+mesh to a coarse grid. Per frame (render): move the vertices (expression, then rotation about a
+pivot behind the face, translation, scale), turn their displacements into one backward map,
+remap the person and composite it over a background that stays still (the photo where the
+background was visible, the clean plate where the person stood), then paint the mouth interior.
+
+Fitting: the photo is cover-cropped to the output's aspect ratio around the face and resized,
+so a square photo fills a square output untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from studio.analysis.face_rig import FaceRig
+from studio.analysis.pose import rotation_matrix
+from studio.conditioning.control_frame import ControlFrame
+from studio.doc.errors import InputError
+from studio.render import mesh_topology as topo
+from studio.render.mesh_expression import ExpressionRig, build_expression_rig
+from studio.render.mesh_mouth import MouthShape, draw_mouth, teeth_colour
+from studio.render.mesh_scaffold import HeadModel, build_head_model, limit_depth_slope
+from studio.render.mesh_warp import DenseWarp
+
+MIN_SIDE, MAX_SIDE = 64, 1024
+# Grid cell of the dense map, in face widths: about forty cells across the face keeps lids and
+# lips crisp; bounded so small faces stay exact and big frames stay fast.
+CELL_PER_FACE_WIDTH = 1 / 40
+CELL_RANGE = (2, 8)
+# Steepest depth change (pixels of depth per pixel across the image) the mesh keeps: turns up
+# to arctan(1 / (slope x depth gain)), about 20 degrees, compress the far side of the face without folding it.
+DEPTH_SLOPE = 2.0
+# MediaPipe's depths are flatter than real faces: a head turned by the commanded angle with them
+# reads (to people, and to FaceMesh itself) as turned less. Yaw and pitch see the face this much
+# deeper, which makes the measured turn match the command (tests/test_mesh_render.py).
+YAW_DEPTH_GAIN, PITCH_DEPTH_GAIN = 1.35, 1.1
+JAW_SHAPES = ("jawOpen", "jawLeft", "jawRight", "jawForward")
+
+
+@dataclass
+class _Prepared:
+    width: int
+    height: int
+    landmarks: np.ndarray     # 478 x 3, output pixel centres
+    expression: ExpressionRig
+    head: HeadModel
+    warp: DenseWarp
+    warp_face: np.ndarray     # indices of the landmarks that are warp vertices
+    source: np.ndarray        # H x W x 4 uint8: the person premultiplied by its alpha, and alpha
+    plate: np.ndarray         # H x W x 3 uint8: the background with the person removed
+    still: np.ndarray         # H x W x 3 uint8: the photo, which is the neutral frame
+    mask: np.ndarray          # H x W uint8
+    teeth: np.ndarray         # 3, RGB
+    rest_gap: float           # mean inner-lip gap at rest, pixels
+    mouth_width: float        # inner mouth width at rest, pixels
+
+
+class MeshRenderer:
+    """CPU renderer, real time at 512 x 512 on one core; see the module docstring."""
+
+    name = "mesh"
+
+    def __init__(self) -> None:
+        self._p: _Prepared | None = None
+
+    # -- per portrait ----------------------------------------------------------------------------
+    def prepare(self, rig: FaceRig, width: int = 512, height: int = 512) -> None:
+        # 1. check inputs
+        for side in (width, height):
+            if not (isinstance(side, (int, np.integer)) and MIN_SIDE <= side <= MAX_SIDE):
+                raise InputError(
+                    f"output size {width}x{height} is not supported: use {MIN_SIDE} to {MAX_SIDE} pixels a side"
+                )
+        width, height = int(width), int(height)
+
+        # 2. fit the photo, its mask, clean plate and landmarks to the output
+        image, mask, plate, landmarks = _fit(rig, width, height)
+
+        # 3. the mesh: expression fields, head scaffold, the rasterised triangulation
+        expression = build_expression_rig(landmarks)
+        face_width = float(np.linalg.norm(landmarks[topo.FACE_SIDES[0], :2] - landmarks[topo.FACE_SIDES[1], :2]))
+        cell = int(np.clip(round(face_width * CELL_PER_FACE_WIDTH), *CELL_RANGE))
+        extent = (-(-width // cell) * cell, -(-height // cell) * cell)
+        head = build_head_model(landmarks, extent)
+        depth = limit_depth_slope(np.concatenate([landmarks, head.points]), DEPTH_SLOPE)
+        landmarks = np.column_stack([landmarks[:, :2], depth[: len(landmarks)]])
+        head.points = np.column_stack([head.points[:, :2], depth[len(landmarks):]])
+        warp_face = np.flatnonzero(expression.warp_vertices)
+        points = np.concatenate([landmarks[warp_face, :2], head.points[:, :2]])
+        movable = np.concatenate([np.ones(len(warp_face), dtype=bool), head.follow > 0])
+        warp = DenseWarp(points, movable, width, height, cell)
+
+        # 4. compositing layers. The photo is person over background, I = m F + (1 - m) B; with
+        # the clean plate for B, the premultiplied person m F = I - (1 - m) B moves with the
+        # warp and lands on the plate: exactly the photo where nothing moves, no halo of the old
+        # outline where the head moved away, and hair the mask missed travels with the head.
+        source = _premultiplied(image, mask, plate)
+        mask_u8 = np.round(mask * 255).astype(np.uint8)
+
+        # 5. the mouth: tooth colour, rest gap and width
+        upper = landmarks[list(topo.LIPS_UPPER_INNER), :2]
+        lower = landmarks[list(topo.LIPS_LOWER_INNER), :2]
+        opening = np.concatenate([upper, lower[::-1][1:-1]])
+        skin = image[_skin_mask(landmarks, image.shape[:2])]
+        self._p = _Prepared(
+            width=width, height=height, landmarks=landmarks, expression=expression, head=head,
+            warp=warp, warp_face=warp_face, source=source, plate=plate, still=image, mask=mask_u8, teeth=teeth_colour(image, opening, skin),
+            rest_gap=float(np.linalg.norm(upper - lower, axis=1).mean()),
+            mouth_width=float(np.linalg.norm(upper[0] - upper[-1])),
+        )
+
+    # -- per frame -----------------------------------------------------------------------------
+    def posed_landmarks(self, frame: ControlFrame) -> np.ndarray:
+        """478 x 2 positions (output pixels, MediaPipe's convention) of the re-posed face mesh."""
+        self._prepared()
+        face, _ = self._pose(frame)
+        return (face[:, :2] + 0.5).astype(np.float32)
+
+    def render(self, frame: ControlFrame, with_alpha: bool = False) -> np.ndarray:
+        import cv2
+
+        p = self._prepared()
+        # 1. move the mesh
+        face, scaffold = self._pose(frame)
+        displacement = np.concatenate([
+            face[p.warp_face, :2] - p.landmarks[p.warp_face, :2],
+            scaffold,
+        ])
+        # 2. warp the person over the still background
+        out = p.still.copy()
+        alpha = p.mask.copy() if with_alpha else None
+        moved = p.warp.backward_map(displacement)
+        if moved is not None:
+            region, map_x, map_y = moved
+            warped = cv2.remap(p.source, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            uncovered = 255 - warped[..., 3]
+            behind = cv2.multiply(p.plate[region], cv2.merge([uncovered] * 3), scale=1.0 / 255.0)
+            out[region] = cv2.add(warped[..., :3], behind)
+            if alpha is not None:
+                alpha[region] = warped[..., 3]
+        # 3. the mouth interior
+        self._paint_mouth(out, frame, face)
+        if alpha is not None:
+            return np.dstack([out, alpha])
+        return out
+
+    # -- internals -----------------------------------------------------------------------------
+    def _prepared(self) -> _Prepared:
+        if self._p is None:
+            raise RuntimeError("MeshRenderer.prepare(rig, width, height) must be called before rendering")
+        return self._p
+
+    def _rigid(self, frame: ControlFrame):
+        """The head's rigid motion as a function on N x 3 points."""
+        p = self._p
+        rotation = _rotation(frame)
+        pivot = p.head.pivot
+        shift = np.array([frame.tx, frame.ty, 0.0]) * p.head.face_width
+        return lambda pts: (pts - pivot) @ (frame.scale * rotation).T + pivot + shift
+
+    def _pose(self, frame: ControlFrame) -> tuple[np.ndarray, np.ndarray]:
+        """(478 x 3 posed landmarks, M x 2 scaffold displacements)."""
+        p = self._p
+        rigid = self._rigid(frame)
+        offsets = p.expression.offsets(frame.expression, frame.gaze_yaw, frame.gaze_pitch)
+        face = rigid(p.landmarks + offsets)
+        scaffold = (rigid(p.head.points) - p.head.points)[:, :2] * p.head.follow[:, None]
+        return face, scaffold
+
+    def _paint_mouth(self, out: np.ndarray, frame: ControlFrame, face: np.ndarray) -> None:
+        p = self._p
+        upper = face[list(topo.LIPS_UPPER_INNER), :2]
+        lower = face[list(topo.LIPS_LOWER_INNER), :2]
+        extra = float(np.linalg.norm(upper - lower, axis=1).mean()) - p.rest_gap * frame.scale
+        if extra <= 0.0:
+            return
+        rigid = self._rigid(frame)
+        jaw = {name: frame.coefficient(name) for name in JAW_SHAPES}
+        jaw_offsets = p.expression.offsets(jaw, 0.0, 0.0)
+        lower_idx = list(topo.LIPS_LOWER_INNER)
+        axes = _rotation(frame) @ p.expression.axes
+        shape = MouthShape(
+            opening=np.concatenate([upper, lower[::-1][1:-1]]),
+            upper_anchor=rigid(p.landmarks[list(topo.LIPS_UPPER_INNER)])[:, :2],
+            lower_anchor=rigid(p.landmarks[lower_idx] + jaw_offsets[lower_idx])[:, :2],
+            corners=face[list(topo.INNER_MOUTH_CORNERS), :2],
+            down=axes[:2, 1],
+            extra_gap=extra,
+        )
+        draw_mouth(out, shape, p.teeth, p.mouth_width * frame.scale)
+
+
+def _rotation(frame: ControlFrame) -> np.ndarray:
+    """The head rotation (pose.rotation_matrix's order and signs) with yaw and pitch acting on a
+    deepened face; roll is in the picture's plane and needs no depth."""
+    yaw = np.diag([1.0, 1.0, YAW_DEPTH_GAIN])
+    pitch = np.diag([1.0, 1.0, PITCH_DEPTH_GAIN])
+    ry = np.linalg.inv(yaw) @ rotation_matrix(frame.yaw, 0.0, 0.0) @ yaw
+    rp = np.linalg.inv(pitch) @ rotation_matrix(0.0, frame.pitch, 0.0) @ pitch
+    return rotation_matrix(0.0, 0.0, frame.roll) @ rp @ ry
+
+
+def _fit(rig: FaceRig, width: int, height: int):
+    """Cover-crop the rig's pictures to width x height around the face; landmarks follow."""
+    import cv2
+
+    src_h, src_w = rig.image.shape[:2]
+    scale = max(width / src_w, height / src_h)
+    crop_w, crop_h = min(round(width / scale), src_w), min(round(height / scale), src_h)
+    x0f, y0f, x1f, y1f = rig.face_box
+    x0 = int(np.clip(round((x0f + x1f) / 2 - crop_w / 2), 0, src_w - crop_w))
+    y0 = int(np.clip(round((y0f + y1f) / 2 - crop_h / 2), 0, src_h - crop_h))
+    sx, sy = width / crop_w, height / crop_h
+
+    def fit(picture: np.ndarray) -> np.ndarray:
+        crop = picture[y0:y0 + crop_h, x0:x0 + crop_w]
+        if (crop_w, crop_h) == (width, height):
+            return np.ascontiguousarray(crop)
+        shrink = crop_w > width
+        return cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
+
+    image = fit(rig.image)
+    mask = np.clip(fit(rig.mask.astype(np.float32)), 0.0, 1.0)
+    plate = fit(rig.clean_plate)
+    if plate.shape != image.shape:
+        plate = image
+    landmarks = rig.landmarks.astype(np.float64).copy()
+    # MediaPipe measures from the image's edge; the warp works on pixel centres.
+    landmarks[:, 0] = (landmarks[:, 0] - x0) * sx - 0.5
+    landmarks[:, 1] = (landmarks[:, 1] - y0) * sy - 0.5
+    landmarks[:, 2] *= sx
+    return image, mask, plate, landmarks
+
+
+def _premultiplied(image: np.ndarray, mask: np.ndarray, plate: np.ndarray) -> np.ndarray:
+    """H x W x 4 uint8: the person premultiplied by its alpha, P = I - (1 - a) B, and a.
+
+    Where the mask is too stingy for a pixel darker than the plate (dark hair the segmentation
+    half missed), P would go negative; there alpha is raised just enough (a = 1 - min_c I_c / B_c)
+    that P is zero in the darkest channel: still an exact split of the photo, I = P + (1 - a) B,
+    and it fits in 8 bits.
+    """
+    image_f, plate_f = image.astype(np.float32), plate.astype(np.float32)
+    alpha = mask.astype(np.float32)[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(plate_f > 0, image_f / plate_f, np.inf).min(axis=-1, keepdims=True)
+    alpha = np.maximum(alpha, 1.0 - np.clip(ratio, 0.0, 1.0))
+    alpha_u8 = np.round(alpha * 255.0)
+    person = image_f - (1.0 - alpha_u8 / 255.0) * plate_f
+    return np.dstack([np.clip(np.round(person), 0, 255), alpha_u8]).astype(np.uint8)
+
+
+def _skin_mask(landmarks: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Cheek patches under the eyes: the photo's exposure of skin."""
+    import cv2
+
+    mask = np.zeros(shape, np.uint8)
+    radius = max(int(0.06 * np.linalg.norm(landmarks[topo.FACE_SIDES[0], :2] - landmarks[topo.FACE_SIDES[1], :2])), 1)
+    for index in (50, 280):  # cheek centres below each eye
+        x, y = np.round(landmarks[index, :2]).astype(int)
+        cv2.circle(mask, (x, y), radius, 1, -1)
+    return mask.astype(bool)

@@ -1,0 +1,111 @@
+"""Mesh-vertex displacements -> one dense backward map per frame, cheap enough for real time.
+
+Warping triangle by triangle costs tens of milliseconds; one cv2.remap of the frame costs about
+one. So the triangulation is rasterised once per portrait, as a sparse matrix of barycentric
+weights from the vertices to a coarse grid of the output. Per frame: one sparse product gives
+the forward displacement on the grid, a few fixed-point steps q <- p - d(q) invert it there (the
+field is smooth and mostly contracting, so three or four steps suffice), and the small backward
+field is upsampled over the region that moves.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Fixed-point steps of the inversion; the first one is free (d at the grid point itself).
+INVERT_STEPS = 4
+# Grid displacements below this many pixels count as still: that part of the frame is copied.
+STILL = 0.02
+# Still grid nodes kept around the movable block, so the map fades to identity inside it.
+BLOCK_MARGIN = 3
+
+
+class DenseWarp:
+    """The portrait's triangulated mesh rasterised to a coarse grid of the output frame.
+
+    Only the block of the grid that any movable vertex can reach is kept: the rest of the frame
+    never moves, so per-frame work scales with the head, not the picture.
+    """
+
+    def __init__(self, points: np.ndarray, movable: np.ndarray, width: int, height: int, cell: int):
+        import cv2
+        from scipy.sparse import csr_matrix
+        from scipy.spatial import Delaunay
+
+        self.width, self.height, self.cell = width, height, cell
+        grid_w, grid_h = -(-width // cell), -(-height // cell)
+        # Grid nodes sit where cv2.resize puts the source pixels of an integer upscale, so the
+        # per-frame upsampling is exact bilinear interpolation between nodes.
+        gx = (np.arange(grid_w) + 0.5) * cell - 0.5
+        gy = (np.arange(grid_h) + 0.5) * cell - 0.5
+        nodes = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
+
+        tri = Delaunay(np.asarray(points, dtype=np.float64))
+        simplex = tri.find_simplex(nodes)
+        if (simplex < 0).any():
+            raise ValueError("the mesh must cover the whole output frame")
+        corners = tri.simplices[simplex]
+
+        # 1. the block of nodes that can move, with a margin of still nodes around it
+        active = np.asarray(movable, dtype=bool)[corners].any(axis=1).reshape(grid_h, grid_w)
+        rows, cols = np.flatnonzero(active.any(axis=1)), np.flatnonzero(active.any(axis=0))
+        if rows.size == 0:
+            rows, cols = np.array([0]), np.array([0])
+        self.r0, self.r1 = max(rows[0] - BLOCK_MARGIN, 0), min(rows[-1] + 1 + BLOCK_MARGIN, grid_h)
+        self.c0, self.c1 = max(cols[0] - BLOCK_MARGIN, 0), min(cols[-1] + 1 + BLOCK_MARGIN, grid_w)
+        block = np.zeros((grid_h, grid_w), dtype=bool)
+        block[self.r0:self.r1, self.c0:self.c1] = True
+        keep = block.ravel()
+
+        # 2. barycentric weights from vertices to the block's nodes
+        transform = tri.transform[simplex[keep]]
+        b = np.einsum("gij,gj->gi", transform[:, :2], nodes[keep] - transform[:, 2])
+        bary = np.column_stack([b, 1.0 - b.sum(axis=1)])
+        count = int(keep.sum())
+        self.weights = csr_matrix(
+            (bary.ravel().astype(np.float32), (np.repeat(np.arange(count), 3), corners[keep].ravel())),
+            shape=(count, len(points)),
+        )
+        self.block_shape = (self.r1 - self.r0, self.c1 - self.c0)
+        self._node_index = np.stack(
+            np.meshgrid(np.arange(self.block_shape[1], dtype=np.float32),
+                        np.arange(self.block_shape[0], dtype=np.float32)),
+            axis=-1,
+        )
+        y0, x0 = self.r0 * cell, self.c0 * cell
+        y1, x1 = min(self.r1 * cell, height), min(self.c1 * cell, width)
+        self.region = (slice(y0, y1), slice(x0, x1))
+        ident_x, ident_y = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
+        self._ident_x, self._ident_y = ident_x, ident_y
+        self._cv2 = cv2
+
+    def forward(self, displacement: np.ndarray) -> np.ndarray:
+        """Forward displacement (pixels) at the block's grid nodes, block_h x block_w x 2."""
+        d = self.weights @ np.asarray(displacement, dtype=np.float32)
+        return d.reshape(*self.block_shape, 2)
+
+    def backward_map(self, displacement: np.ndarray) -> tuple[tuple[slice, slice], np.ndarray, np.ndarray] | None:
+        """(region, map_x, map_y) for cv2.remap over the movable block, or None if nothing moves.
+
+        map_x/map_y give, for each output pixel of the region, where to sample the rest-pose
+        picture.
+        """
+        cv2 = self._cv2
+        forward = self.forward(displacement)
+        if max(forward.max(), -forward.min()) <= STILL:
+            return None
+        # 1. invert on the grid: the backward displacement b(q) = -d(q + b(q)); outside the
+        # block nothing moves
+        back = -forward
+        for _ in range(INVERT_STEPS - 1):
+            where = self._node_index + back * (1.0 / self.cell)
+            back = cv2.remap(forward, where[..., 0], where[..., 1], cv2.INTER_LINEAR,
+                             borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            np.negative(back, out=back)
+        # 2. upsample; integer scale keeps the block's nodes on the global grid
+        up = cv2.resize(back, (self.block_shape[1] * self.cell, self.block_shape[0] * self.cell),
+                        interpolation=cv2.INTER_LINEAR)
+        height, width = self._ident_x.shape
+        map_x = self._ident_x + up[:height, :width, 0]
+        map_y = self._ident_y + up[:height, :width, 1]
+        return self.region, map_x, map_y
