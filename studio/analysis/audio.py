@@ -10,6 +10,7 @@ straight into the final array block by block, so a 10-minute clip costs its 16 k
 from __future__ import annotations
 
 import math
+import os
 import re
 import subprocess
 import tempfile
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -215,6 +217,8 @@ def _check_file(path: Path) -> None:
         raise InputError(f"cannot read audio {path.name}: no such file ({path})")
     if path.is_dir():
         raise InputError(f"cannot read audio {path.name}: it is a folder, not an audio file")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"cannot read audio {path.name}: permission denied")
     if path.stat().st_size == 0:
         raise InputError(f"{path.name} has no sound: the file is empty")
 
@@ -251,7 +255,7 @@ def _count_samples(path: Path, sample_rate: int) -> int:
 
 
 @contextmanager
-def _decoder(path: Path, sample_rate: int) -> Iterator:
+def _decoder(path: Path, sample_rate: int) -> Iterator[BinaryIO]:
     """Run ffmpeg decoding the first audio stream to raw float32 mono, yielding its stdout.
 
     stderr goes to a temporary file (a pipe could fill up and stall the decoder). The process
@@ -286,7 +290,7 @@ def _decoder(path: Path, sample_rate: int) -> Iterator:
             raise InputError(f"cannot read audio {path.name}: decoding failed ({reason})")
 
 
-def _read_into(stream, view: memoryview) -> int:
+def _read_into(stream: BinaryIO, view: memoryview) -> int:
     """Fill `view` from a pipe, returning fewer bytes than its length only at end of stream."""
     filled = 0
     while filled < len(view):
