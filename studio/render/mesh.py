@@ -23,6 +23,7 @@ from studio.conditioning.control_frame import ControlFrame
 from studio.doc.errors import InputError
 from studio.render import mesh_topology as topo
 from studio.render.mesh_expression import ExpressionRig, build_expression_rig
+from studio.render.mesh_eyes import draw_closed_lid, lid_colour
 from studio.render.mesh_mouth import MouthShape, draw_mouth, teeth_colour
 from studio.render.mesh_scaffold import HeadModel, build_head_model, limit_depth_slope
 from studio.render.mesh_warp import DenseWarp
@@ -57,6 +58,7 @@ class _Prepared:
     mask: np.ndarray          # H x W uint8
     teeth: np.ndarray         # 3, RGB
     rest_gap: float           # mean inner-lip gap at rest, pixels
+    lids: dict                # ARKit side -> (lid skin RGB, eye corners, upper lid, lower lid)
     mouth_width: float        # inner mouth width at rest, pixels
 
 
@@ -107,9 +109,18 @@ class MeshRenderer:
         lower = landmarks[list(topo.LIPS_LOWER_INNER), :2]
         opening = np.concatenate([upper, lower[::-1][1:-1]])
         skin = image[_skin_mask(landmarks, image.shape[:2])]
+        lids = {}
+        for side, corners, upper_lid, lower_lid, crease in (
+            ("Left", topo.LEFT_EYE_CORNERS, topo.LEFT_EYE_UPPER, topo.LEFT_EYE_LOWER, topo.LEFT_EYE_CREASE),
+            ("Right", topo.RIGHT_EYE_CORNERS, topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_LOWER, topo.RIGHT_EYE_CREASE),
+        ):
+            colour = lid_colour(image, landmarks[list(upper_lid), :2], landmarks[list(crease), :2])
+            outer, inner = corners
+            lids[side] = (colour, [outer, *upper_lid, inner], [outer, *lower_lid, inner])
         self._p = _Prepared(
             width=width, height=height, landmarks=landmarks, expression=expression, head=head,
             warp=warp, warp_face=warp_face, source=source, plate=plate, still=image, mask=mask_u8, teeth=teeth_colour(image, opening, skin),
+            lids=lids,
             rest_gap=float(np.linalg.norm(upper - lower, axis=1).mean()),
             mouth_width=float(np.linalg.norm(upper[0] - upper[-1])),
         )
@@ -143,8 +154,13 @@ class MeshRenderer:
             out[region] = cv2.add(warped[..., :3], behind)
             if alpha is not None:
                 alpha[region] = warped[..., 3]
-        # 3. the mouth interior
+        # 3. the mouth interior and closed lids
         self._paint_mouth(out, frame, face)
+        for side, (colour, upper_lid, lower_lid) in p.lids.items():
+            blink = frame.coefficient(f"eyeBlink{side}")
+            if blink > 0.0:
+                eye_width = float(np.linalg.norm(face[upper_lid[0], :2] - face[upper_lid[-1], :2]))
+                draw_closed_lid(out, face[upper_lid, :2], face[lower_lid, :2], blink, colour, eye_width)
         if alpha is not None:
             return np.dstack([out, alpha])
         return out

@@ -23,8 +23,8 @@ from studio.render import mesh_topology as topo
 # lip drops about 0.3 eye-corner distances, a wide-open mouth.
 JAW_ANGLE = 22.0
 # Iris travel in eye widths per unit sine of the gaze angle, and its limits inside the eye.
-GAZE_GAIN = (0.45, 0.35)
-GAZE_LIMIT = (0.28, 0.14)
+GAZE_GAIN = (0.45, 0.6)
+GAZE_LIMIT = (0.28, 0.2)
 # Where closed lids meet, as a fraction of the lid gap from the lower lid: the upper lid does
 # most of a blink.
 LID_MEET = 0.2

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 
 # Visible tooth height, as a fraction of the inner mouth width; teeth recede toward the corners.
-UPPER_TEETH, LOWER_TEETH = 0.17, 0.11
-TEETH_SPAN = 0.92
+UPPER_TEETH, LOWER_TEETH = 0.17, 0.07
+TEETH_SPAN, LOWER_TEETH_SPAN = 0.92, 0.6
 # The interior fades in over this extra lip gap (fraction of mouth width).
 FADE_IN = 0.05
 CAVITY = np.array([70.0, 24.0, 28.0])
-TONGUE = np.array([176.0, 84.0, 88.0])
+TONGUE = np.array([150.0, 72.0, 76.0])
 GUM = np.array([190.0, 104.0, 108.0])
 IVORY = np.array([236.0, 228.0, 212.0])
 
@@ -99,14 +99,14 @@ def draw_mouth(frame: np.ndarray, mouth: MouthShape, teeth: np.ndarray, mouth_wi
     tongue = np.clip(1.0 - (t / 0.62) ** 2 - ((b - tongue_b) / (0.32 * gap + 1.0)) ** 2, 0.0, None)
     tongue_cover = np.clip(tongue * 6.0, 0.0, 1.0)[..., None]
     colour = colour * (1 - tongue_cover) + (TONGUE * (0.55 + 0.45 * np.sqrt(tongue)[..., None])) * tongue_cover
-    recede = (1.0 - 0.6 * np.abs(t) ** 1.6)[..., None]
-    lower_edge = lower - LOWER_TEETH * 2 * half * arch
-    lower_cover = (np.clip(b - lower_edge + 0.5, 0.0, 1.0) * span)[..., None]
-    colour = colour * (1 - lower_cover) + teeth * 0.78 * recede * lower_cover
+    recede = (1.0 - 0.45 * np.abs(t) ** 2)[..., None]
+    lower_edge = lower - LOWER_TEETH * 2 * half * np.clip(1.0 - (t / LOWER_TEETH_SPAN) ** 2, 0.0, 1.0)
+    lower_cover = np.clip(b - lower_edge + 0.5, 0.0, 1.0)[..., None] * (np.abs(t) < LOWER_TEETH_SPAN)[..., None]
+    colour = colour * (1 - lower_cover) + teeth * 0.8 * recede * lower_cover
     upper_edge = upper + UPPER_TEETH * 2 * half * arch
     upper_cover = (np.clip(upper_edge - b + 0.5, 0.0, 1.0) * span)[..., None]
     # The upper lip shades the top of the teeth; thin gaps between the front teeth.
-    shade = 0.72 + 0.28 * np.clip((b - upper) / (0.5 * UPPER_TEETH * 2 * half), 0.0, 1.0)
+    shade = 0.85 + 0.15 * np.clip((b - upper) / (0.5 * UPPER_TEETH * 2 * half), 0.0, 1.0)
     teeth_along = np.abs(t) * 4.2
     seams = 1.0 - 0.12 * np.exp(-((teeth_along - np.round(teeth_along)) ** 2) / 0.004)
     tooth = teeth * (recede * (shade * seams)[..., None])
