@@ -45,6 +45,19 @@ def test_envelope_follows_the_speech_not_the_recording_level(phrase):
     assert np.abs(loud - soft).max() < 0.02
 
 
+def test_long_room_tone_does_not_set_the_scale(phrase):
+    """One sentence in a minute of -60 dBFS room tone: the tone stays closed, the words unchanged."""
+    rng = np.random.default_rng(1)
+    tone = (rng.standard_normal(60 * 16000) * 10 ** (-60 / 20)).astype(np.float32)
+    samples = tone.copy()
+    samples[: len(phrase.samples)] += phrase.samples
+    noisy = loudness_envelope(AudioClip(samples, 16000, phrase.path), 25)
+    clean = loudness_envelope(phrase, 25)
+    assert not noisy[len(clean) + 2 :].any()
+    speaking = clean > 0.3
+    assert np.abs(noisy[: len(clean)][speaking] - clean[speaking]).max() < 0.05
+
+
 def test_envelope_is_perceptual_not_linear(phrase):
     """Halving the amplitude of one word (-6 dB) dims it by a fifth of the range, not by half."""
     envelope = loudness_envelope(phrase, 25)

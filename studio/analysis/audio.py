@@ -33,8 +33,8 @@ SUPPORTED_FORMATS = "wav, mp3, m4a, ogg, opus or flac"
 SILENCE_GATE_DB = -70.0
 # The envelope spans this many dB below the clip's speech level; quieter frames read as closed.
 ENVELOPE_RANGE_DB = 30.0
-# The clip's speech level: this percentile of the loudness of its non-silent frames, so that one
-# shout or click does not make the rest of the clip look quiet.
+# The clip's speech level: this percentile of the frames within ENVELOPE_RANGE_DB of the loudest,
+# so that neither one shout or click nor long stretches of room tone set the scale.
 SPEECH_LEVEL_PERCENTILE = 95.0
 
 _BYTES_PER_SAMPLE = 4  # float32
@@ -152,8 +152,8 @@ def iter_audio_blocks(
 def load_audio(path: str | Path, sample_rate: int = ANALYSIS_SAMPLE_RATE) -> AudioClip:
     """Decode a whole clip to float32 mono at `sample_rate` for analysis.
 
-    The array is sized from the header's duration and ffmpeg writes into it directly; it grows
-    only if the header underestimated, and is trimmed in place at the end.
+    The array is sized from the probed duration and ffmpeg writes into it directly; it grows
+    only if the probe underestimated, and is trimmed in place at the end.
     """
     path = Path(path)
     info = probe_audio(path)
@@ -182,15 +182,16 @@ def loudness_envelope(clip: AudioClip, fps: float) -> np.ndarray:
     are 0, and the scale is set by the clip's own speech level, so a quiet recording animates as
     much as a loud one. Frame i covers [i/fps, (i+1)/fps); there are ceil(duration * fps) frames.
     """
-    frame_count = math.ceil(clip.duration * fps - 1e-9)
+    frame_count = max(1, math.ceil(round(clip.duration * fps, 6)))  # as Project.frame_count
     level_db = _frame_levels_db(clip.samples, clip.sample_rate, fps, frame_count)
     voiced = level_db > SILENCE_GATE_DB
     envelope = np.zeros(frame_count, dtype=np.float32)
     if not voiced.any():
         return envelope
-    speech_db = float(np.percentile(level_db[voiced], SPEECH_LEVEL_PERCENTILE))
+    near_loudest = level_db > max(SILENCE_GATE_DB, level_db.max() - ENVELOPE_RANGE_DB)
+    speech_db = float(np.percentile(level_db[near_loudest], SPEECH_LEVEL_PERCENTILE))
     floor_db = speech_db - ENVELOPE_RANGE_DB
-    scaled = (level_db - floor_db) / max(speech_db - floor_db, 1e-6)
+    scaled = (level_db - floor_db) / ENVELOPE_RANGE_DB
     envelope[voiced] = np.clip(scaled[voiced], 0.0, 1.0)
     return envelope
 
