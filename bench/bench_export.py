@@ -78,7 +78,8 @@ def main() -> None:
             wall, cpu = timed_export(frames, out / name, **options)
             line = (
                 f"export {label} 512x512, {count} frames: {count / wall:.0f} frames/s wall, "
-                f"{count / cpu:.0f} frames per encoder CPU-second, {SECONDS / wall:.1f}x faster than real time"
+                f"{count / cpu:.0f} frames per encoder CPU-second, "
+                f"{SECONDS / wall:.1f}x faster than real time"
             )
             if name.endswith(".mp4"):  # the default output, the one the 3x target is about
                 line += f"; {100 * wall / budget:.0f}% of the {budget:.1f} s end-to-end budget"

@@ -133,7 +133,9 @@ def test_clipped_clip_decodes_and_stays_in_range(tmp_path):
 
 
 def test_very_short_clip(tmp_path, reference):
-    short = write_wav(tmp_path / "short.wav", reference.samples[16000 : 16000 + 800], 16000)  # 50 ms
+    short = write_wav(
+        tmp_path / "short.wav", reference.samples[16000 : 16000 + 800], 16000
+    )  # 50 ms
     clip = load_audio(short)
     assert clip.duration == pytest.approx(0.05, abs=1e-4)
     assert loudness_envelope(clip, FPS).shape == (2,)
@@ -142,7 +144,11 @@ def test_very_short_clip(tmp_path, reference):
 @pytest.mark.parametrize(
     ("name", "content", "expected"),
     [
-        ("notes.txt", b"remember the milk\n", "cannot read audio notes.txt: not an audio file (use wav, mp3"),
+        (
+            "notes.txt",
+            b"remember the milk\n",
+            "cannot read audio notes.txt: not an audio file (use wav, mp3",
+        ),
         ("speech.wav", b"", "speech.wav has no sound: the file is empty"),
         ("noise.mp3", bytes(range(256)) * 40, "cannot read audio noise.mp3"),
     ],
@@ -160,7 +166,9 @@ def test_unreadable_files_are_refused_with_their_name(tmp_path, name, content, e
 def test_missing_file_image_and_header_only_wav_are_refused(tmp_path, portrait_path):
     with pytest.raises(InputError, match=r"cannot read audio gone\.wav: no such file"):
         load_audio(tmp_path / "gone.wav")
-    with pytest.raises(InputError, match=r"cannot read audio portrait\.jpg: the file has no sound track"):
+    with pytest.raises(
+        InputError, match=r"cannot read audio portrait\.jpg: the file has no sound track"
+    ):
         load_audio(portrait_path)
     header_only = write_wav(tmp_path / "blank.wav", np.zeros(0), 16000)
     with pytest.raises(InputError, match=r"blank\.wav has no sound"):

@@ -40,13 +40,15 @@ def test_silence_is_zero_and_speech_is_loud(phrase):
 
 
 def test_envelope_follows_the_speech_not_the_recording_level(phrase):
-    quiet = AudioClip(samples=phrase.samples * 0.1, sample_rate=phrase.sample_rate, path=phrase.path)
+    quiet = AudioClip(
+        samples=phrase.samples * 0.1, sample_rate=phrase.sample_rate, path=phrase.path
+    )
     loud, soft = loudness_envelope(phrase, 25), loudness_envelope(quiet, 25)
     assert np.abs(loud - soft).max() < 0.02
 
 
 def test_long_room_tone_does_not_set_the_scale(phrase):
-    """One sentence in a minute of -60 dBFS room tone: the tone stays closed, the words unchanged."""
+    """A sentence in a minute of -60 dBFS room tone: the tone stays closed, the words unchanged."""
     rng = np.random.default_rng(1)
     tone = (rng.standard_normal(60 * 16000) * 10 ** (-60 / 20)).astype(np.float32)
     samples = tone.copy()
@@ -77,7 +79,9 @@ def test_silence_only_clip_gives_zero_loudness(tmp_path):
     assert envelope.shape == (50,)
     assert not envelope.any()
     rng = np.random.default_rng(0)
-    room = AudioClip((rng.standard_normal(32000) * 1e-4).astype(np.float32), 16000, tmp_path / "room.wav")
+    room = AudioClip(
+        (rng.standard_normal(32000) * 1e-4).astype(np.float32), 16000, tmp_path / "room.wav"
+    )
     assert not loudness_envelope(room, 25).any()  # -80 dBFS hiss is silence, not quiet speech
 
 

@@ -32,7 +32,18 @@ def decode_video(path: Path, pix_fmt: str = "rgb24") -> np.ndarray:
     size = re.search(r"Video: .*?, (\d+)x(\d+)", describe(path))
     width, height = int(size[1]), int(size[2])
     raw = subprocess.run(
-        [ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", pix_fmt, "pipe:1"],
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            pix_fmt,
+            "pipe:1",
+        ],
         capture_output=True,
         check=True,
     ).stdout
@@ -41,7 +52,21 @@ def decode_video(path: Path, pix_fmt: str = "rgb24") -> np.ndarray:
 
 def decode_audio(path: Path, sample_rate: int = 48000) -> np.ndarray:
     raw = subprocess.run(
-        [ffmpeg_exe(), "-v", "error", "-i", str(path), "-vn", "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "pipe:1"],
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-vn",
+            "-ac",
+            "1",
+            "-ar",
+            str(sample_rate),
+            "-f",
+            "f32le",
+            "pipe:1",
+        ],
         capture_output=True,
         check=True,
     ).stdout
@@ -76,7 +101,13 @@ def phrase_mp4(tmp_path_factory, portrait) -> tuple[Path, int]:
     """The committed 3.05 s phrase at 25 fps: a non-integer number of frames' worth of audio."""
     frame_count = math.ceil(load_audio(PHRASE).duration * FPS)
     out = tmp_path_factory.mktemp("mp4") / "phrase.mp4"
-    export_clip(numbered_frames(portrait, frame_count), out, fps=FPS, frame_count=frame_count, audio_path=PHRASE)
+    export_clip(
+        numbered_frames(portrait, frame_count),
+        out,
+        fps=FPS,
+        frame_count=frame_count,
+        audio_path=PHRASE,
+    )
     return out, frame_count
 
 
@@ -126,10 +157,16 @@ def test_audio_is_aligned_to_frame_zero(tmp_path, portrait, source_format):
         out.setframerate(rate)
         out.writeframes((beep * 32767).astype("<i2").tobytes())
     if source_format == "mp3":
-        subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(source), str(tmp_path / "beep.mp3")], check=True)
+        subprocess.run(
+            [ffmpeg_exe(), "-v", "error", "-i", str(source), str(tmp_path / "beep.mp3")], check=True
+        )
         source = tmp_path / "beep.mp3"
     out = export_clip(
-        numbered_frames(portrait, 50), tmp_path / "beep.mp4", fps=FPS, frame_count=50, audio_path=source
+        numbered_frames(portrait, 50),
+        tmp_path / "beep.mp4",
+        fps=FPS,
+        frame_count=50,
+        audio_path=source,
     )
     audio = decode_audio(out, rate)
     onset = np.argmax(np.abs(audio) > 0.1) / rate
@@ -138,7 +175,11 @@ def test_audio_is_aligned_to_frame_zero(tmp_path, portrait, source_format):
 
 def test_audio_longer_than_the_frames_is_cut_at_the_last_frame(tmp_path, portrait, speech_path):
     out = export_clip(
-        numbered_frames(portrait, 25), tmp_path / "cut.mp4", fps=FPS, frame_count=25, audio_path=speech_path
+        numbered_frames(portrait, 25),
+        tmp_path / "cut.mp4",
+        fps=FPS,
+        frame_count=25,
+        audio_path=speech_path,
     )
     assert len(decode_audio(out)) / 48000 == pytest.approx(1.0, abs=0.025)
 
@@ -166,7 +207,11 @@ def test_png_sequence_is_lossless(tmp_path, portrait):
 
 def test_transparent_png_sequence_keeps_alpha(tmp_path, portrait):
     out = export_clip(
-        numbered_frames(portrait, 5, alpha=True), tmp_path / "matte", fps=FPS, frame_count=5, format="png-alpha"
+        numbered_frames(portrait, 5, alpha=True),
+        tmp_path / "matte",
+        fps=FPS,
+        frame_count=5,
+        format="png-alpha",
     )
     expected = list(numbered_frames(portrait, 5, alpha=True))
     for index in range(5):
@@ -177,7 +222,11 @@ def test_transparent_png_sequence_keeps_alpha(tmp_path, portrait):
 
 def test_prores_4444_keeps_alpha_and_audio(tmp_path, portrait):
     out = export_clip(
-        numbered_frames(portrait, 20, alpha=True), tmp_path / "matte.mov", fps=FPS, frame_count=20, audio_path=PHRASE
+        numbered_frames(portrait, 20, alpha=True),
+        tmp_path / "matte.mov",
+        fps=FPS,
+        frame_count=20,
+        audio_path=PHRASE,
     )
     info = describe(out)
     assert re.search(r"Video: prores \(4444\).*yuva444p", info)

@@ -1,4 +1,4 @@
-"""Exports that go wrong: nothing partial is left, nothing existing is replaced; bad paths refused."""
+"""Exports that go wrong: nothing partial is left, nothing existing replaced; bad paths refused."""
 
 from __future__ import annotations
 
@@ -52,7 +52,14 @@ def test_cancel_midway_leaves_the_previous_output_alone(tmp_path, portrait, name
             stop.set()
 
     with pytest.raises(Cancelled):
-        export_clip(frames_of(image, 100), out, fps=FPS, frame_count=100, progress=progress, cancel=stop.is_set)
+        export_clip(
+            frames_of(image, 100),
+            out,
+            fps=FPS,
+            frame_count=100,
+            progress=progress,
+            cancel=stop.is_set,
+        )
     assert seen == [(i, 100) for i in range(1, 11)]
     assert folder_listing(tmp_path) == [name]  # no temporary left beside it
     if name == "frames":
@@ -64,7 +71,13 @@ def test_cancel_midway_leaves_the_previous_output_alone(tmp_path, portrait, name
 
 def test_cancel_before_the_first_frame(tmp_path, portrait):
     with pytest.raises(Cancelled):
-        export_clip(frames_of(portrait, 5), tmp_path / "clip.mp4", fps=FPS, frame_count=5, cancel=lambda: True)
+        export_clip(
+            frames_of(portrait, 5),
+            tmp_path / "clip.mp4",
+            fps=FPS,
+            frame_count=5,
+            cancel=lambda: True,
+        )
     assert folder_listing(tmp_path) == []
 
 
@@ -112,12 +125,16 @@ def test_successful_export_replaces_the_previous_file_and_folder(tmp_path, portr
     assert out.read_bytes()[4:8] == b"ftyp"
     umask = os.umask(0)
     os.umask(umask)
-    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask  # an ordinary file, not a private temp
+    assert (
+        stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+    )  # an ordinary file, not a private temp
 
     frames = tmp_path / "frames"
     export_clip(frames_of(portrait, 5), frames, fps=FPS, frame_count=5)
     export_clip(frames_of(portrait, 3), frames, fps=FPS, frame_count=3)
-    assert folder_listing(frames) == [f"frame_{i:05d}.png" for i in range(3)]  # no stale frames 3, 4
+    assert folder_listing(frames) == [
+        f"frame_{i:05d}.png" for i in range(3)
+    ]  # no stale frames 3, 4
     assert folder_listing(tmp_path) == ["clip.mp4", "frames"]
 
 
@@ -139,7 +156,9 @@ def test_unsupported_extension_is_refused(tmp_path, name, message):
 
 
 def test_unknown_explicit_format_is_refused(tmp_path):
-    with pytest.raises(InputError, match=r"unknown format 'webm' \(use one of mp4, mov, png, png-alpha\)"):
+    with pytest.raises(
+        InputError, match=r"unknown format 'webm' \(use one of mp4, mov, png, png-alpha\)"
+    ):
         check_output(tmp_path / "clip", format="webm")
 
 
@@ -157,7 +176,9 @@ def test_unwritable_destination_is_refused_before_rendering(tmp_path, portrait):
         rendered.append(True)
         yield portrait
 
-    with pytest.raises(InputError, match=r"cannot write clip\.mp4: the folder .*not_a_folder cannot be created"):
+    with pytest.raises(
+        InputError, match=r"cannot write clip\.mp4: the folder .*not_a_folder cannot be created"
+    ):
         export_clip(frames(), blocker / "clip.mp4", fps=FPS, frame_count=1)
     assert rendered == []
 
@@ -166,7 +187,9 @@ def test_frames_never_overwrite_a_folder_of_other_files(tmp_path, portrait):
     photos = tmp_path / "holiday"
     photos.mkdir()
     (photos / "beach.jpg").write_bytes(b"precious")
-    with pytest.raises(InputError, match=r"cannot write frames to holiday: the folder holds other files"):
+    with pytest.raises(
+        InputError, match=r"cannot write frames to holiday: the folder holds other files"
+    ):
         export_clip(frames_of(portrait, 2), photos, fps=FPS, frame_count=2)
     assert folder_listing(photos) == ["beach.jpg"]
     (tmp_path / "clip.mp4").mkdir()

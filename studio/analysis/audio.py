@@ -97,9 +97,12 @@ def probe_audio(path: str | Path) -> AudioInfo:
     )
     report = result.stderr.decode("utf-8", errors="replace")
     if "Input #0" not in report:
-        raise InputError(f"cannot read audio {path.name}: not an audio file (use {SUPPORTED_FORMATS})")
+        raise InputError(
+            f"cannot read audio {path.name}: not an audio file (use {SUPPORTED_FORMATS})"
+        )
     stream = re.search(
-        r"^\s*Stream #0:\d+\S*: Audio: (?P<codec>[^\s,]+)[^,]*, (?P<rate>\d+) Hz, (?P<layout>[^,\n]+)",
+        r"^\s*Stream #0:\d+\S*: Audio: (?P<codec>[^\s,]+)[^,]*, "
+        r"(?P<rate>\d+) Hz, (?P<layout>[^,\n]+)",
         report,
         flags=re.MULTILINE,
     )
@@ -108,7 +111,9 @@ def probe_audio(path: str | Path) -> AudioInfo:
             f"cannot read audio {path.name}: the file has no sound track (use {SUPPORTED_FORMATS})"
         )
     sample_rate = int(stream["rate"])
-    end = re.findall(r"^out_time_us=(\d+)$", result.stdout.decode("ascii", errors="replace"), flags=re.MULTILINE)
+    end = re.findall(
+        r"^out_time_us=(\d+)$", result.stdout.decode("ascii", errors="replace"), flags=re.MULTILINE
+    )
     if end:
         duration = int(end[-1]) / 1e6
     else:
@@ -166,7 +171,9 @@ def load_audio(path: str | Path, sample_rate: int = ANALYSIS_SAMPLE_RATE) -> Aud
                 filled_bytes += _read_into(stdout, view[filled_bytes:])
             if filled_bytes < samples.nbytes:
                 break
-            samples.resize(samples.shape[0] + max(sample_rate, samples.shape[0] // 4), refcheck=False)
+            samples.resize(
+                samples.shape[0] + max(sample_rate, samples.shape[0] // 4), refcheck=False
+            )
     count = filled_bytes // _BYTES_PER_SAMPLE
     if count == 0:
         raise InputError(f"{path.name} has no sound: the file holds no audio samples")
@@ -201,9 +208,13 @@ def performance_from_audio(clip: AudioClip, fps: float) -> Performance:
     return Performance(fps=fps, loudness=loudness_envelope(clip, fps))
 
 
-def _frame_levels_db(samples: np.ndarray, sample_rate: int, fps: float, frame_count: int) -> np.ndarray:
-    """RMS level in dBFS of each frame's span, in chunks so long clips need no full-size temporary."""
-    edges = np.minimum(np.round(np.arange(frame_count + 1) * sample_rate / fps).astype(np.int64), samples.shape[0])
+def _frame_levels_db(
+    samples: np.ndarray, sample_rate: int, fps: float, frame_count: int
+) -> np.ndarray:
+    """RMS level in dBFS of each frame's span, in chunks: long clips need no full-size temporary."""
+    edges = np.minimum(
+        np.round(np.arange(frame_count + 1) * sample_rate / fps).astype(np.int64), samples.shape[0]
+    )
     levels = np.empty(frame_count, dtype=np.float64)
     chunk_frames = 1024
     for first in range(0, frame_count, chunk_frames):
@@ -265,12 +276,17 @@ def _decoder(path: Path, sample_rate: int) -> Iterator[BinaryIO]:
         "-map", "0:a:0",
         # rematrix_maxval=1 mixes channels down without gain (ffmpeg's default adds 3 dB for
         # stereo, which clips a full-scale recording); aresample also does the rate conversion.
-        "-af", f"aresample={sample_rate}:rematrix_maxval=1,aformat=sample_fmts=flt:channel_layouts=mono",
+        "-af", f"aresample={sample_rate}:rematrix_maxval=1,"
+               "aformat=sample_fmts=flt:channel_layouts=mono",
         "-f", "f32le", "pipe:1",
     ]  # fmt: skip
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors, start_new_session=True
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            start_new_session=True,
         )
         finished = False
         try:

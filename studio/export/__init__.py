@@ -5,4 +5,11 @@ from studio.export.destination import check_output
 from studio.export.encoder import EncoderError
 from studio.export.formats import FORMATS, ExportFormat, resolve_format
 
-__all__ = ["FORMATS", "EncoderError", "ExportFormat", "check_output", "export_clip", "resolve_format"]
+__all__ = [
+    "FORMATS",
+    "EncoderError",
+    "ExportFormat",
+    "check_output",
+    "export_clip",
+    "resolve_format",
+]

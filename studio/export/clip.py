@@ -67,7 +67,9 @@ def export_clip(
             if done == frame_count:
                 raise ValueError(f"more frames than frame_count ({frame_count})")
             if frame.shape != shape or frame.dtype != np.uint8:
-                raise ValueError(f"frame {done} is {frame.dtype} {frame.shape}, expected uint8 {shape}")
+                raise ValueError(
+                    f"frame {done} is {frame.dtype} {frame.shape}, expected uint8 {shape}"
+                )
             encoder.write(frame)
             done += 1
             if progress is not None:

@@ -33,19 +33,31 @@ def check_output(out_path: str | Path, format: str | None = None) -> ExportForma
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise InputError(
-            f"cannot write {out_path.name}: the folder {folder} cannot be created ({error.strerror}); choose another folder"
+            f"cannot write {out_path.name}: the folder {folder} cannot be created "
+            f"({error.strerror}); choose another folder"
         ) from None
     if not os.access(folder, os.W_OK):
-        raise InputError(f"cannot write {out_path.name}: the folder {folder} is not writable; choose another folder")
+        raise InputError(
+            f"cannot write {out_path.name}: the folder {folder} is not writable; "
+            "choose another folder"
+        )
     if fmt.is_sequence:
         if out_path.exists() and not out_path.is_dir():
-            raise InputError(f"cannot write frames to {out_path.name}: a file with that name exists; choose a folder name")
-        if out_path.is_dir() and any(not _SEQUENCE_FILE.fullmatch(entry.name) for entry in out_path.iterdir()):
             raise InputError(
-                f"cannot write frames to {out_path.name}: the folder holds other files; choose a new or empty folder"
+                f"cannot write frames to {out_path.name}: a file with that name exists; "
+                "choose a folder name"
+            )
+        if out_path.is_dir() and any(
+            not _SEQUENCE_FILE.fullmatch(entry.name) for entry in out_path.iterdir()
+        ):
+            raise InputError(
+                f"cannot write frames to {out_path.name}: the folder holds other files; "
+                "choose a new or empty folder"
             )
     elif out_path.is_dir():
-        raise InputError(f"cannot write {out_path.name}: a folder with that name exists; choose a file name")
+        raise InputError(
+            f"cannot write {out_path.name}: a folder with that name exists; choose a file name"
+        )
     return fmt
 
 
@@ -66,7 +78,8 @@ def make_temporary(out_path: Path, fmt: ExportFormat) -> Path:
             continue
         except OSError as error:
             raise InputError(
-                f"cannot write {out_path.name}: the folder {out_path.parent} is not writable ({error.strerror})"
+                f"cannot write {out_path.name}: the folder {out_path.parent} is not writable "
+                f"({error.strerror})"
             ) from None
         return temporary
     raise FileExistsError(f"no free temporary name beside {out_path}")
@@ -82,7 +95,9 @@ def commit(temporary: Path, out_path: Path) -> None:
         return
     # A folder cannot atomically replace a non-empty folder: move the old one aside first and
     # put it back if the swap fails, so frames from the previous export are never lost halfway.
-    previous = Path(tempfile.mkdtemp(prefix=f".{out_path.name}.", suffix=".old", dir=out_path.parent))
+    previous = Path(
+        tempfile.mkdtemp(prefix=f".{out_path.name}.", suffix=".old", dir=out_path.parent)
+    )
     os.replace(out_path, previous / out_path.name)
     try:
         os.replace(temporary, out_path)

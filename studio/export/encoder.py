@@ -71,7 +71,15 @@ def encoder_command(
         filters.append("setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv")
     if filters:
         command += ["-vf", ",".join(filters)]
-    command += [*fmt.video_args, "-pix_fmt", fmt.pix_fmt, "-threads", threads, "-fps_mode", "passthrough"]
+    command += [
+        *fmt.video_args,
+        "-pix_fmt",
+        fmt.pix_fmt,
+        "-threads",
+        threads,
+        "-fps_mode",
+        "passthrough",
+    ]
     output = target / SEQUENCE_PATTERN if fmt.is_sequence else target
     command += ["-f", fmt.muxer, *fmt.muxer_args, str(output)]
     return command

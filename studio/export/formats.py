@@ -93,7 +93,9 @@ def resolve_format(out_path: str | Path, format: str | None = None) -> ExportFor
     if format is not None:
         if format not in FORMATS:
             names = ", ".join(FORMATS)
-            raise InputError(f"cannot export {out_path.name}: unknown format '{format}' (use one of {names})")
+            raise InputError(
+                f"cannot export {out_path.name}: unknown format '{format}' (use one of {names})"
+            )
         return FORMATS[format]
     suffix = out_path.suffix.lower()
     for fmt in FORMATS.values():
