@@ -7,13 +7,17 @@ Exit status: 0 success; 2 bad input or arguments (one line on stderr, no traceba
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import traceback
 from pathlib import Path
 
-from studio import __version__
-from studio.doc.errors import Cancelled, InputError
+# Per-frame numpy work is on small arrays: BLAS threads only spin against the encoder process.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from studio import __version__  # noqa: E402
+from studio.doc.errors import Cancelled, InputError  # noqa: E402
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -233,8 +237,6 @@ class _ProgressBar:
 
 
 def _log_dir() -> Path:
-    import os
-
     base = os.environ.get("STUDIO_LOG_DIR")
     return Path(base) if base else Path.home() / ".cache" / "talking-portrait-studio" / "logs"
 

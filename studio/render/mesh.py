@@ -214,11 +214,15 @@ class MeshRenderer:
 def _rotation(frame: ControlFrame) -> np.ndarray:
     """The head rotation (pose.rotation_matrix's order and signs) with yaw and pitch acting on a
     deepened face; roll is in the picture's plane and needs no depth."""
-    yaw = np.diag([1.0, 1.0, YAW_DEPTH_GAIN])
-    pitch = np.diag([1.0, 1.0, PITCH_DEPTH_GAIN])
-    ry = np.linalg.inv(yaw) @ rotation_matrix(frame.yaw, 0.0, 0.0) @ yaw
-    rp = np.linalg.inv(pitch) @ rotation_matrix(0.0, frame.pitch, 0.0) @ pitch
+    ry = _deepened(rotation_matrix(frame.yaw, 0.0, 0.0), YAW_DEPTH_GAIN)
+    rp = _deepened(rotation_matrix(0.0, frame.pitch, 0.0), PITCH_DEPTH_GAIN)
     return rotation_matrix(0.0, 0.0, frame.roll) @ rp @ ry
+
+
+def _deepened(rotation: np.ndarray, gain: float) -> np.ndarray:
+    """D^-1 R D with D = diag(1, 1, gain): the rotation acting on a face `gain` times deeper."""
+    depth = np.array([1.0, 1.0, gain])
+    return rotation * depth[None, :] / depth[:, None]
 
 
 def _fit(rig: FaceRig, width: int, height: int):
