@@ -1,0 +1,123 @@
+"""Model presets: which weight folders a diffusion preset needs, read from models/*.json.
+
+A preset is data, not code, so a user can see (and a maintainer can review) exactly which files
+are expected under the models folder and under which licence each component is distributed. The
+check runs before anything heavy is imported, and a missing or incomplete folder produces one
+message that lists every missing file and what it is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio.doc.errors import InputError
+
+MANIFEST_DIR = Path(__file__).resolve().parents[3] / "models"
+MODELS_ENV = "STUDIO_MODELS"
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    what: str
+    licence: str
+    files: tuple[tuple[str, ...], ...]  # each entry: alternatives, any one of which will do
+    optional: bool = False
+
+    @property
+    def folder(self) -> str:
+        """The component's folder inside the models folder: where its first file lives."""
+        return str(Path(self.files[0][0]).parent)
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    description: str
+    built_in: bool
+    scheduler: str
+    prompt: str
+    components: dict[str, Component]
+
+    def missing_files(self, root: Path) -> list[str]:
+        """'path (what)' for every required file absent under root."""
+        missing = []
+        for comp in self.components.values():
+            if comp.optional:
+                continue
+            for alternatives in comp.files:
+                if not any((root / f).is_file() for f in alternatives):
+                    missing.append(f"{' or '.join(alternatives)} ({comp.what})")
+        return missing
+
+    def check_folder(self, root: Path) -> None:
+        if not root.is_dir():
+            raise InputError(
+                f"models folder {root} does not exist: create it and put the '{self.name}' "
+                f"weights there (see models/README.md), or pass --models DIR"
+            )
+        missing = self.missing_files(root)
+        if missing:
+            raise InputError(
+                f"models folder {root} is incomplete for preset '{self.name}': missing "
+                + "; ".join(missing)
+                + " (see models/README.md)"
+            )
+
+
+def available_presets() -> list[str]:
+    return sorted(p.stem for p in MANIFEST_DIR.glob("*.json"))
+
+
+def load_preset(name: str) -> Preset:
+    path = MANIFEST_DIR / f"{name}.json"
+    if not path.is_file():
+        raise InputError(
+            f"unknown diffusion model preset '{name}': choose one of {', '.join(available_presets())}"
+        )
+    data = json.loads(path.read_text(encoding="utf-8"))
+    components = {
+        key: Component(
+            name=key,
+            what=c["what"],
+            licence=c["licence"],
+            files=tuple((f,) if isinstance(f, str) else tuple(f) for f in c["files"]),
+            optional=bool(c.get("optional", False)),
+        )
+        for key, c in data["components"].items()
+    }
+    return Preset(
+        name=data["name"],
+        description=data["description"],
+        built_in=bool(data.get("built_in", False)),
+        scheduler=data.get("scheduler", "ddim"),
+        prompt=data.get("prompt", ""),
+        components=components,
+    )
+
+
+def default_cache_dir() -> Path:
+    """Where a built-in preset is written when the user named no models folder."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "talking-portrait-studio" / "models"
+
+
+def resolve_models_dir(preset: Preset, models_dir: str | None) -> Path:
+    """The folder holding the preset: settings/--models first, then $STUDIO_MODELS.
+
+    A built-in preset (tiny) lives in a subfolder named after it, written on first use; a
+    downloaded preset has no default location, because guessing one would hide a misconfigured
+    machine behind a confusing 'file missing' message.
+    """
+    chosen = models_dir or os.environ.get(MODELS_ENV)
+    if preset.built_in:
+        return Path(chosen or default_cache_dir()) / preset.name
+    if not chosen:
+        raise InputError(
+            f"diffusion preset '{preset.name}' needs a models folder: pass --models DIR or set "
+            f"{MODELS_ENV} (see models/README.md for the files it must hold)"
+        )
+    return Path(chosen)

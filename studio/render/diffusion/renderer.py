@@ -1,0 +1,260 @@
+"""DiffusionRenderer: the mesh render refined by a face-mesh ControlNet, with every cache.
+
+Per portrait (`prepare`) the mesh renderer is fitted at a working size the U-Net can divide.
+Per batch of frames (`render_batch`):
+- frames whose signals, settings, portrait and weights were rendered before come from the frame
+  cache;
+- with caching on, the shot's reference frame (the rest pose) is denoised once over the whole
+  frame, and each frame then denoises only a crop around what differs from it, with the step
+  cache (step_cache.py) inside the U-Net and ControlNet (see foreground.py);
+- with caching off, every frame is the plain diffusers ControlNet img2img result.
+The preview callback receives the predicted clean image after every step, then the final
+decode; a cancel callable stops the batch at the next step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+
+from studio.analysis.face_rig import FaceRig
+from studio.conditioning.control_frame import ControlFrame
+from studio.doc.errors import InputError
+from studio.doc.project import DiffusionSettings
+from studio.render.diffusion.control_image import draw_control_image
+from studio.render.diffusion.foreground import (
+    changed_pixels,
+    dilate,
+    feather,
+    latent_mask,
+    work_box,
+)
+from studio.render.diffusion.frame_cache import FrameCache, frame_key
+from studio.render.diffusion.latent_preview import LatentPreview
+from studio.render.diffusion.loader import DiffusionComponents
+from studio.render.diffusion.pipeline import FaceControlPipeline, LatentBlend, NoiseWindow
+from studio.render.mesh import MeshRenderer
+
+DEFAULT_BATCH_SIZE = 4
+DEFAULT_STEP_CACHE_INTERVAL = 3
+# Latent cells around the changed pixels that follow the frame's own trajectory, and the extra
+# cells of context the crop keeps around them (see foreground.py).
+WORK_CELLS = 2
+CONTEXT_CELLS = 1
+
+
+@dataclass
+class PreviewEvent:
+    frames: list[ControlFrame]  # the frames being denoised, in batch order
+    step: int                   # denoising steps done so far
+    total: int                  # denoising steps this request runs
+    images: list[np.ndarray]    # H x W x 3 uint8 at output size, one per frame
+    final: bool                 # True once: the VAE decode that replaces the previews
+
+
+PreviewCallback = Callable[[PreviewEvent], None]
+
+
+@dataclass
+class _Reference:
+    init: np.ndarray                  # working size, uint8
+    control: np.ndarray
+    trajectory: list[torch.Tensor]    # 1 x 4 x h x w after k steps
+    image: np.ndarray                 # working size, float32 0..1
+    x0: torch.Tensor                  # the last predicted clean latents, for previews
+
+
+class DiffusionRenderer:
+    name = "diffusion"
+
+    def __init__(
+        self,
+        components: DiffusionComponents,
+        settings: DiffusionSettings,
+        seed: int = 0,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        step_cache_interval: int = DEFAULT_STEP_CACHE_INTERVAL,
+        frame_cache: FrameCache | None = None,
+    ) -> None:
+        if settings.steps < 1:
+            raise InputError(f"diffusion steps must be at least 1, got {settings.steps}")
+        if not 0.0 < settings.strength <= 1.0:
+            raise InputError(f"diffusion strength must be above 0 and at most 1, got {settings.strength}")
+        if int(settings.steps * settings.strength) < 1:
+            raise InputError(
+                f"{settings.steps} steps at strength {settings.strength} run no denoising step: "
+                "raise --steps or --strength"
+            )
+        self.components = components
+        self.settings = settings
+        self.seed = int(seed)
+        self.batch_size = max(1, int(batch_size))
+        self.step_cache_interval = step_cache_interval
+        self.frame_cache = frame_cache if frame_cache is not None else FrameCache()
+        self.pipeline = FaceControlPipeline(components)
+        self.preview = LatentPreview(components.latent_rgb)
+        self._mesh: MeshRenderer | None = None
+        self._reference: _Reference | None = None
+        self._size = (0, 0)
+        self._work_size = (0, 0)
+        self._context = ""
+
+    # -- per portrait --------------------------------------------------------------------------
+    def prepare(self, rig: FaceRig, width: int, height: int) -> None:
+        multiple = self.pipeline.size_multiple
+        work = tuple(max(multiple, round(side / multiple) * multiple) for side in (width, height))
+        self._mesh = MeshRenderer()
+        self._mesh.prepare(rig, *work)
+        self._size = (int(width), int(height))
+        self._work_size = work
+        self._reference = None
+        s = self.settings
+        self._context = (
+            f"{rig.image_hash}|{width}x{height}|seed {self.seed}|{self.components.model_key}|"
+            f"steps {s.steps}|strength {s.strength:.6f}|interval {self.step_cache_interval}"
+        )
+
+    # -- per frame -----------------------------------------------------------------------------
+    def render(self, frame: ControlFrame, with_alpha: bool = False) -> np.ndarray:
+        rgb = self.render_batch([frame])[0]
+        if not with_alpha:
+            return rgb
+        alpha = self._mesh.render(frame, with_alpha=True)[..., 3]
+        return np.dstack([rgb, self._to_output(alpha)])
+
+    def render_batch(
+        self,
+        frames: list[ControlFrame],
+        preview: PreviewCallback | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> list[np.ndarray]:
+        """H x W x 3 uint8 per frame, in order. Raises Cancelled when `cancel()` turns true."""
+        # 1. check inputs
+        if self._mesh is None:
+            raise RuntimeError("DiffusionRenderer.prepare(rig, width, height) must be called before rendering")
+        frames = list(frames)
+        if not all(isinstance(f, ControlFrame) for f in frames):
+            raise TypeError("render_batch takes ControlFrames")
+
+        # 2. frame cache
+        results: list[np.ndarray | None] = [None] * len(frames)
+        keys = [frame_key(f.signal_key(), self._context) for f in frames]
+        todo = []
+        for i, key in enumerate(keys):
+            cached = self.frame_cache.get(key) if self.settings.cache else None
+            if cached is not None:
+                results[i] = cached
+            else:
+                todo.append(i)
+
+        # 3. denoise the rest, a batch at a time
+        for start in range(0, len(todo), self.batch_size):
+            chunk = todo[start:start + self.batch_size]
+            batch = [frames[i] for i in chunk]
+            images = (self._denoise_cached if self.settings.cache else self._denoise_plain)(batch, preview, cancel)
+            for i, image in zip(chunk, images):
+                results[i] = image
+                if self.settings.cache:
+                    self.frame_cache.put(keys[i], image)
+        return results
+
+    # -- internals -----------------------------------------------------------------------------
+    def _inputs(self, frame: ControlFrame) -> tuple[np.ndarray, np.ndarray]:
+        init = self._mesh.render(frame)
+        control = draw_control_image(self._mesh.posed_landmarks(frame), *self._work_size)
+        return init, control
+
+    def _to_output(self, image: np.ndarray) -> np.ndarray:
+        import cv2
+
+        if image.dtype != np.uint8:
+            image = np.round(np.clip(image, 0.0, 1.0) * 255).astype(np.uint8)
+        if image.shape[1::-1] != self._size:
+            image = cv2.resize(image, self._size, interpolation=cv2.INTER_AREA)
+        return image
+
+    def _emit(self, preview, frames, step, total, images, final) -> None:
+        if preview is not None:
+            preview(PreviewEvent(frames=frames, step=step, total=total, images=images, final=final))
+
+    def _denoise_plain(self, frames, preview, cancel) -> list[np.ndarray]:
+        inits, controls = zip(*(self._inputs(f) for f in frames))
+        width, height = self._size
+
+        def on_step(i, total, x0):
+            if preview is not None:
+                self._emit(preview, frames, i + 1, total, self.preview.to_rgb(x0, width, height), False)
+
+        s = self.settings
+        out = self.pipeline(
+            np.stack(inits), np.stack(controls), s.strength, s.steps, self.seed,
+            callback_on_step_end=on_step, cancel=cancel,
+        )
+        images = [self._to_output(img) for img in out.images]
+        self._emit(preview, frames, -1, -1, images, True)
+        return images
+
+    def _reference_pass(self, cancel) -> _Reference:
+        if self._reference is None:
+            init, control = self._inputs(ControlFrame())
+            last = {}
+            s = self.settings
+            out = self.pipeline(
+                init[None], control[None], s.strength, s.steps, self.seed,
+                step_cache_interval=self.step_cache_interval, return_trajectory=True,
+                callback_on_step_end=lambda i, n, x0: last.update(x0=x0), cancel=cancel,
+            )
+            self._reference = _Reference(init, control, out.trajectory, out.images[0], last["x0"])
+        return self._reference
+
+    def _denoise_cached(self, frames, preview, cancel) -> list[np.ndarray]:
+        ref = self._reference_pass(cancel)
+        scale = self.components.vae_scale_factor
+        inits, controls = zip(*(self._inputs(f) for f in frames))
+        changed = [changed_pixels(i, ref.init, c, ref.control) for i, c in zip(inits, controls)]
+        results = [ref.image] * len(frames)
+        active = [i for i, mask in enumerate(changed) if mask.any()]
+        if not active:
+            return [self._to_output(img) for img in results]
+
+        # The crop: every active frame's changed pixels, grown by the latent cells that follow
+        # the frame's own trajectory and a context margin, on the U-Net's grid.
+        work = [dilate(changed[i], WORK_CELLS * scale) for i in active]
+        box = work_box(work, margin=CONTEXT_CELLS * scale, multiple=self.pipeline.size_multiple)
+        lbox = box.scaled(scale)
+        device = self.components.device.device
+        lmask = torch.from_numpy(np.stack([latent_mask(w[box.slices], scale) for w in work]))[:, None].to(device)
+        crop = (slice(None), slice(None), slice(lbox.y0, lbox.y1), slice(lbox.x0, lbox.x1))
+        blend = LatentBlend(mask=lmask, trajectory=[t[crop] for t in ref.trajectory])
+        full_h, full_w = ref.trajectory[0].shape[-2:]
+        window = NoiseWindow(full_h, full_w, lbox.y0, lbox.x0)
+        batch_frames = [frames[i] for i in active]
+        width, height = self._size
+
+        def on_step(i, total, x0):
+            if preview is None:
+                return
+            full = ref.x0.expand(len(active), -1, -1, -1).clone()
+            full[crop] = torch.where(lmask, x0.to(full.dtype), full[crop])
+            self._emit(preview, batch_frames, i + 1, total, self.preview.to_rgb(full, width, height), False)
+
+        s = self.settings
+        out = self.pipeline(
+            np.stack([inits[i][box.slices] for i in active]),
+            np.stack([controls[i][box.slices] for i in active]),
+            s.strength, s.steps, self.seed,
+            step_cache_interval=self.step_cache_interval, blend=blend, noise_window=window,
+            callback_on_step_end=on_step, cancel=cancel,
+        )
+        for j, i in enumerate(active):
+            soft = feather(dilate(changed[i], scale), sigma=scale / 2)[box.slices][..., None]
+            image = ref.image.copy()
+            image[box.slices] = ref.image[box.slices] * (1.0 - soft) + out.images[j] * soft
+            results[i] = image
+        images = [self._to_output(img) for img in results]
+        self._emit(preview, batch_frames, -1, -1, [images[i] for i in active], True)
+        return images
