@@ -8,6 +8,7 @@ render them one by one and stream them to the encoder, so memory stays flat for 
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,10 @@ def analyze(project: Project, log: Log = _quiet) -> Analysis:
     performance, visemes = analyze_performance(project.audio, project.fps,
                                                transcript=project.transcript,
                                                mode=project.lipsync, seed=project.seed)
+    # A container's stated length can differ from the decoded samples by a few ms (mp3
+    # padding); the decoded length is what the tracks were analysed over, so it wins.
+    if math.ceil(round(duration * project.fps, 6)) != performance.frame_count:
+        duration = performance.frame_count / project.fps
     return Analysis(rig, performance, visemes, duration)
 
 
