@@ -24,7 +24,7 @@ from studio.doc.errors import InputError
 from studio.doc.project import VisemeSegment
 
 MODES: tuple[str, ...] = ("auto", "phonemes", "signal")
-MIN_AGREEMENT = 0.55  # share of speech frames where recognition and signal agree on openness
+MIN_AGREEMENT = 0.555  # share of speech frames where recognition and signal agree on openness
 
 
 @dataclass

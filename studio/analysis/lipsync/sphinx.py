@@ -172,7 +172,7 @@ def _fill_silence(phones: list[Phone], duration: float) -> list[Phone]:
 def recognize(samples: np.ndarray, regions: list[tuple[float, float]]) -> list[Phone]:
     """Phonemes recognised without a transcript in each speech region (start, end seconds)."""
     _, _, _, phone_lm = _model_paths()
-    decoder = _decoder(allphone=phone_lm, lw=2.0, beam=1e-20, pbeam=1e-20)
+    decoder = _decoder(allphone=phone_lm, lw=2.0, beam=1e-10, pbeam=1e-10)
     phones: list[Phone] = []
     for lo, hi in regions:
         decoder.start_utt()
