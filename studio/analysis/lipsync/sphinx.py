@@ -68,7 +68,9 @@ _BEAMS = (1e-60, 1e-100)  # the word pass retries with the wider beam on long cl
 def _word_pass(samples: np.ndarray, transcript: str) -> tuple[object, list[WordSpan]]:
     """Where each word lies in the whole clip; no spans if the text does not fit the audio."""
     pcm = _pcm(samples)
-    for beam in _BEAMS:
+    # The narrow beam fails on long clips: skip that wasted pass beyond a minute of audio.
+    beams = _BEAMS if len(samples) <= 60 * RATE else _BEAMS[1:]
+    for beam in beams:
         # fwdflat/bestpath re-search the lattice and can drop a final word: alignment needs neither.
         decoder = _decoder(lm=None, fwdflat=False, bestpath=False, beam=beam, pbeam=beam,
                            wbeam=beam * 1e10)
