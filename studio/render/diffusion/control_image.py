@@ -65,11 +65,12 @@ def draw_control_image(landmarks: np.ndarray, width: int, height: int) -> np.nda
     if landmarks.shape[0] < 478:
         raise ValueError(f"need 478 FaceMesh landmarks (with irises), got {landmarks.shape[0]}")
     image = np.zeros((height, width, 3), np.uint8)
-    # Sub-pixel precision (shift=4) keeps slow motion from snapping to whole pixels.
+    # Hard 8-connected lines as the annotator drew them (no anti-aliasing: the ControlNet saw
+    # exact colours); sub-pixel endpoints (shift=4) keep slow motion from snapping to pixels.
     points = np.round(np.asarray(landmarks[:, :2], np.float64) * 16).astype(np.int64)
     for connections, colour in FEATURES:
         for a, b in connections:
-            cv2.line(image, tuple(points[a]), tuple(points[b]), colour, THICKNESS, cv2.LINE_AA, shift=4)
+            cv2.line(image, tuple(points[a]), tuple(points[b]), colour, THICKNESS, cv2.LINE_8, shift=4)
     for index, colour in PUPILS:
         x, y = np.round(landmarks[index, :2]).astype(int)
         image[max(y - PUPIL_HALF_WIDTH, 0):max(y + PUPIL_HALF_WIDTH, 0),

@@ -5,8 +5,8 @@ real SD1.5 checkpoint, in seconds and without downloading anything. The shapes c
 structure at a small width: a VAE with an 8x downsampling factor and 4 latent channels, a
 three-level U-Net whose shallowest level has no attention (so the step cache's shallow path is
 cheap, as in SD1.5), a ControlNet made from that U-Net, and a two-layer CLIP text model with a
-byte-level tokenizer. The ControlNet's zero convolutions get small random weights, otherwise a
-freshly built ControlNet would have no effect and no test could see the control image.
+byte-level tokenizer. The ControlNet's zero convolutions get random weights, otherwise a freshly built
+ControlNet would have no effect and no test could see the control image.
 """
 
 from __future__ import annotations
@@ -59,10 +59,14 @@ def build_tiny_components(seed: int = 0) -> dict:
     )
     controlnet = ControlNetModel.from_unet(unet, conditioning_embedding_out_channels=(8, 16, 32, 32))
     with torch.no_grad():
+        # He-initialised embedding convs keep the control image's contrast through the stack;
+        # the default init shrinks it ~50x, which would make the control invisible in tests.
+        for module in controlnet.controlnet_cond_embedding.modules():
+            if isinstance(module, torch.nn.Conv2d):
+                torch.nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
         for conv in [*controlnet.controlnet_down_blocks, controlnet.controlnet_mid_block]:
-            conv.weight.normal_(0.0, 0.05)
+            conv.weight.normal_(0.0, 0.3)
             conv.bias.zero_()
-        controlnet.controlnet_cond_embedding.conv_out.weight.normal_(0.0, 0.05)
     vae = AutoencoderKL(
         in_channels=3,
         out_channels=3,
