@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.analysis.audio import ffmpeg_exe, load_audio, performance_from_audio
+from studio.analysis.audio import ffmpeg_exe
 from studio.analysis.face_rig import FaceRig
 from studio.analysis.performance import Performance
+from studio.analysis.speech import analyze_performance
 from studio.doc.errors import InputError
 from studio.doc.project import Project
 from studio.export import export_clip, resolve_format
@@ -53,7 +54,9 @@ def run_export(project: Project, rig: FaceRig, settings: ExportSettings, token: 
             f"cannot export frames {settings.start}-{settings.end}: the clip has frames 0-{last}")
     # 2. the performance at the export frame rate
     if snapshot.audio and (performance is None or performance.fps != settings.fps):
-        performance = performance_from_audio(load_audio(snapshot.audio), settings.fps)
+        performance, _ = analyze_performance(
+            snapshot.audio, settings.fps, transcript=snapshot.transcript, mode=snapshot.lipsync,
+            seed=snapshot.seed)
     token.raise_if_cancelled()
     # 3. renderer and signals of the snapshot
     renderer = scene_for(snapshot, rig).prepare()

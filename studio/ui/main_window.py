@@ -29,8 +29,8 @@ from studio.ui.export_dialog import ExportDialog, ExportProgress
 from studio.ui.help import about_text, shortcuts_html
 from studio.ui.inspector import Inspector
 from studio.ui.media import (
-    PLAYBACK_RATE, AudioAnalysis, Dropped, analyze_audio_file, analyze_portrait_file, audio_key, classify,
-    load_playback_audio,
+    PLAYBACK_RATE, AudioAnalysis, Dropped, analyze_portrait_file, audio_key, classify, full_audio,
+    quick_audio,
 )
 from studio.ui.media_panel import MediaPanel
 from studio.ui.playback import Playback
@@ -64,8 +64,8 @@ class MainWindow(QMainWindow):
         self.frame = 0
         self.rigs: dict[str, FaceRig] = {}
         self.audio: dict[tuple, AudioAnalysis] = {}
-        self.playback_audio: dict[str, object] = {}
         self._pending_analysis: set[object] = set()
+        self._fill_visemes: set[tuple] = set()  # audio keys whose lip sync fills the track
         self._signals: FrameSignals | None = None
         self._shown_generation = 0
         self._export_task = None
@@ -267,7 +267,7 @@ class MainWindow(QMainWindow):
             project, waveform=analysis.waveform if analysis else None,
             auto_blinks=self._auto_blinks(project, analysis))
         self.timeline.set_frame(self.frame)
-        QTimer.singleShot(0, self._refresh_inspector)
+        QTimer.singleShot(0, self, self._refresh_inspector)
         rig = self.rigs.get(project.portrait or "")
         self.viewport.set_original(rig.image if rig is not None else None)
         self.media_panel.show_project(project, rig)
@@ -322,70 +322,113 @@ class MainWindow(QMainWindow):
             self.undo_stack.push(command)
         except InputError as error:
             self.show_error(str(error))
-            QTimer.singleShot(0, self._refresh_inspector)
+            QTimer.singleShot(0, self, self._refresh_inspector)
 
     # ---- analysis ---------------------------------------------------------------------------
     def _ensure_analysis(self) -> None:
         """Start background analysis for whatever the project needs and is not cached yet."""
         project = self.doc.project
-        if project.portrait and project.portrait not in self.rigs:
-            self._analyse(Dropped(portrait=Path(project.portrait)), apply=False)
-        if project.audio and audio_key(project) not in self.audio:
-            self._analyse(Dropped(audio=Path(project.audio)), apply=False)
+        portrait = Path(project.portrait) if project.portrait else None
+        audio = Path(project.audio) if project.audio else None
+        analysis = self.audio.get(audio_key(project))
+        if portrait is not None and project.portrait not in self.rigs or (
+                audio is not None and analysis is None):
+            self._analyse(Dropped(portrait=portrait, audio=audio), apply=False)
+        elif analysis is not None and not analysis.complete:
+            self._lip_sync(analysis, apply=False)
 
     def _analyse(self, dropped: Dropped, apply: bool) -> None:
-        """Analyse dropped or referenced media off the UI thread; `apply` puts it in the project."""
-        marker = (dropped, apply)
+        """Analyse dropped or referenced media off the UI thread; `apply` puts it in the project.
+
+        The portrait and a quick loudness pass come first (the portrait talks within a second or
+        two); lip sync follows on its own task.
+        """
+        marker = ("media", dropped, apply)
         if marker in self._pending_analysis:
             return
         self._pending_analysis.add(marker)
-        project = copy.deepcopy(self.doc.project)
-        if dropped.audio is not None:
-            project.audio = str(dropped.audio)
+        fps = self.doc.project.fps
 
         def work(token):
             rig = analyze_portrait_file(dropped.portrait, token) if dropped.portrait else None
-            audio = analyze_audio_file(dropped.audio, project, token) if dropped.audio else None
-            playback = load_playback_audio(dropped.audio) if dropped.audio else None
-            return rig, audio, playback
-
-        def done(result):
-            self._pending_analysis.discard(marker)
-            self._analysis_done(dropped, project, apply, *result)
-
-        def failed(error):
-            self._pending_analysis.discard(marker)
-            self._analysis_failed(error)
+            audio = quick_audio(dropped.audio, fps, token) if dropped.audio else None
+            return rig, audio
 
         names = " and ".join(p.name for p in (dropped.portrait, dropped.audio) if p)
         self.statusBar().showMessage(f"Analysing {names}…")
+        self._start_task("analysis", marker, work,
+                         lambda result: self._analysis_done(dropped, apply, *result))
+
+    def _start_task(self, name: str, marker, work, done) -> None:
+        """Run `work` on a task; `done` and failures come back on this thread."""
+
+        def finish(fn):
+            self._pending_analysis.discard(marker)
+            if not self._closing:
+                fn()
+
         self.tasks.start(
-            "analysis", work,
-            on_done=lambda r: self._bridge.call.emit(lambda: done(r)),
-            on_error=lambda e: self._bridge.call.emit(lambda: failed(e)),
-            on_cancelled=lambda: self._bridge.call.emit(
-                lambda: self._pending_analysis.discard(marker)),
+            name, work,
+            on_done=lambda r: self._bridge.call.emit(lambda: finish(lambda: done(r))),
+            on_error=lambda e: self._bridge.call.emit(
+                lambda: finish(lambda: self._analysis_failed(e))),
+            on_cancelled=lambda: self._bridge.call.emit(lambda: finish(lambda: None)),
         )
 
-    def _analysis_done(self, dropped: Dropped, project: Project, apply: bool,
-                       rig: FaceRig | None, audio: AudioAnalysis | None, playback) -> None:
-        if self._closing:
-            return
+    def _analysis_done(self, dropped: Dropped, apply: bool, rig: FaceRig | None,
+                       audio: AudioAnalysis | None) -> None:
         if rig is not None:
             self.rigs[str(dropped.portrait)] = rig
             if rig.faces_found > 1:
                 self.statusBar().showMessage(
                     f"{rig.faces_found} faces in {dropped.portrait.name}: animating the largest",
                     8000)
+        project = copy.deepcopy(self.doc.project)
         if audio is not None:
-            self.audio[audio_key(project)] = audio
-            self.playback_audio[str(dropped.audio)] = playback
+            project.audio = str(dropped.audio)
+            key = audio_key(project)
+            if key not in self.audio or not self.audio[key].complete:
+                self.audio[key] = audio
         if apply:
             self._attach_media(dropped, audio)
         else:
             self._doc_changed(frozenset({"media"}))
-        self.statusBar().showMessage("Ready", 3000)
-        self.analysisFinished.emit()
+        if audio is not None:
+            self._lip_sync(self.audio[audio_key(project)], apply)
+        else:
+            self.statusBar().showMessage("Ready", 3000)
+            self.analysisFinished.emit()
+
+    def _lip_sync(self, quick: AudioAnalysis, apply: bool) -> None:
+        """Replace the quick audio pass with lip sync and prosody; `apply` fills the viseme track."""
+        project = copy.deepcopy(self.doc.project)
+        key = audio_key(project)
+        if apply:
+            self._fill_visemes.add(key)
+        if quick.complete:
+            self.statusBar().showMessage("Ready", 3000)
+            self.analysisFinished.emit()
+            return
+        marker = ("lipsync", key)
+        if marker in self._pending_analysis:
+            return
+        self._pending_analysis.add(marker)
+        self.statusBar().showMessage(f"Lip sync for {quick.clip.path.name}…")
+
+        def done(full: AudioAnalysis) -> None:
+            self.audio[key] = full
+            current = self.doc.project
+            if key in self._fill_visemes and audio_key(current) == key and not current.tracks.visemes:
+                self.undo_stack.push(commands.TrackEditCommand(
+                    self.doc, f"Lip sync {quick.clip.path.name}", {"visemes": []},
+                    {"visemes": full.visemes}, []))
+            else:
+                self._doc_changed(frozenset({"media"}))
+            self._fill_visemes.discard(key)
+            self.statusBar().showMessage("Ready", 3000)
+            self.analysisFinished.emit()
+
+        self._start_task("lipsync", marker, lambda token: full_audio(quick, project, token), done)
 
     def _attach_media(self, dropped: Dropped, audio: AudioAnalysis | None) -> None:
         """One undo step that puts newly analysed media (and the clip's length) in the project."""
@@ -396,8 +439,13 @@ class MainWindow(QMainWindow):
                                                             str(dropped.portrait)))
         if dropped.audio is not None and audio is not None:
             self.undo_stack.push(commands.SetSettingCommand(self.doc, "audio", str(dropped.audio)))
+            # rounded as the project file stores it, so a saved project reopens identical
             self.undo_stack.push(commands.SetSettingCommand(self.doc, "duration",
-                                                            audio.clip.duration))
+                                                            round(audio.clip.duration, 6)))
+            if self.doc.project.tracks.visemes:  # a new voice: the old lip sync no longer fits
+                self.undo_stack.push(commands.TrackEditCommand(
+                    self.doc, "Clear lip sync", {"visemes": self.doc.items("visemes")},
+                    {"visemes": []}, []))
         self.undo_stack.endMacro()
         if dropped.audio is not None:
             self.timeline.fit()
@@ -484,7 +532,8 @@ class MainWindow(QMainWindow):
         else:
             speed = float(direction)
         project = self.doc.project
-        samples = self.playback_audio.get(project.audio or "")
+        analysis = self.audio.get(audio_key(project))
+        samples = analysis.playback if analysis is not None else None
         self.playback.configure(project.fps, project.frame_count(), samples, PLAYBACK_RATE)
         self.playback.play(self.frame, speed)
 
@@ -779,5 +828,5 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         autosave.forget_autosave(self.settings)
-        self.worker.shutdown()
-        self.tasks.shutdown()
+        self.worker.shutdown(timeout=60)
+        self.tasks.shutdown(timeout=120)  # lip sync cannot be interrupted; it takes seconds

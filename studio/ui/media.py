@@ -15,8 +15,9 @@ import numpy as np
 from studio.analysis.audio import AudioClip, load_audio, performance_from_audio
 from studio.analysis.face_rig import FaceRig
 from studio.analysis.performance import Performance
+from studio.analysis.speech import analyze_performance
 from studio.doc.errors import InputError
-from studio.doc.project import Project
+from studio.doc.project import Project, VisemeSegment
 from studio.jobs import CancelToken
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
@@ -54,9 +55,18 @@ def classify(paths: list[Path]) -> Dropped:
 
 @dataclass
 class AudioAnalysis:
+    """What the window knows of a voice clip. A quick pass (loudness only, well under a second)
+    comes first so the portrait talks at once; lip sync and prosody replace it when done."""
+
     clip: AudioClip
     performance: Performance
     waveform: np.ndarray  # (bins, 2): time in seconds, peak in 0..1
+    playback: np.ndarray  # mono float32 at PLAYBACK_RATE, for the sound card
+    visemes: list[VisemeSegment] | None = None  # None until the lip-sync pass has run
+
+    @property
+    def complete(self) -> bool:
+        return self.visemes is not None
 
 
 def analyze_portrait_file(path: Path, token: CancelToken) -> FaceRig:
@@ -66,11 +76,21 @@ def analyze_portrait_file(path: Path, token: CancelToken) -> FaceRig:
     return analyze_portrait(path)
 
 
-def analyze_audio_file(path: Path, project: Project, token: CancelToken) -> AudioAnalysis:
+def quick_audio(path: Path, fps: int, token: CancelToken) -> AudioAnalysis:
     token.raise_if_cancelled()
     clip = load_audio(path)
     token.raise_if_cancelled()
-    return AudioAnalysis(clip, performance_from_audio(clip, project.fps), waveform_of(clip))
+    playback = load_audio(path, sample_rate=PLAYBACK_RATE).samples
+    return AudioAnalysis(clip, performance_from_audio(clip, fps), waveform_of(clip), playback)
+
+
+def full_audio(quick: AudioAnalysis, project: Project, token: CancelToken) -> AudioAnalysis:
+    """Lip sync, head motion and expressiveness from the voice (seconds for a short clip)."""
+    token.raise_if_cancelled()
+    performance, visemes = analyze_performance(
+        quick.clip.path, project.fps, transcript=project.transcript, mode=project.lipsync,
+        seed=project.seed)
+    return AudioAnalysis(quick.clip, performance, quick.waveform, quick.playback, visemes)
 
 
 def audio_key(project: Project) -> tuple:
@@ -88,8 +108,3 @@ def waveform_of(clip: AudioClip) -> np.ndarray:
     scale = float(peaks.max()) or 1.0
     times = (np.arange(bins) + 0.5) * step / clip.sample_rate
     return np.column_stack([times, np.sqrt(peaks / scale)])
-
-
-def load_playback_audio(path: Path) -> np.ndarray:
-    """The clip at the playback rate, for the sound card."""
-    return load_audio(path, sample_rate=PLAYBACK_RATE).samples

@@ -115,7 +115,7 @@ class Timeline(QWidget):
         self._selected: list[KeyRef] = []
         self._refs: list[KeyRef] = []
         self._points = np.zeros((0, 2))
-        self._drag: _Drag | None = None
+        self._dragging: _Drag | None = None
         self._band: QGraphicsRectItem | None = None
         self.active = ("head_yaw", "v")  # the track K adds to
         self._waveform: np.ndarray | None = None
@@ -161,10 +161,10 @@ class Timeline(QWidget):
         self.vb.addItem(fill)
         self._visemes = pg.BarGraphItem(x0=[], x1=[], y0=[], y1=[])
         self.vb.addItem(self._visemes)
-        self._viseme_labels: list[pg.TextItem] = []
+        self._viseme_labels: list[tuple[pg.TextItem, float]] = []  # label, segment seconds
         self._emotion_bars = pg.BarGraphItem(x0=[], x1=[], y0=[], y1=[])
         self.vb.addItem(self._emotion_bars)
-        self._emotion_labels: list[pg.TextItem] = []
+        self._emotion_labels: list[tuple[pg.TextItem, float]] = []
         self._auto_blink_item = pg.PlotDataItem(
             pen=pg.mkPen(theme.TRACK_COLORS["blinks"], width=1, style=Qt.DotLine), connect="pairs")
         self.vb.addItem(self._auto_blink_item)
@@ -297,7 +297,7 @@ class Timeline(QWidget):
         self._auto_blink_item.setData(xs, ys)
 
     def _draw_segments(self, project: Project | None) -> None:
-        for item in self._viseme_labels + self._emotion_labels:
+        for item, _ in self._viseme_labels + self._emotion_labels:
             self.vb.removeItem(item)
         self._viseme_labels, self._emotion_labels = [], []
         segments = project.tracks.visemes if project is not None else []
@@ -314,9 +314,8 @@ class Timeline(QWidget):
                 label = pg.TextItem(s.viseme, color=theme.TEXT, anchor=(0.5, 0.5))
                 label.setPos((s.start + s.end) / 2, lane.centre)
                 label.setZValue(5)
-                label.setData(0, s.end - s.start)
                 self.vb.addItem(label, ignoreBounds=True)
-                self._viseme_labels.append(label)
+                self._viseme_labels.append((label, s.end - s.start))
         else:
             self._visemes.setOpts(x0=[], x1=[], y0=[], y1=[])
         keys = sorted(project.tracks.emotion, key=lambda k: k.t) if project is not None else []
@@ -337,9 +336,8 @@ class Timeline(QWidget):
             for k, e in zip(keys, ends):
                 label = pg.TextItem(k.emotion, color=theme.TEXT, anchor=(0, 0))
                 label.setPos(k.t, lane.top + 0.02)
-                label.setData(0, e - k.t)
                 self.vb.addItem(label, ignoreBounds=True)
-                self._emotion_labels.append(label)
+                self._emotion_labels.append((label, e - k.t))
         else:
             self._emotion_bars.setOpts(x0=[], x1=[], y0=[], y1=[])
         self._update_label_visibility()
@@ -347,10 +345,13 @@ class Timeline(QWidget):
     def _update_label_visibility(self) -> None:
         """Labels show only where their segment is wide enough on screen to hold them."""
         px = self.vb.viewPixelSize()[0] or 1.0
-        for label in self._viseme_labels:
-            label.setVisible(label.data(0) / px > 14)
-        for label in self._emotion_labels:
-            label.setVisible(label.data(0) / px > 50)
+        for labels, min_px in ((self._viseme_labels, 14), (self._emotion_labels, 50)):
+            for label, width in labels:
+                visible = width / px > min_px
+                # only on change: with PySide6 6.12, pyqtgraph's itemChange drops a reference to
+                # True/False on every setVisible, which crashes the interpreter after enough calls
+                if label.isVisible() != visible:
+                    label.setVisible(visible)
 
     def _point_y(self, project: Project, ref: KeyRef) -> float:
         if ref.track == "blinks":
@@ -471,7 +472,7 @@ class Timeline(QWidget):
             start = self.vb.mapSceneToView(ev.buttonDownScenePos())
             ref = self._pick(start)
             if ref is None:
-                self._drag = None
+                self._dragging = None
                 self._band = QGraphicsRectItem()
                 self._band.setPen(pg.mkPen(theme.ACCENT, style=Qt.DashLine))
                 self._band.setBrush(pg.mkBrush(79, 140, 255, 40))
@@ -483,14 +484,14 @@ class Timeline(QWidget):
                     self.set_selection([ref])
                 refs = list(self._selected)
                 origin = [(key_time(self.project, r), key_value(self.project, r)) for r in refs]
-                self._drag = _Drag(refs, origin, start, ev.buttonDownScreenPos(), [])
-        if self._drag is not None:
+                self._dragging = _Drag(refs, origin, start, ev.buttonDownScreenPos(), [])
+        if self._dragging is not None:
             self._drag_keys(ev, pos)
         elif self._band is not None:
             self._drag_band(ev, pos)
 
     def _drag_keys(self, ev, pos: QPointF) -> None:
-        drag = self._drag
+        drag = self._dragging
         dt = pos.x() - drag.start.x()
         dy = pos.y() - drag.start.y()
         if ev.modifiers() & Qt.ShiftModifier:
@@ -507,7 +508,7 @@ class Timeline(QWidget):
             v = v0 if ref.track == "blinks" else lane.clamp(v0 + lane.v_per_y() * dy)
             moves.append(KeyMove(ref, t, v))
         if ev.isFinish():
-            self._drag = None
+            self._dragging = None
             changed = any(
                 abs(m.t - t0) > 1e-9 or abs(m.v - v0) > 1e-9
                 for m, (t0, v0) in zip(moves, drag.origin)

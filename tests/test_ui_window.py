@@ -1,0 +1,383 @@
+"""The studio window driven like a user: drops, timeline drags, shortcuts, menus, export.
+
+Offscreen (QT_QPA_PLATFORM=offscreen, set in conftest). Analysis of the real portrait and speech
+runs once per session; windows then start with it cached, as a reopened project would.
+"""
+
+from __future__ import annotations
+
+import copy
+import gc
+import subprocess
+import threading
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+import shiboken6
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, QSettings, QStandardPaths, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+
+from studio.doc.document import Document
+from studio.doc.project import Key, Project
+from studio.jobs import CancelToken
+from studio.ui import autosave
+from studio.ui.main_window import MainWindow
+from studio.ui.media import analyze_portrait_file, audio_key, full_audio, quick_audio
+from studio.ui.theme import apply_dark_theme
+from studio.ui.timeline.keys import KeyRef
+
+WAIT_MS = 60_000
+
+
+@pytest.fixture(scope="session")
+def analysed(portrait_path, speech_path):
+    token = CancelToken()
+    rig = analyze_portrait_file(portrait_path, token)
+    quick = quick_audio(speech_path, 25, token)
+    project = Project(portrait=str(portrait_path), audio=str(speech_path),
+                      duration=round(quick.clip.duration, 6))
+    return rig, full_audio(quick, project, token), project
+
+
+@pytest.fixture
+def settings(tmp_path):
+    QStandardPaths.setTestModeEnabled(True)
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+
+
+def make_window(qtbot, settings) -> MainWindow:
+    apply_dark_theme(QApplication.instance())
+    window = MainWindow(settings)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def close_window(window: MainWindow) -> None:
+    """Close and destroy now, while Qt is alive, rather than at interpreter exit."""
+    if not shiboken6.isValid(window):
+        return
+    window.undo_stack.setClean()
+    window.close()
+    window.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    gc.collect()
+
+
+@pytest.fixture
+def window(qtbot, settings):
+    window = make_window(qtbot, settings)
+    yield window
+    close_window(window)
+
+
+@pytest.fixture
+def loaded(qtbot, window, analysed):
+    """A window showing the sample project, with two head-yaw keys to drag."""
+    rig, audio, base = analysed
+    project = copy.deepcopy(base)
+    project.tracks.visemes = list(audio.visemes)
+    project.tracks.head_yaw.keys = [Key(0.0, 0.0, "linear"), Key(2.0, 0.0, "linear")]
+    window.rigs[project.portrait] = rig
+    window.audio[audio_key(project)] = audio
+    with qtbot.waitSignal(window.frameShown, timeout=WAIT_MS):
+        window._set_document(Document(project))
+    return window
+
+
+def drop(window: MainWindow, *paths: Path) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    target = window.viewport
+    pos = QPointF(target.width() / 2, target.height() / 2)
+    enter = QDragEnterEvent(pos.toPoint(), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(window, QDropEvent(pos, Qt.CopyAction, mime, Qt.LeftButton,
+                                              Qt.NoModifier))
+
+
+def mouse_drag(widget, start: QPointF, end: QPointF, modifiers=Qt.NoModifier, steps=6) -> None:
+    def send(kind, pos, buttons):
+        event = QMouseEvent(kind, pos, widget.mapToGlobal(pos), Qt.LeftButton, buttons, modifiers)
+        QApplication.sendEvent(widget, event)
+
+    send(QEvent.MouseButtonPress, start, Qt.LeftButton)
+    for i in range(1, steps + 1):
+        send(QEvent.MouseMove, start + (end - start) * (i / steps), Qt.LeftButton)
+    send(QEvent.MouseButtonRelease, end, Qt.NoButton)
+
+
+def settle(qtbot, window: MainWindow) -> None:
+    """Wait until the worker has delivered the newest request's frame."""
+    qtbot.waitUntil(lambda: window.worker.wait_idle(0.01) and window.viewport.frame_array is not None
+                    and window._shown_generation == window.worker.generation, timeout=WAIT_MS)
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a.astype(np.float64).ravel(), b.astype(np.float64).ravel()
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def studio_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("studio-")]
+
+
+def test_dropping_portrait_and_voice_makes_a_talking_project(qtbot, window, portrait_path,
+                                                             speech_path, analysed):
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        drop(window, portrait_path, speech_path)
+    project = window.project
+    assert Path(project.portrait) == portrait_path and Path(project.audio) == speech_path
+    assert project.duration == pytest.approx(13.18, abs=0.05)
+    assert project.tracks.visemes, "lip sync filled the viseme track"
+    settle(qtbot, window)
+    frame = window.viewport.frame_array
+    assert frame is not None and frame.shape == (512, 512, 3)
+    assert similarity(frame, analysed[0].image) > 0.9  # the portrait itself, posed at frame 0
+    assert window.isWindowModified() and "Untitled" in window.windowTitle()
+    # the mouth moves with the voice: a loud frame differs from the silent first frame
+    loudest = int(np.argmax(window.audio[audio_key(project)].performance.loudness))
+    with qtbot.waitSignal(window.frameShown, timeout=WAIT_MS):
+        window.set_frame(loudest)
+    assert np.abs(window.viewport.frame_array.astype(int) - frame).max() > 40
+    # undoing the drop empties the project again
+    window.actions_by_name["undo"].trigger()
+    window.actions_by_name["undo"].trigger()
+    assert window.project.portrait is None and window.project.audio is None
+
+
+def test_portrait_then_voice_one_after_the_other(qtbot, window, portrait_path, speech_path):
+    with qtbot.waitSignal(window.frameShown, timeout=WAIT_MS):
+        drop(window, portrait_path)
+    assert window.project.portrait == str(portrait_path) and window.project.frame_count() == 1
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        drop(window, speech_path)
+    assert window.project.portrait == str(portrait_path)
+    assert window.project.frame_count() == 330
+
+
+def test_bad_files_get_a_dialog_and_leave_the_project_alone(qtbot, loaded, tmp_path):
+    before = copy.deepcopy(loaded.project)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not media")
+    drop(loaded, notes)
+    assert "notes.txt" in loaded.error_box.text()
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8 this is not really a jpeg")
+    loaded.error_box = None
+    drop(loaded, broken)
+    qtbot.waitUntil(lambda: loaded.error_box is not None, timeout=WAIT_MS)
+    assert "broken.jpg" in loaded.error_box.text()
+    bad_project = tmp_path / "bad.json"
+    bad_project.write_text('{"schema": 1, "fps": "fast"}')
+    assert not loaded.open_project(bad_project)
+    assert "bad.json" in loaded.error_box.text() or "fps" in loaded.error_box.text()
+    assert loaded.project == before
+
+
+def test_dragging_a_key_changes_the_frame_and_undo_restores_it(qtbot, loaded):
+    with qtbot.waitSignal(loaded.frameShown, timeout=WAIT_MS):
+        loaded.set_frame(25)  # t = 1 s, halfway between the two yaw keys
+    original = loaded.viewport.frame_array.copy()
+    timeline = loaded.timeline
+    ref = KeyRef("head_yaw", 1)
+    start = QPointF(timeline.key_scene_pos(ref))
+    end = start + QPointF(0, -60)  # upward: more yaw
+    with qtbot.waitSignal(loaded.frameShown, timeout=WAIT_MS):
+        mouse_drag(timeline.view.viewport(), start, end, Qt.ShiftModifier)
+    qtbot.waitUntil(lambda: loaded.worker.wait_idle(0.01))
+    key = loaded.project.tracks.head_yaw.keys[1]
+    assert key.t == 2.0  # Shift locked the time axis
+    assert key.v > 5.0
+    assert loaded.undo_stack.count() == 1  # one gesture, one undo step
+    qtbot.waitUntil(lambda: not np.array_equal(loaded.viewport.frame_array, original),
+                    timeout=WAIT_MS)
+    assert np.abs(loaded.viewport.frame_array.astype(int) - original).mean() > 1.0
+    with qtbot.waitSignal(loaded.frameShown, timeout=WAIT_MS):
+        QTest.keyClick(loaded, Qt.Key_Z, Qt.ControlModifier)
+    assert loaded.project.tracks.head_yaw.keys[1].v == 0.0
+    assert np.array_equal(loaded.viewport.frame_array, original)
+
+
+def test_dragging_keys_in_time_snaps_to_frames_and_box_select(qtbot, loaded):
+    timeline = loaded.timeline
+    view = timeline.view.viewport()
+    start = QPointF(timeline.key_scene_pos(KeyRef("head_yaw", 1)))
+    mouse_drag(view, start, start + QPointF(37.3, 0), Qt.ShiftModifier)
+    t = loaded.project.tracks.head_yaw.keys[1].t
+    assert t > 2.0 and abs(t * 25 - round(t * 25)) < 1e-9  # on a frame
+    # a rubber band around both yaw keys selects them, Delete removes both in one step
+    a = QPointF(timeline.key_scene_pos(KeyRef("head_yaw", 0)))
+    b = QPointF(timeline.key_scene_pos(KeyRef("head_yaw", 1)))
+    mouse_drag(view, QPointF(a.x() - 5, a.y() - 8), QPointF(b.x() + 5, b.y() + 8))
+    assert set(timeline.selected()) == {KeyRef("head_yaw", 0), KeyRef("head_yaw", 1)}
+    QTest.keyClick(loaded, Qt.Key_Delete)
+    assert loaded.project.tracks.head_yaw.keys == []
+    assert loaded.undo_stack.count() == 2
+
+
+def test_keyboard_transport_and_keys(qtbot, loaded):
+    QTest.keyClick(loaded, Qt.Key_Right)
+    QTest.keyClick(loaded, Qt.Key_Right)
+    assert loaded.frame == 2 and loaded.timeline.playhead.value() == pytest.approx(0.08)
+    QTest.keyClick(loaded, Qt.Key_Right, Qt.ShiftModifier)
+    assert loaded.frame == 27
+    QTest.keyClick(loaded, Qt.Key_Left)
+    assert loaded.frame == 26
+    QTest.keyClick(loaded, Qt.Key_End)
+    assert loaded.frame == 329
+    QTest.keyClick(loaded, Qt.Key_Home)
+    assert loaded.frame == 0
+    # K while stopped adds a key on the active track at the playhead
+    loaded.set_frame(37)
+    QTest.keyClick(loaded, Qt.Key_K)
+    assert [k.t for k in loaded.project.tracks.head_yaw.keys] == [0.0, 1.48, 2.0]
+    assert loaded.undo_stack.count() == 1
+    # Space plays (the playhead advances), K pauses while playing
+    QTest.keyClick(loaded, Qt.Key_Space)
+    assert loaded.playback.playing
+    qtbot.waitUntil(lambda: loaded.frame > 39, timeout=WAIT_MS)
+    QTest.keyClick(loaded, Qt.Key_K)
+    assert not loaded.playback.playing and loaded.undo_stack.count() == 1
+    # L twice doubles the speed, J reverses
+    QTest.keyClick(loaded, Qt.Key_L)
+    QTest.keyClick(loaded, Qt.Key_L)
+    assert loaded.playback.speed == 2.0
+    QTest.keyClick(loaded, Qt.Key_J)
+    assert loaded.playback.speed == -1.0
+    QTest.keyClick(loaded, Qt.Key_Space)
+    assert not loaded.playback.playing
+    QTest.keyClick(loaded, Qt.Key_A, Qt.ControlModifier)
+    assert len(loaded.timeline.selected()) == len(loaded.project.tracks.head_yaw.keys)
+
+
+def test_save_close_reopen_gives_the_same_project(qtbot, loaded, settings, tmp_path, analysed):
+    loaded.timeline.keyAddRequested.emit("head_pitch", "v", 1.0, 12.0)
+    loaded.inspector.settingChanged.emit("seed", 7)
+    edited = copy.deepcopy(loaded.project)
+    path = tmp_path / "scene.json"
+    assert loaded.save_to(path)
+    assert not loaded.isWindowModified() and "scene" in loaded.windowTitle()
+    close_window(loaded)
+    assert studio_threads() == []
+    again = make_window(qtbot, settings)
+    try:
+        again.rigs[edited.portrait] = analysed[0]
+        again.audio[audio_key(edited)] = analysed[1]
+        recent = [a.text() for a in again.recent_menu.actions()]
+        assert recent == ["scene.json"]
+        again.recent_menu.actions()[0].trigger()
+        assert again.project == edited
+        assert again.project.tracks.head_pitch.keys[0].v == 12.0 and again.project.seed == 7
+    finally:
+        close_window(again)
+
+
+def test_closing_with_unsaved_changes_asks(qtbot, loaded, monkeypatch):
+    loaded.timeline.keyAddRequested.emit("head_roll", "v", 1.0, 5.0)
+    answers = []
+
+    def answer(choice):
+        def ask(*args, **kwargs):
+            answers.append(args[2])
+            return choice
+        return ask
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.Cancel))
+    assert not loaded.close() and loaded.isVisible()
+    assert "Save changes" in answers[0]
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.Discard))
+    assert loaded.close()
+    assert studio_threads() == []
+
+
+def test_export_from_the_dialog_writes_a_video_with_sound(qtbot, loaded, tmp_path):
+    loaded.timeline.keyAddRequested.emit("head_yaw", "v", 1.5, 10.0)  # unsaved work
+    loaded.actions_by_name["export"].trigger()
+    dialog = loaded.last_export_dialog
+    out = tmp_path / "clip.mp4"
+    dialog.path.setText(str(out))
+    dialog.width_box.setValue(256)
+    dialog.height_box.setValue(256)
+    dialog.start.setValue(25)
+    dialog.end.setValue(49)
+    with qtbot.waitSignal(loaded.exportFinished, timeout=WAIT_MS) as finished:
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.Ok).click()
+        assert loaded.export_progress.isVisible()
+        loaded.set_frame(10)  # editing goes on during the export
+    assert finished.args[0] == out and out.is_file()
+    reader = imageio_ffmpeg.read_frames(str(out))
+    meta = reader.__next__()
+    frames = list(reader)
+    assert meta["size"] == (256, 256) and len(frames) == 25
+    probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(out)],
+                           capture_output=True, text=True).stderr
+    assert "Audio: aac" in probe
+    assert "Show in Folder" in [b.text() for b in loaded.notification.buttons()]
+    assert loaded.settings.value("session/autosave", "") != ""  # export autosaved first
+
+
+def test_export_can_be_cancelled(qtbot, loaded, tmp_path):
+    loaded.actions_by_name["export"].trigger()
+    dialog = loaded.last_export_dialog
+    out = tmp_path / "long.mp4"
+    dialog.path.setText(str(out))
+    with qtbot.waitSignal(loaded.exportFinished, timeout=WAIT_MS) as finished:
+        dialog.accept()
+        loaded.export_progress.cancel.click()
+    assert finished.args[0] is None and not out.exists()
+
+
+def test_autosave_offers_recovery_after_a_crash(qtbot, loaded, settings, analysed):
+    loaded.timeline.keyAddRequested.emit("head_yaw", "v", 3.0, -11.0)
+    edited = copy.deepcopy(loaded.project)
+    sidecar = loaded.autosave_now()
+    assert sidecar is not None and sidecar.is_file()
+    # a crash: the next session starts while the sidecar is still registered
+    pending = autosave.pending_recovery(settings)
+    assert pending is not None and pending[0] == sidecar
+    again = make_window(qtbot, settings)
+    try:
+        again.rigs[edited.portrait] = analysed[0]
+        again.audio[audio_key(edited)] = analysed[1]
+        assert again.recover(*pending)
+        assert again.project == edited and again.isWindowModified()
+    finally:
+        close_window(again)
+
+
+def test_menus_overlays_and_help(qtbot, loaded):
+    titles = [a.text().replace("&", "") for a in loaded.menuBar().actions()]
+    assert titles[:2] == ["File", "Edit"] and "View" in titles and "Help" in titles
+    file_menu = loaded.menuBar().actions()[0].menu()
+    names = [a.text().replace("&", "") for a in file_menu.actions() if a.text()]
+    for expected in ("New", "Open…", "Open Recent", "Save", "Save As…", "Export…", "Quit"):
+        assert expected in names
+    with qtbot.waitSignal(loaded.frameShown, timeout=WAIT_MS):
+        loaded.actions_by_name["overlay_landmarks"].trigger()
+    assert loaded.viewport.landmarks is not None and loaded.viewport.landmarks.shape[0] >= 468
+    loaded.actions_by_name["overlay_original"].trigger()
+    loaded.actions_by_name["overlay_safe_frame"].trigger()
+    image = loaded.viewport.grab().toImage()
+    assert image.width() > 0
+    loaded.actions_by_name["shortcuts"].trigger()
+    assert "K" in loaded.help_box.text() and "pause" in loaded.help_box.text()
+
+
+def test_no_thread_left_running_after_the_window_closes(qtbot, settings, analysed):
+    window = make_window(qtbot, settings)
+    rig, audio, project = analysed
+    window.rigs[project.portrait] = rig
+    window.audio[audio_key(project)] = audio
+    with qtbot.waitSignal(window.frameShown, timeout=WAIT_MS):
+        window._set_document(Document(copy.deepcopy(project)))
+    window.shuttle(1)
+    assert studio_threads()
+    close_window(window)
+    assert studio_threads() == []
+    assert not window.worker.is_alive()
