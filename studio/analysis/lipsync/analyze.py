@@ -72,7 +72,7 @@ def analyze(clip, *, transcript: str | None = None, mode: str = "auto") -> Speec
         return SpeechAnalysis(signal_visemes, [], "signal", features)
     # 3. forced alignment when a transcript fits
     if transcript and transcript.strip():
-        phones = sphinx.align(samples, transcript)
+        phones = sphinx.align(samples, transcript, speech)
         if phones:
             return SpeechAnalysis(_phone_visemes(phones), phones, "alignment", features)
     # 4. phone recognition, checked against the signal in auto mode

@@ -1,10 +1,15 @@
 """Phonemes from speech with pocketsphinx's bundled en-us model: forced alignment and recognition.
 
-Alignment (with a transcript) runs in two passes. A word pass over the whole clip finds where
-each word lies; the clip is then cut at the pauses between words into chunks of at most
-`MAX_CHUNK` seconds and each chunk gets a phone-level pass. Short chunks keep the phone pass
-accurate and its memory bounded on long clips. Results are copied out of pocketsphinx's
-iterators at once: they point into decoder state that the next utterance overwrites.
+Alignment (with a transcript) walks the clip in chunks of about `MAX_CHUNK` seconds cut in the
+middle of pauses. One pass over the whole clip would need a beam so wide that a ten-minute clip
+takes minutes; a short chunk aligns with a narrow beam. How many words a chunk holds is first
+estimated from its share of the remaining speech, then checked against the audio: a word
+squeezed into silence means too many, speech left outside the words or a word stretched over a
+pause means too few, and the count moves by one until the check passes. The next chunk starts
+at the next unplaced word, so an error cannot drift. The chosen words then get a phone-level
+pass. Only a chunk the narrow beam cannot decode is retried with wider ones. Results are copied
+out of pocketsphinx's iterators at once: they point into decoder state that the next utterance
+overwrites.
 
 Recognition (no transcript) uses the allphone search with the bundled phonetic language model.
 It is rough (roughly one phoneme in two is right) but its timing and its consonant/vowel
@@ -62,70 +67,102 @@ def _dictionary_words(decoder, transcript: str) -> list[str]:
     return words
 
 
-_BEAMS = (1e-60, 1e-100)  # the word pass retries with the wider beam on long clips
+_BEAMS = (1e-30, 1e-60, 1e-100)  # narrow first; wider only for chunks it cannot decode
+_MIN_PAUSE = 0.2  # seconds of quiet that may separate chunks (stop closures are shorter)
 
 
-def _word_pass(samples: np.ndarray, transcript: str) -> tuple[object, list[WordSpan]]:
-    """Where each word lies in the whole clip; no spans if the text does not fit the audio."""
-    pcm = _pcm(samples)
-    # The narrow beam fails on long clips: skip that wasted pass beyond a minute of audio.
-    beams = _BEAMS if len(samples) <= 60 * RATE else _BEAMS[1:]
-    for beam in beams:
-        # fwdflat/bestpath re-search the lattice and can drop a final word: alignment needs neither.
-        decoder = _decoder(lm=None, fwdflat=False, bestpath=False, beam=beam, pbeam=beam,
-                           wbeam=beam * 1e10)
-        words = _dictionary_words(decoder, transcript)
-        if not words:
-            return decoder, []
-        decoder.set_align_text(" ".join(words))
+def _chunk_edges(speech: np.ndarray, duration: float) -> list[float]:
+    """Chunk boundaries (seconds): the middles of the widest pauses, about MAX_CHUNK s apart."""
+    idx = np.flatnonzero(np.diff(np.concatenate([[1], speech.astype(np.int8), [1]])))
+    pauses = [((a + b) / 2 * FRAME, (b - a) * FRAME) for a, b in zip(idx[::2], idx[1::2])
+              if (b - a) * FRAME >= _MIN_PAUSE and a > 0 and b < len(speech)]
+    edges = [0.0]
+    while True:
+        lo = edges[-1]
+        within = [p for p in pauses if lo + 1.0 < p[0] <= lo + MAX_CHUNK]
+        later = [p for p in pauses if p[0] > lo + MAX_CHUNK]
+        if lo + MAX_CHUNK >= duration or not (within or later):
+            break
+        edges.append(max(within, key=lambda p: p[1])[0] if within else later[0][0])
+    return edges + [duration]
+
+
+class _Aligner:
+    """One decoder per beam, made on first use, with the transcript's words in its dictionary."""
+
+    def __init__(self, transcript: str):
+        self.transcript = transcript
+        self.words = words_of(transcript)
+        self._decoders: dict[float, object] = {}
+
+    def decoder(self, beam: float):
+        if beam not in self._decoders:
+            # fwdflat/bestpath re-search the lattice and can drop a final word: alignment needs neither.
+            decoder = _decoder(lm=None, fwdflat=False, bestpath=False, beam=beam, pbeam=beam,
+                               wbeam=beam * 1e10)
+            _dictionary_words(decoder, self.transcript)
+            self._decoders[beam] = decoder
+        return self._decoders[beam]
+
+    def words_pass(self, pcm: bytes, words: list[str], offset: float
+                   ) -> tuple[object, list[WordSpan]]:
+        """Word spans of `words` in `pcm`, from the narrowest beam that decodes them all."""
+        for beam in _BEAMS:
+            decoder = self.decoder(beam)
+            decoder.set_align_text(" ".join(words))
+            decoder.start_utt()
+            decoder.process_raw(pcm, full_utt=True)
+            decoder.end_utt()
+            hyp = decoder.hyp()
+            if hyp is not None and hyp.hypstr.split() == words:
+                return decoder, [WordSpan(s.word.split("(")[0], offset + s.start_frame * FRAME,
+                                          offset + (s.end_frame + 1) * FRAME)
+                                 for s in decoder.seg() if s.word not in _SILENCES]
+        return None, []
+
+
+def _miscount(decoder, spans: list[WordSpan], speech: np.ndarray, lo: float, hi: float) -> int:
+    """+1 if the chunk holds more words than `spans`, -1 if fewer, 0 if the count fits."""
+    def frame(t: float) -> int:
+        return int(round(t / FRAME))
+
+    for span in spans:
+        if speech[frame(span.start):frame(span.end)].mean() < 0.3:
+            return -1  # a word squeezed into silence
+    # A word near its shortest (three frames a phone) before a pause was squeezed in: speakers
+    # lengthen the last word of a phrase.
+    last = spans[-1]
+    if last.end - last.start <= 4.5 * FRAME * len(decoder.lookup_word(last.word).split()):
+        return -1
+    # Speech more than 0.1 s away from the words, at either end of the chunk.
+    outside = (speech[frame(spans[-1].end) + 10:frame(hi)].sum()
+               + speech[frame(lo):max(frame(spans[0].start) - 10, frame(lo))].sum())
+    if outside * FRAME > 0.1:
+        return 1  # speech left over: a word is missing
+    for span in spans:
+        inside = np.concatenate([[1], speech[frame(span.start):frame(span.end)].astype(np.int8), [1]])
+        idx = np.flatnonzero(np.diff(inside))
+        if len(idx) and ((idx[1::2] - idx[::2]) * FRAME >= _MIN_PAUSE).any():
+            return 1  # a word stretched over a pause
+    return 0
+
+
+def _phone_pass(decoder, pcm: bytes, spans: list[WordSpan], offset: float) -> list[Phone]:
+    """Phones of the words the decoder has just aligned on `pcm`."""
+    try:
+        decoder.set_alignment()
         decoder.start_utt()
         decoder.process_raw(pcm, full_utt=True)
         decoder.end_utt()
-        hyp = decoder.hyp()
-        if hyp is not None and hyp.hypstr.split() == words:
-            return decoder, [WordSpan(s.word, s.start_frame * FRAME, (s.end_frame + 1) * FRAME)
-                             for s in decoder.seg() if s.word not in _SILENCES]
-    return decoder, []
-
-
-def _chunks(spans: list[WordSpan], duration: float) -> list[tuple[float, float, list[WordSpan]]]:
-    """Cut the clip between words into pieces of at most MAX_CHUNK s, at the widest pauses."""
-    chunks: list[tuple[float, float, list[WordSpan]]] = []
-    first = 0
-    while first < len(spans):
-        last = first
-        while last + 1 < len(spans) and spans[last + 1].end - spans[first].start <= MAX_CHUNK:
-            last += 1
-        if last + 1 < len(spans) and last > first:
-            gaps = [spans[i + 1].start - spans[i].end for i in range(first, last)]
-            widest = first + int(np.argmax(gaps))
-            if gaps[widest - first] > 0.1:
-                last = widest
-        # Start and end halfway into the neighbouring pauses, so no phone is cut.
-        lo = (spans[first - 1].end + spans[first].start) / 2 if first else 0.0
-        hi = (spans[last].end + spans[last + 1].start) / 2 if last + 1 < len(spans) else duration
-        chunks.append((lo, hi, spans[first:last + 1]))
-        first = last + 1
-    return chunks
-
-
-def _phone_pass(decoder, samples: np.ndarray, words: list[str], offset: float) -> list[Phone]:
-    pcm = _pcm(samples)
-    decoder.set_align_text(" ".join(words))
-    decoder.start_utt()
-    decoder.process_raw(pcm, full_utt=True)
-    decoder.end_utt()
-    decoder.set_alignment()
-    decoder.start_utt()
-    decoder.process_raw(pcm, full_utt=True)
-    decoder.end_utt()
+    except RuntimeError:  # the phone pass found no path: keep the word pass's timing
+        return _spread(decoder, spans)
     phones = []
     for word in decoder.get_alignment():
         name = None if word.name in _SILENCES else word.name
         for phone in word:
             start = offset + phone.start * FRAME
             phones.append(Phone(start, start + phone.duration * FRAME, phone.name, name))
-    return phones
+    return phones if any(p.word for p in phones) else _spread(decoder, spans)
 
 
 def _spread(decoder, spans: list[WordSpan]) -> list[Phone]:
@@ -138,20 +175,58 @@ def _spread(decoder, spans: list[WordSpan]) -> list[Phone]:
     return phones
 
 
-def align(samples: np.ndarray, transcript: str) -> list[Phone]:
-    """Phonemes of `transcript` placed on 16 kHz `samples`; [] if the text does not fit the audio."""
+def align(samples: np.ndarray, transcript: str, speech: np.ndarray | None = None) -> list[Phone]:
+    """Phonemes of `transcript` placed on 16 kHz `samples`; [] if the text does not fit the audio.
+
+    `speech` is the 100 Hz speech mask of lipsync.features (computed here if not given); its
+    pauses are where chunks may be cut and what word counts are checked against.
+    """
+    from studio.analysis.lipsync import features as feats
+
     duration = len(samples) / RATE
-    decoder, spans = _word_pass(samples, transcript)
-    if not spans:
+    if speech is None:
+        speech = feats.speech_mask(feats.compute(samples))
+    aligner = _Aligner(transcript)
+    words = aligner.words
+    if not words:
         return []
+    # Phonemes per word stand for how long each word takes to say.
+    weight = np.array([len(aligner.decoder(_BEAMS[0]).lookup_word(w).split()) for w in words], float)
+    spoken = np.concatenate([[0], np.cumsum(speech)]) * FRAME  # seconds of speech before each frame
+
+    def spoken_at(t: float) -> float:
+        return spoken[min(int(round(t / FRAME)), len(speech))]
+
+    edges = _chunk_edges(speech, duration)
     phones: list[Phone] = []
-    for lo, hi, chunk in _chunks(spans, duration):
-        piece = samples[int(lo * RATE):int(hi * RATE)]
-        try:
-            found = _phone_pass(decoder, piece, [s.word for s in chunk], lo)
-        except RuntimeError:  # the phone pass found no path: keep the word pass's timing
-            found = []
-        phones.extend(found if any(p.word for p in found) else _spread(decoder, chunk))
+    first = 0
+    for lo, hi in zip(edges, edges[1:]):
+        left = len(words) - first
+        if not left:
+            break
+        if hi >= duration:
+            count = left
+        else:
+            remaining = max(spoken_at(duration) - spoken_at(lo), FRAME)
+            share = weight[first:].sum() * (spoken_at(hi) - spoken_at(lo)) / remaining
+            count = min(left, int(np.searchsorted(np.cumsum(weight[first:]), share)) + 1)
+        pcm = _pcm(samples[int(lo * RATE):int(hi * RATE)])
+        tried: set[int] = set()
+        while True:
+            tried.add(count)
+            decoder, spans = aligner.words_pass(pcm, words[first:first + count], lo)
+            step = _miscount(decoder, spans, speech, lo, hi) if spans else -1
+            if hi >= duration or not step or count + step in tried or not 1 <= count + step <= left:
+                break
+            count += step
+        if not spans:
+            if hi >= duration:
+                return []
+            continue
+        phones.extend(_phone_pass(decoder, pcm, spans, lo))
+        first += count
+    if first < len(words):
+        return []
     return _fill_silence(phones, duration)
 
 
