@@ -7,6 +7,8 @@ output frame rate (so there is no frame-to-frame jitter at any fps) and sampled 
 frame. The random parts come from a generator seeded by the project seed, so a re-analysis
 gives the same motion. Amplitudes are those of style.head_motion = expressiveness = 1;
 conditioning applies the style, so editing it never re-runs this.
+scipy is imported inside the functions that use it: it costs a second of start-up, and the
+application must open fast.
 """
 
 from __future__ import annotations
@@ -14,8 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d, maximum_filter1d, uniform_filter1d
-from scipy.signal import butter, find_peaks, sosfiltfilt
 
 from studio.analysis.lipsync.features import Features
 
@@ -38,6 +38,8 @@ class Prosody:
 
 
 def _lowpass(x: np.ndarray, cutoff: float, rate: float) -> np.ndarray:
+    from scipy.signal import butter, sosfiltfilt
+
     if x.shape[0] < 16:
         return x
     sos = butter(2, cutoff / (rate / 2), output="sos")
@@ -46,6 +48,8 @@ def _lowpass(x: np.ndarray, cutoff: float, rate: float) -> np.ndarray:
 
 def _pulses(times: np.ndarray, heights: np.ndarray, n: int, rate: float, width: float) -> np.ndarray:
     """A smooth bump of `width` seconds for each event, centred on it."""
+    from scipy.ndimage import gaussian_filter1d
+
     train = np.zeros(n)
     np.add.at(train, np.clip((times * rate).astype(int), 0, n - 1), heights)
     return gaussian_filter1d(train, width * rate / 2.355) * (width * rate / 2.355) * np.sqrt(2 * np.pi)
@@ -53,6 +57,8 @@ def _pulses(times: np.ndarray, heights: np.ndarray, n: int, rate: float, width: 
 
 def _activity(speech: np.ndarray, rate: float) -> np.ndarray:
     """0..1: speech in the last moments; held for SETTLE seconds after it stops, then fading."""
+    from scipy.ndimage import gaussian_filter1d, maximum_filter1d, uniform_filter1d
+
     presence = uniform_filter1d(speech.astype(np.float64), max(1, int(0.3 * rate)))
     size = max(1, int(SETTLE * rate))
     held = maximum_filter1d(presence, size, origin=(size - 1) // 2, mode="constant")
@@ -61,6 +67,9 @@ def _activity(speech: np.ndarray, rate: float) -> np.ndarray:
 
 def stressed_syllables(features: Features, speech: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Times (s) and strengths (0..1) of syllable nuclei that stand out in loudness and pitch."""
+    from scipy.ndimage import gaussian_filter1d, uniform_filter1d
+    from scipy.signal import find_peaks
+
     rate = features.frame_rate
     level = np.where(speech, features.level_db, np.nan)
     if not np.any(speech):
@@ -87,6 +96,8 @@ def stressed_syllables(features: Features, speech: np.ndarray) -> tuple[np.ndarr
 def derive(features: Features, speech: np.ndarray, fps: float, frame_count: int, seed: int = 0
            ) -> Prosody:
     """Head motion, expressiveness and pause weights, one row per output frame at `fps`."""
+    from scipy.ndimage import gaussian_filter1d
+
     rate, n = features.frame_rate, len(features)
     rng = np.random.default_rng(seed)
     activity = _activity(speech, rate)

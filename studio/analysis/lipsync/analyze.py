@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import resample_poly
 
 from studio.analysis.lipsync import features as feats
 from studio.analysis.lipsync import signal, sphinx
@@ -45,6 +44,8 @@ def to_16k(samples: np.ndarray, sample_rate: int) -> np.ndarray:
         raise ValueError("expected mono samples")
     if sample_rate != feats.RATE:
         from math import gcd
+
+        from scipy.signal import resample_poly
 
         g = gcd(int(sample_rate), feats.RATE)
         samples = resample_poly(samples, feats.RATE // g, int(sample_rate) // g).astype(np.float32)

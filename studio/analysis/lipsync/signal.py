@@ -11,7 +11,6 @@ on centroid are relative to the speaker's own vowels, so they adapt to the voice
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d, median_filter
 
 from studio.analysis.lipsync.features import Features
 
@@ -24,6 +23,8 @@ MAX_STOP_GAP = 0.15  # seconds: a silence shorter than this inside speech is a s
 
 def classify(features: Features, speech: np.ndarray) -> np.ndarray:
     """One class index (into CLASSES) per 10 ms frame."""
+    from scipy.ndimage import maximum_filter1d, median_filter
+
     labels = np.full(len(features), _REST, np.int8)
     voiced = features.periodicity > 0.5
     # A murmur is dull *and* quieter than the vowels around it; a loud dull frame is an "oo".
