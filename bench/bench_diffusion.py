@@ -1,0 +1,151 @@
+"""Diffusion renderer speed and fidelity: every cache on vs `--cache off`, measured in one run.
+
+Default: the `tiny` preset on the CPU at 256x256, 8 steps at strength 0.5 (4 denoising steps),
+a 32-frame talking clip of the real portrait. The cached time includes the once-per-shot
+reference pass; the frame cache starts empty, so every frame is denoised (no frame repeats).
+On the CPU, torch runs one thread and the time is this process's CPU time, because the 2-core
+machines are shared and wall time swings several-fold with the neighbours' load; runs alternate
+between modes and the fastest of each is kept.
+
+`--sd15`: SD1.5-size U-Net, ControlNet and VAE with random weights at 512x512 on the best
+device (meant for a GPU machine; fp16 there). Needs the portrait analysis: machines without
+mediapipe read it from `--analysis-cache DIR`, written by an earlier run on a machine with it.
+
+Run: .venv/bin/python bench/bench_diffusion.py [--sd15] [--frames N] [--repeats N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from studio.analysis.portrait import analyze_portrait
+from studio.conditioning.control_frame import ControlFrame
+from studio.doc.project import DiffusionSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+PORTRAIT = ROOT / "resources" / "samples" / "portrait.jpg"
+SPEED_TARGET, PSNR_TARGET = 2.5, 30.0
+
+
+def talking_frames(count: int) -> list[ControlFrame]:
+    """Head sway, jaw motion and a blink: the signals a speaking portrait gets."""
+    return [
+        ControlFrame(
+            index=i, t=i / 25, yaw=6 * np.sin(i / 4), pitch=2 * np.cos(i / 5), roll=1.5 * np.sin(i / 6),
+            expression={"jawOpen": 0.45 * abs(np.sin(i / 1.7)), "eyeBlinkLeft": float(i % 12 == 5),
+                        "eyeBlinkRight": float(i % 12 == 5), "mouthSmileLeft": 0.2},
+        )
+        for i in range(count)
+    ]
+
+
+def sd15_components(device_name: str):
+    """SD1.5's U-Net, a ControlNet made from it and SD's VAE, with random weights."""
+    import torch
+    from diffusers import AutoencoderKL, ControlNetModel, DDIMScheduler, UNet2DConditionModel
+
+    from studio.render.diffusion.device import resolve_device
+    from studio.render.diffusion.loader import DiffusionComponents
+
+    device = resolve_device(device_name)
+    dtype = torch.float16 if device.half else torch.float32
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel()  # the default configuration is SD1.5's
+    controlnet = ControlNetModel.from_unet(unet)
+    vae = AutoencoderKL(
+        down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
+        block_out_channels=(128, 256, 512, 512), layers_per_block=2, latent_channels=4, sample_size=512,
+    )
+    for model in (unet, controlnet, vae):
+        model.to(device.device, dtype).eval().requires_grad_(False)
+    scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+                              clip_sample=False, set_alpha_to_one=False, steps_offset=1)
+    return DiffusionComponents(
+        unet=unet, controlnet=controlnet, vae=vae, text_encoder=None, tokenizer=None, scheduler=scheduler,
+        prompt_embeds=torch.randn(1, 77, 768, generator=torch.Generator().manual_seed(0)).to(device.device, dtype),
+        latent_rgb=None, device=device, model_key="sd15-random",
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sd15", action="store_true", help="SD1.5-size random weights at 512x512")
+    parser.add_argument("--size", type=int, help="output side in pixels (256 tiny, 512 sd15)")
+    parser.add_argument("--frames", type=int, default=32)
+    parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--strength", type=float, default=0.5)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--device", help="auto, cuda, mps or cpu (default: cpu for tiny, auto for --sd15)")
+    parser.add_argument("--analysis-cache", type=Path, help="portrait analysis cache folder")
+    args = parser.parse_args()
+
+    import torch
+
+    from studio.render.diffusion import create_diffusion_renderer
+    from studio.render.diffusion.frame_cache import FrameCache
+    from studio.render.diffusion.renderer import DiffusionRenderer
+
+    size = args.size or (512 if args.sd15 else 256)
+    device = args.device or ("auto" if args.sd15 else "cpu")
+    on_gpu = device != "cpu" and torch.cuda.is_available()
+    if on_gpu:
+        clock, where = time.perf_counter, torch.cuda.get_device_name()
+    else:
+        torch.set_num_threads(1)
+        clock, where = time.process_time, "CPU (1 thread, CPU time)"
+    rig = analyze_portrait(PORTRAIT, cache_dir=args.analysis_cache)
+    frames = talking_frames(args.frames)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        components = sd15_components(device) if args.sd15 else None
+
+        def renderer(cache: bool) -> DiffusionRenderer:
+            settings = DiffusionSettings(model="tiny", steps=args.steps, strength=args.strength, cache=cache,
+                                         device=device, models_dir=tmp)
+            if components is not None:
+                r = DiffusionRenderer(components, settings, seed=0)
+            else:
+                r = create_diffusion_renderer(settings, seed=0)
+            r.frame_cache = FrameCache()
+            r.prepare(rig, size, size)
+            return r
+
+        def run(cache: bool) -> tuple[float, np.ndarray]:
+            r = renderer(cache)
+            if on_gpu:
+                torch.cuda.synchronize()
+            start = clock()
+            out = r.render_batch(frames)
+            if on_gpu:
+                torch.cuda.synchronize()
+            return (clock() - start) / len(frames), np.stack(out)
+
+        # warm up both paths (kernel selection, allocator) on one frame
+        renderer(True).render_batch(frames[:1])
+        renderer(False).render_batch(frames[:1])
+        times = {True: [], False: []}
+        outputs = {}
+        for _ in range(args.repeats):
+            for cache in (True, False):
+                seconds, outputs[cache] = run(cache)
+                times[cache].append(seconds)
+
+    on, off = min(times[True]), min(times[False])
+    mse = float(np.mean((outputs[True].astype(np.float64) - outputs[False].astype(np.float64)) ** 2))
+    psnr = 10 * np.log10(255.0**2 / mse) if mse else float("inf")
+    name = "sd15-size random" if args.sd15 else "tiny"
+    steps = int(args.steps * args.strength)
+    print(
+        f"diffusion {name} {where} {size}x{size} {args.steps} steps ({steps} denoising), {len(frames)} frames: "
+        f"cached {on:.3f} s/frame, off {off:.3f} s/frame: {off / on:.2f}x; PSNR {psnr:.1f} dB "
+        f"(targets >= {SPEED_TARGET}x, >= {PSNR_TARGET} dB)"
+    )
+
+
+if __name__ == "__main__":
+    main()
