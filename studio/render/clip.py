@@ -62,7 +62,7 @@ class Analysis:
 def analyze(project: Project, log: Log = _quiet) -> Analysis:
     """Analyse the project's portrait and voice clip (the audio is checked first: it is quick)."""
     from studio.analysis.audio import probe_audio
-    from studio.analysis.portrait import analyze_portrait
+    from studio.analysis.portrait import analyze_portrait, faces_notice
     from studio.analysis.speech import analyze_performance
 
     # 1. both inputs must be there
@@ -74,9 +74,9 @@ def analyze(project: Project, log: Log = _quiet) -> Analysis:
     duration = probe_audio(project.audio).duration
     # 3. the portrait (cached by image hash)
     rig = analyze_portrait(project.portrait)
-    if rig.faces_found > 1:
-        log(f"found {rig.faces_found} faces in {Path(project.portrait).name}; "
-            "animating the largest")
+    notice = faces_notice(rig)
+    if notice:
+        log(notice)
     # 4. the voice: lip sync, prosody, loudness
     performance, visemes = analyze_performance(project.audio, project.fps,
                                                transcript=project.transcript,
