@@ -168,3 +168,19 @@ def test_ctrl_c_stops_cleanly_and_leaves_nothing(portrait_path, speech_path, tmp
     assert process.returncode == 130, err
     assert "cancelled" in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache"], "no partial output left"
+
+
+def test_several_faces_animates_the_largest_and_says_so(portrait_path, tmp_path, capsys):
+    photo = Image.open(portrait_path).convert("RGB")
+    small = photo.resize((384, 384))
+    group = Image.new("RGB", (896, 512), (200, 200, 200))
+    group.paste(photo, (0, 0))
+    group.paste(small, (512, 128))
+    path = tmp_path / "group.png"
+    group.save(path)
+    out = tmp_path / "group.mp4"
+    assert main(["render", str(path), str(PHRASE), "-o", str(out), "--size", "96",
+                 "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "faces in group.png; animating the largest" in err
+    assert out.is_file()
