@@ -184,3 +184,15 @@ def test_several_faces_animates_the_largest_and_says_so(portrait_path, tmp_path,
     err = capsys.readouterr().err
     assert "faces in group.png; animating the largest" in err
     assert out.is_file()
+
+
+def test_render_prints_only_its_own_lines(portrait_path, tmp_path):
+    """MediaPipe's native warnings must not bury the studio's messages on the terminal."""
+    env = dict(os.environ, STUDIO_CACHE_DIR=str(tmp_path / "fresh-cache"))
+    result = subprocess.run(
+        [sys.executable, "-m", "studio.cli", "render", str(portrait_path), str(PHRASE),
+         "-o", str(tmp_path / "clip.mp4"), "--size", "96"],
+        capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert all(line.startswith(("rendering [", "wrote ")) for line in lines), lines

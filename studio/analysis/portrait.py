@@ -16,6 +16,7 @@ import numpy as np
 from studio.analysis import cache
 from studio.analysis.face_rig import FaceRig
 from studio.analysis.image_io import load_image
+from studio.analysis.native_logs import quiet_native_logs
 from studio.analysis.pose import absolute_pose, detect_faces, face_area
 from studio.doc.errors import InputError
 
@@ -122,7 +123,7 @@ def _full_range_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
     import mediapipe as mp
 
     height, width = rgb.shape[:2]
-    with _models_lock:
+    with _models_lock, quiet_native_logs():
         if _detector is None:
             _detector = mp.solutions.face_detection.FaceDetection(
                 model_selection=1, min_detection_confidence=0.5
@@ -156,7 +157,7 @@ def person_mask(rgb: np.ndarray, landmarks: np.ndarray, alpha: np.ndarray | None
     # nothing above FILTER_SIDE from a mask that coarse: both run on reduced copies, which
     # saves most of a second on a 2048-pixel photo.
     segment_input = _fit(rgb, SEGMENT_SIDE)
-    with _models_lock:
+    with _models_lock, quiet_native_logs():
         if _segmenter is None:
             _segmenter = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
         raw = _segmenter.process(segment_input).segmentation_mask

@@ -16,6 +16,8 @@ import threading
 
 import numpy as np
 
+from studio.analysis.native_logs import quiet_native_logs
+
 # Landmarks that move with the skull and not with expressions: forehead, nose bridge and tip,
 # inner and outer eye corners, cheekbones. Lips, eyelids, brows and the chin are left out so
 # that talking and blinking do not read as head motion. So are the points on the face's side
@@ -181,7 +183,7 @@ def detect_faces(image_rgb: np.ndarray) -> list[np.ndarray]:
 
     image = np.ascontiguousarray(image_rgb, dtype=np.uint8)
     height, width = image.shape[:2]
-    with _face_mesh_lock:
+    with _face_mesh_lock, quiet_native_logs():
         if _face_mesh is None:
             _face_mesh = mp.solutions.face_mesh.FaceMesh(
                 static_image_mode=True, refine_landmarks=True, max_num_faces=5
