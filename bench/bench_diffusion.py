@@ -55,7 +55,9 @@ def sd15_components(device_name: str):
     device = resolve_device(device_name)
     dtype = torch.float16 if device.half else torch.float32
     torch.manual_seed(0)
-    unet = UNet2DConditionModel()  # the default configuration is SD1.5's
+    # diffusers' defaults are SD1.5's blocks (320/640/1280/1280, 2 layers, 8 heads), except
+    # the text width: SD1.5's CLIP ViT-L/14 gives 768.
+    unet = UNet2DConditionModel(sample_size=64, cross_attention_dim=768)
     controlnet = ControlNetModel.from_unet(unet)
     vae = AutoencoderKL(
         down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
