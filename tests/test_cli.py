@@ -196,3 +196,30 @@ def test_render_prints_only_its_own_lines(portrait_path, tmp_path):
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert all(line.startswith(("rendering [", "wrote ")) for line in lines), lines
+
+
+def test_init_writes_the_automatic_blinks_and_deleting_one_removes_it(portrait_path,
+                                                                      speech_path, tmp_path):
+    from studio.render.clip import analyze, controls_for
+
+    project_file = tmp_path / "talk.json"
+    assert main(["init", str(portrait_path), str(speech_path), "-o", str(project_file),
+                 "--seed", "5"]) == 0
+    data = json.loads(project_file.read_text())
+    stored = data["tracks"]["blinks"]
+    assert len(stored) >= 3 and all(b["source"] == "auto" for b in stored)
+    project = load_project(project_file)
+    analysis = analyze(project)
+    before = controls_for(project, analysis).coefficient("eyeBlinkLeft")
+    closed = np.flatnonzero(before == 1.0)
+    for blink in stored:
+        assert round(blink["t"] * project.fps) in closed
+
+    # The artist deletes the second automatic blink by hand; the other ones stay as they were.
+    gone = stored.pop(1)
+    project_file.write_text(json.dumps(data))
+    after = controls_for(load_project(project_file), analysis).coefficient("eyeBlinkLeft")
+    times = np.arange(len(before)) / project.fps
+    near = np.abs(times - gone["t"]) <= gone["duration"]
+    assert before[near].max() == 1.0 and np.all(after[near] == 0.0)
+    np.testing.assert_array_equal(after[~near], before[~near])

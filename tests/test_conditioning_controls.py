@@ -17,6 +17,8 @@ from studio.conditioning.blinks import (
     auto_blinks,
     blink_profile,
     blink_span,
+    draw_auto_blinks,
+    refresh_auto_blinks,
 )
 from studio.conditioning.control_frame import BLENDSHAPES, ControlFrame
 from studio.conditioning.emotion import EMOTION_FADE, PRESETS
@@ -136,6 +138,7 @@ def test_auto_blinks_are_deterministic_per_seed(project, speech):
     project.seed = 4
     assert auto_blinks(project, speech) != first
     for blink in first:
+        assert blink.source == "auto"
         assert MIN_DURATION <= blink.duration <= MAX_DURATION
         assert round(blink.t * FPS, 6).is_integer()  # centred on a frame
 
@@ -178,6 +181,89 @@ def test_pauses_attract_blinks():
     in_pause = np.array([pause[min(int(round(b.t * fps)), n - 1)] for b in blinks])
     assert in_pause.mean() > 0.65  # half the time is pause, well over half the blinks
     assert len(blinks) == pytest.approx(seconds / 60 * 17, rel=0.15)  # rate still honoured
+
+
+def _eye(project: Project, speech: Performance) -> np.ndarray:
+    return build_controls(project, speech).coefficient("eyeBlinkLeft")
+
+
+def _closed_frames(curve: np.ndarray) -> list[int]:
+    return [int(i) for i in np.flatnonzero(curve == 1.0)]
+
+
+def test_refresh_keeps_user_blinks_and_redraws_the_automatic_ones(project, speech):
+    mine = [Blink(2.0, 0.3), Blink(7.5, 0.25)]
+    stale = [Blink(4.0, 0.2, "auto"), Blink(9.0, 0.2, "auto")]
+    project.tracks.blinks = sorted(mine + stale, key=lambda b: b.t)
+    track = refresh_auto_blinks(project, speech)
+    assert [b for b in track if b.source == "user"] == mine
+    auto = [b for b in track if b.source == "auto"]
+    assert len(auto) >= 2 and stale[0] not in auto
+    assert [b.t for b in track] == sorted(b.t for b in track)
+    for a in auto:  # never on top of (or crowding) the artist's blinks
+        for u in mine:
+            assert blink_span(a)[1] + MIN_GAP <= blink_span(u)[0] + 1e-9 or \
+                blink_span(u)[1] + MIN_GAP <= blink_span(a)[0] + 1e-9
+    # deterministic for a seed, and the stored ones play no part in the draw
+    project.tracks.blinks = track
+    assert refresh_auto_blinks(project, speech) == track
+    project.seed = 9
+    reseeded = refresh_auto_blinks(project, speech)
+    assert [b for b in reseeded if b.source == "user"] == mine
+    assert [b for b in reseeded if b.source == "auto"] != auto
+    project.tracks.blink_rate.default = 0.0
+    assert refresh_auto_blinks(project, speech) == mine
+
+
+def test_stored_automatic_blinks_look_exactly_like_drawn_ones(project, speech):
+    """`studio init` freezing the blinks into the file must not change how the clip looks."""
+    project.tracks.blinks = [Blink(5.0, 0.3)]
+    drawn = _eye(project, speech)
+    project.tracks.blinks = refresh_auto_blinks(project, speech)
+    assert len(project.tracks.blinks) >= 3
+    np.testing.assert_array_equal(_eye(project, speech), drawn)
+    assert len(_closed_frames(drawn)) >= len(project.tracks.blinks)
+
+
+def test_stored_automatic_blinks_are_used_as_they_are(project, speech):
+    project.tracks.blinks = refresh_auto_blinks(project, speech)
+    frozen = _eye(project, speech)
+    # what they were drawn from no longer matters: the track holds them
+    project.seed = 12
+    project.tracks.blink_rate.default = 60.0
+    np.testing.assert_array_equal(_eye(project, speech), frozen)
+    # a hand-placed automatic blink plays exactly where it is put, alone
+    project.tracks.blinks = [Blink(3.0, 0.3, "auto")]
+    np.testing.assert_allclose(  # controls are float32
+        _eye(project, speech), blink_profile([Blink(3.0, 0.3)], np.arange(len(frozen)) / FPS, FPS),
+        atol=1e-6)
+
+
+def test_deleting_one_automatic_blink_removes_exactly_that_blink(project, speech):
+    project.tracks.blinks = refresh_auto_blinks(project, speech)
+    before = _eye(project, speech)
+    gone = project.tracks.blinks.pop(1)
+    after = _eye(project, speech)
+    start, end = blink_span(gone)
+    inside = (np.arange(len(before)) / FPS > start - 0.05) & (np.arange(len(before)) / FPS < end)
+    assert before[round(gone.t * FPS)] == 1.0 and np.all(after[inside] == 0.0)
+    np.testing.assert_array_equal(after[~inside], before[~inside])
+    assert auto_blinks(project, speech) == project.tracks.blinks
+
+
+def test_a_user_blink_wins_over_a_stored_automatic_one(project, speech):
+    project.tracks.blinks = [Blink(4.0, 0.2, "auto"), Blink(4.1, 0.3), Blink(9.0, 0.2, "auto")]
+    assert auto_blinks(project, speech) == [Blink(9.0, 0.2, "auto")]
+    times = np.arange(speech.frame_count) / FPS
+    np.testing.assert_allclose(
+        _eye(project, speech), blink_profile([Blink(4.1, 0.3), Blink(9.0, 0.2)], times, FPS),
+        atol=1e-6)
+
+
+def test_draw_ignores_stored_automatic_blinks(project, speech):
+    drawn = draw_auto_blinks(project, speech)
+    project.tracks.blinks = [Blink(float(t), 0.2, "auto") for t in np.arange(0.5, 13.0, 1.0)]
+    assert draw_auto_blinks(project, speech) == drawn
 
 
 def test_emotion_presets_are_plausible():

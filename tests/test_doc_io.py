@@ -39,7 +39,7 @@ def project(tmp_path: Path, portrait_path: Path, speech_path: Path) -> Project:
     t.head_pitch.keys = [Key(0.5, 4.0, "linear")]
     t.head_roll.keys = [Key(2.0, -6.0)]
     t.blink_rate.keys = [Key(0.0, 10.0), Key(8.0, 30.0)]
-    t.blinks = [Blink(1.5, 0.25), Blink(6.0)]
+    t.blinks = [Blink(1.5, 0.25), Blink(3.033333, 0.183, "auto"), Blink(6.0)]
     t.emotion = [EmotionKey(0.0, "neutral", 0.0), EmotionKey(3.0, "happy", 0.8)]
     t.style = [StyleKey(0.0, lip_amplitude=1.2, head_motion=0.0, expressiveness=0.5)]
     t.gaze = [GazeKey(2.0, yaw=10.0, pitch=-5.0, interp="linear")]
@@ -86,6 +86,29 @@ def test_output_is_diff_friendly(tmp_path, project):
     before, after = text.splitlines(), (tmp_path / "moved.json").read_text().splitlines()
     assert len(before) == len(after)
     assert sum(a != b for a, b in zip(before, after)) == 1
+
+
+def test_blinks_name_their_source_only_when_automatic(tmp_path, project):
+    """The artist's blinks keep the short form they type by hand; automatic ones say so."""
+    text = dumps(project)
+    assert '      {"t": 1.5, "duration": 0.25},\n' in text
+    assert '      {"t": 3.033333, "duration": 0.183, "source": "auto"},\n' in text
+    # Deleting one automatic blink is a one-line diff.
+    project.tracks.blinks = [b for b in project.tracks.blinks if b.source == "user"]
+    after = dumps(project).splitlines()
+    assert len(text.splitlines()) - len(after) == 1
+    assert [line for line in text.splitlines() if line not in after] == [
+        '      {"t": 3.033333, "duration": 0.183, "source": "auto"},']
+
+
+def test_files_from_before_blink_sources_load_and_save_unchanged(tmp_path):
+    data = valid()
+    data["tracks"]["blinks"] = [{"t": 0.5}, {"t": 2.0, "duration": 0.3}]
+    path = write(tmp_path / "old.json", data)
+    p = load_project(path)
+    assert p.tracks.blinks == [Blink(0.5, 0.2, "user"), Blink(2.0, 0.3, "user")]
+    data["tracks"]["blinks"][0]["duration"] = 0.2
+    assert json.loads(dumps(p, tmp_path))["tracks"]["blinks"] == data["tracks"]["blinks"]
 
 
 def test_float_noise_does_not_reach_the_file(tmp_path):
@@ -222,6 +245,8 @@ def valid() -> dict:
          "project.json: tracks.emotion[0].intensity: is required"),
         (lambda d: d["tracks"]["blinks"].append({"t": 1, "duration": 0}),
          "project.json: tracks.blinks[0].duration: must be > 0"),
+        (lambda d: d["tracks"]["blinks"].append({"t": 1, "source": "drawn"}),
+         "project.json: tracks.blinks[0].source: must be one of user, auto"),
         (lambda d: d.update(fps="25"), "project.json: fps: must be a whole number"),
         (lambda d: d.update(width=2048), "project.json: width: must be <= 1024"),
         (lambda d: d.update(height=511), "project.json: height: must be even (video encoders "

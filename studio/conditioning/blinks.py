@@ -10,6 +10,12 @@ Automatic blinks are a renewal process in "expected blinks" time: intervals are 
 the rate curve is honoured wherever the artist keys it. With a Performance, pauses weigh the rate
 up and speech weighs it down, keeping the clip's average rate. Everything is drawn from the
 project seed, so the same project always blinks the same way.
+
+Automatic blinks live in the project's blinks track (source "auto") so the artist can see and
+delete each one. While the track holds any, they are the clip's automatic blinks, used as they
+are; a track with none (a project never initialised, or an old file) has them drawn afresh at
+conditioning time. `refresh_auto_blinks` redraws them when what they follow from changes. The
+artist's blinks always win: an automatic blink too close to one is skipped.
 """
 
 from __future__ import annotations
@@ -82,11 +88,16 @@ def _clear_of(blink: Blink, others: Sequence[Blink]) -> bool:
     return True
 
 
-def auto_blinks(project: Project, performance: Performance | None = None) -> list[Blink]:
-    """The automatic blinks of the clip, in time order, centred on frame times.
+def user_blinks(blinks: Sequence[Blink]) -> list[Blink]:
+    """The artist's blinks among `blinks`, in time order."""
+    return sorted((b for b in blinks if b.source != "auto"), key=lambda b: b.t)
 
-    Deterministic for a project seed; none lands within MIN_GAP of an explicit blink or of
-    another automatic one. The UI shows them as markers; lip sync may reuse them.
+
+def draw_auto_blinks(project: Project, performance: Performance | None = None) -> list[Blink]:
+    """Automatic blinks drawn from the rate, the seed and the pauses, in time order.
+
+    Centred on frame times; none lands within MIN_GAP of a user blink or of another automatic
+    one. The track's stored automatic blinks play no part: this is what they are redrawn from.
     """
     duration = project.duration
     if duration <= 0:
@@ -110,18 +121,44 @@ def auto_blinks(project: Project, performance: Performance | None = None) -> lis
         np.random.default_rng([project.seed, _DURATION_STREAM]).lognormal(
             np.log(TYPICAL_DURATION), 0.3, size=len(intervals)),
         MIN_DURATION, MAX_DURATION)
-    # 3. keep those clear of the artist's blinks and of the previous automatic one
-    explicit = sorted(project.tracks.blinks, key=lambda b: b.t)
+    # 3. keep those clear of the artist's blinks and of the previous automatic one; times are
+    # rounded as the project file stores them, so a saved and reloaded track is the same
+    explicit = user_blinks(project.tracks.blinks)
     kept: list[Blink] = []
     for centre, d in zip(centres, durations):
-        blink = Blink(float(centre), float(round(d, 3)))
+        blink = Blink(round(float(centre), 6), float(round(d, 3)), source="auto")
         if _clear_of(blink, explicit) and _clear_of(blink, kept[-1:]):
             kept.append(blink)
     return kept
 
 
+def auto_blinks(project: Project, performance: Performance | None = None) -> list[Blink]:
+    """The automatic blinks the clip shows, in time order.
+
+    The track's stored automatic blinks when it holds any (except those within MIN_GAP of a
+    user blink: the artist's blink wins), otherwise freshly drawn ones.
+    """
+    stored = sorted((b for b in project.tracks.blinks if b.source == "auto"), key=lambda b: b.t)
+    if not stored:
+        return draw_auto_blinks(project, performance)
+    explicit = user_blinks(project.tracks.blinks)
+    return [b for b in stored if _clear_of(b, explicit)]
+
+
+def refresh_auto_blinks(project: Project, performance: Performance | None = None
+                        ) -> list[Blink]:
+    """The blinks track with its automatic blinks redrawn: user blinks kept, in time order.
+
+    For `studio init`, and for the studio when the blink rate, the seed or the voice clip
+    changes. It replaces the artist's deletions of automatic blinks too, so call it only for
+    such changes, not for every blink edit.
+    """
+    return sorted(user_blinks(project.tracks.blinks) + draw_auto_blinks(project, performance),
+                  key=lambda b: b.t)
+
+
 def eye_blink(project: Project, performance: Performance | None, times: np.ndarray
               ) -> np.ndarray:
-    """eyeBlinkLeft/Right for every frame: explicit and automatic blinks together."""
-    blinks = sorted(project.tracks.blinks, key=lambda b: b.t) + auto_blinks(project, performance)
+    """eyeBlinkLeft/Right for every frame: the user's blinks and the automatic ones together."""
+    blinks = user_blinks(project.tracks.blinks) + auto_blinks(project, performance)
     return blink_profile(blinks, times, project.fps)

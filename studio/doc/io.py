@@ -44,6 +44,9 @@ RECORD_TRACKS: dict[str, type] = {
     "visemes": VisemeSegment,
 }
 CURVE_TRACKS: tuple[str, ...] = (*POSE_TRACKS, "blink_rate")
+# Record fields left out of the file when they hold this value: the artist's blinks stay the
+# `{"t", "duration"}` they type by hand, and files from before `source` existed save unchanged.
+_OMITTED_DEFAULTS: dict[str, dict[str, Any]] = {"blinks": {"source": "user"}}
 _PROJECT_FIELDS = ("portrait", "audio", "transcript", "duration", "fps", "width", "height",
                    "seed", "style_preset", "lipsync")
 _PATH_FIELDS = ("portrait", "audio")
@@ -57,10 +60,12 @@ def _number(value: float) -> float:
     return float(round(float(value), _DECIMALS)) + 0.0
 
 
-def _record_to_dict(record: object) -> dict[str, Any]:
-    """Fields in declaration order (t first), float fields rounded."""
+def _record_to_dict(record: object, omitted: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Fields in declaration order (t first), float fields rounded, `omitted` defaults left out."""
+    omitted = omitted or {}
     return {f.name: _number(getattr(record, f.name)) if f.type == "float"
-            else getattr(record, f.name) for f in fields(record)}
+            else getattr(record, f.name) for f in fields(record)
+            if f.name not in omitted or getattr(record, f.name) != omitted[f.name]}
 
 
 def _store_path(value: str | None, base: Path | None) -> str | None:
@@ -101,7 +106,8 @@ def project_to_dict(project: Project, base: Path | None = None) -> dict[str, Any
     for name in RECORD_TRACKS:
         records = getattr(project.tracks, name)
         order = (lambda r: r.start) if name == "visemes" else (lambda r: r.t)
-        tracks[name] = [_record_to_dict(r) for r in sorted(records, key=order)]
+        tracks[name] = [_record_to_dict(r, _OMITTED_DEFAULTS.get(name))
+                        for r in sorted(records, key=order)]
     data["tracks"] = tracks
     return data
 

@@ -46,10 +46,15 @@ class Curve:
 
 @dataclass
 class Blink:
-    """An explicit blink the artist placed: eyes fully closed at t, lasting `duration` seconds."""
+    """Eyes fully closed at t, lasting `duration` seconds.
+
+    `source` is "user" (the artist placed it) or "auto" (drawn from the blink rate and the seed
+    and stored so the artist can see and delete each one).
+    """
 
     t: float
     duration: float = 0.2
+    source: str = "user"
 
 
 @dataclass

@@ -17,6 +17,7 @@ import numpy as np
 
 from studio.analysis.face_rig import FaceRig
 from studio.analysis.performance import Performance
+from studio.conditioning.blinks import refresh_auto_blinks
 from studio.conditioning.control_frame import ControlFrame
 from studio.conditioning.presets import BUILTIN, Preset, apply_preset, builtin_preset, load_preset
 from studio.conditioning.presets import shape_performance
@@ -110,8 +111,11 @@ def fill_automatic_tracks(project: Project, log: Log = _quiet) -> str:
     project.tracks.visemes = list(analysis.visemes)
     if not project.tracks.style:
         set_style(project, project.style_preset)
+    # after the preset, which sets the blink rate the automatic blinks are drawn from
+    project.tracks.blinks = refresh_auto_blinks(project, analysis.performance)
+    auto = sum(1 for b in project.tracks.blinks if b.source == "auto")
     return (f"{analysis.duration:.1f} s, {project.frame_count()} frames, "
-            f"{len(project.tracks.visemes)} viseme segments")
+            f"{len(project.tracks.visemes)} viseme segments, {auto} automatic blinks")
 
 
 def save_project_file(project: Project, path: Path) -> None:
