@@ -147,6 +147,12 @@ def project_from_args(args: argparse.Namespace):
         from studio.render.clip import set_style
 
         set_style(project, args.style)
+    if project_file and (args.seed is not None or args.style):
+        # Stored automatic blinks were drawn for the file's seed and rate: drop them so the
+        # new seed or style draws its own (the artist's blinks stay).
+        from studio.conditioning.blinks import user_blinks
+
+        project.tracks.blinks = user_blinks(project.tracks.blinks)
     _apply_renderer_flags(project, args)
     return project
 

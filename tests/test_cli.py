@@ -223,3 +223,20 @@ def test_init_writes_the_automatic_blinks_and_deleting_one_removes_it(portrait_p
     near = np.abs(times - gone["t"]) <= gone["duration"]
     assert before[near].max() == 1.0 and np.all(after[near] == 0.0)
     np.testing.assert_array_equal(after[~near], before[~near])
+
+
+def test_a_new_seed_on_the_command_line_redraws_the_automatic_blinks(tmp_path):
+    from studio.cli import build_parser, project_from_args
+    from studio.doc.io import save_project
+    from studio.doc.project import Blink, Project
+
+    project = Project(portrait=str(tmp_path / "p.jpg"), audio=str(tmp_path / "a.wav"))
+    project.tracks.blinks = [Blink(1.0, 0.2, "user"), Blink(2.0, 0.2, "auto")]
+    path = tmp_path / "p.json"
+    save_project(project, path)
+    kept = project_from_args(build_parser().parse_args(
+        ["render", "--project", str(path), "-o", "x.mp4"]))
+    assert [b.source for b in kept.tracks.blinks] == ["user", "auto"]
+    reseeded = project_from_args(build_parser().parse_args(
+        ["render", "--project", str(path), "-o", "x.mp4", "--seed", "9"]))
+    assert [(b.t, b.source) for b in reseeded.tracks.blinks] == [(1.0, "user")]
