@@ -173,11 +173,15 @@ def test_preview_callback_once_per_step_and_cancel_at_next_step(pipeline, inputs
     pipeline(images, controls, STRENGTH, STEPS, SEED, callback_on_step_end=lambda i, n, x0: seen.append((i, n, tuple(x0.shape))))
     assert seen == [(i, RUN_STEPS, (2, 4, SIZE // 8, SIZE // 8)) for i in range(RUN_STEPS)]
 
-    seen.clear()
-    with pytest.raises(Cancelled):
-        pipeline(images, controls, STRENGTH, STEPS, SEED, callback_on_step_end=lambda i, n, x0: seen.append(i),
-                 cancel=lambda: len(seen) >= 1)
-    assert seen == [0]
+    for interval in (None, 3):
+        seen.clear()
+        with pytest.raises(Cancelled):
+            pipeline(images, controls, STRENGTH, STEPS, SEED, step_cache_interval=interval,
+                     callback_on_step_end=lambda i, n, x0: seen.append(i), cancel=lambda: len(seen) >= 1)
+        assert seen == [0]
+    # a cancelled cached call leaves no hook behind
+    plain = pipeline(images, controls, STRENGTH, STEPS, SEED).images
+    assert np.array_equal(plain, stock_pipeline_output(pipeline.components, images, controls))
 
 
 def test_bad_inputs_are_refused_up_front(pipeline, inputs):

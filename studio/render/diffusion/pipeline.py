@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from diffusers import DDIMScheduler
 from diffusers.image_processor import VaeImageProcessor
+from diffusers.pipelines.controlnet.pipeline_controlnet_img2img import retrieve_latents
 from diffusers.utils.torch_utils import randn_tensor
 
 from studio.doc.errors import Cancelled
@@ -107,8 +108,6 @@ class FaceControlPipeline:
         image = image.to(device=self.components.device.device, dtype=dtype)
         if noise_window is None:
             # As diffusers does with a list of generators: encode one by one, then draw the noise.
-            from diffusers.pipelines.controlnet.pipeline_controlnet_img2img import retrieve_latents
-
             init_latents = torch.cat(
                 [retrieve_latents(vae.encode(image[i:i + 1]), generator=generators[i]) for i in range(batch)]
             )

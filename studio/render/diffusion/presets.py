@@ -38,7 +38,6 @@ class Preset:
     name: str
     description: str
     built_in: bool
-    scheduler: str
     prompt: str
     components: dict[str, Component]
 
@@ -93,7 +92,6 @@ def load_preset(name: str) -> Preset:
         name=data["name"],
         description=data["description"],
         built_in=bool(data.get("built_in", False)),
-        scheduler=data.get("scheduler", "ddim"),
         prompt=data.get("prompt", ""),
         components=components,
     )
