@@ -6,7 +6,7 @@ an undo command and the document's change event, which also refreshes these fiel
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QScrollArea, QSpinBox,
     QVBoxLayout, QWidget,
@@ -37,6 +37,7 @@ class Inspector(QScrollArea):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.setMinimumWidth(250)
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -127,7 +128,8 @@ class Inspector(QScrollArea):
         self.steps.setRange(1, 200)
         self.steps.setKeyboardTracking(False)
         self.strength = _double(0.0, 1.0, 0.5, 0.05)
-        self.cache = QCheckBox("Reuse features across steps")
+        self.cache = QCheckBox("Step cache")
+        self.cache.setToolTip("Reuse deep features across denoising steps (faster previews)")
         form.addRow("Renderer", self.renderer)
         form.addRow("Width", self.width_box)
         form.addRow("Height", self.height_box)

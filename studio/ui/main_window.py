@@ -33,7 +33,7 @@ from studio.ui.media import (
     quick_audio,
 )
 from studio.ui.media_panel import MediaPanel
-from studio.ui.playback import Playback
+from studio.ui.playback import Playback, sound_library_problem
 from studio.ui.timeline.keys import KeyMove, KeyRef, apply_moves
 from studio.ui.timeline.view import Timeline
 from studio.ui.viewport import Viewport
@@ -90,8 +90,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.setAcceptDrops(True)
         self.resize(1400, 900)
-        self.resizeDocks([self.timeline_dock], [300], Qt.Vertical)
-        self.resizeDocks([self.media_dock, self.inspector_dock], [220, 290], Qt.Horizontal)
+        self.resizeDocks([self.timeline_dock], [360], Qt.Vertical)
+        self.resizeDocks([self.media_dock, self.inspector_dock], [220, 300], Qt.Horizontal)
         self._restore_layout()
         self.doc.events.connect(self._doc_changed)
         self.undo_stack.cleanChanged.connect(self._update_title)
@@ -352,6 +352,8 @@ class MainWindow(QMainWindow):
         def work(token):
             rig = analyze_portrait_file(dropped.portrait, token) if dropped.portrait else None
             audio = quick_audio(dropped.audio, fps, token) if dropped.audio else None
+            if audio is not None:
+                sound_library_problem()  # load (or fail to load) PortAudio off the UI thread
             return rig, audio
 
         names = " and ".join(p.name for p in (dropped.portrait, dropped.audio) if p)

@@ -8,10 +8,22 @@ without a device, and either way playback goes on silently with one message.
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
+
+
+@functools.cache
+def sound_library_problem() -> str | None:
+    """Why sounddevice cannot load, or None. Cached: Python retries a failed import every time
+    (about 70 ms here), and the window calls this first from a background task."""
+    try:
+        import sounddevice  # noqa: F401
+    except OSError as error:
+        return f"Playing without sound: {error} (install PortAudio, e.g. libportaudio2)"
+    return None
 
 
 class AudioOutput:
@@ -27,10 +39,11 @@ class AudioOutput:
     def start(self, samples: np.ndarray, rate: int, start_seconds: float) -> str | None:
         """Start playing; returns why not (a one-line message) if there is no sound."""
         self.stop()
-        try:
-            import sounddevice
-        except OSError as error:
-            return f"Playing without sound: {error} (install PortAudio, e.g. libportaudio2)"
+        problem = sound_library_problem()
+        if problem is not None:
+            return problem
+        import sounddevice
+
         self._samples = samples
         self._rate = rate
         self._cursor = int(start_seconds * rate)

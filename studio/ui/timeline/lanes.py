@@ -51,9 +51,9 @@ class Lane:
 
 def build_lanes() -> list[Lane]:
     specs = [
-        Lane("waveform", "Audio", 0.8, -1.0, 1.0),
-        Lane("visemes", "Visemes", 0.55),
-        Lane("pose", "Head pose °", 1.4, -30.0, 30.0),
+        Lane("waveform", "Audio", 0.7, -1.0, 1.0),
+        Lane("visemes", "Visemes", 0.5),
+        Lane("pose", "Head pose °", 1.8, -30.0, 30.0),
         Lane("blinks", "Blinks /min", 0.9, 0.0, 60.0),
         Lane("emotion", "Emotion", 0.9, 0.0, 1.0),
         Lane("style", "Style", 0.9, 0.0, 2.0),

@@ -96,6 +96,28 @@ class _LaneViewBox(pg.ViewBox):
             ev.ignore()
 
 
+class _Playhead(pg.InfiniteLine):
+    """The draggable playhead; a key under it still gets the drag, so keys at the playhead
+    (where K puts them) stay editable."""
+
+    def __init__(self, timeline: Timeline, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._timeline = timeline
+
+    def mouseDragEvent(self, ev):  # noqa: N802 (pyqtgraph API)
+        if ev.isStart() and self._timeline._pick(
+                self._timeline.vb.mapSceneToView(ev.buttonDownScenePos())) is not None:
+            ev.ignore()
+            return
+        super().mouseDragEvent(ev)
+
+    def mouseClickEvent(self, ev):  # noqa: N802
+        if self._timeline._pick(self._timeline.vb.mapSceneToView(ev.scenePos())) is not None:
+            ev.ignore()
+            return
+        super().mouseClickEvent(ev)
+
+
 class Timeline(QWidget):
     playheadMoved = Signal(int)  # frame index
     keysDragging = Signal(object)  # list[KeyMove], live
@@ -176,7 +198,7 @@ class Timeline(QWidget):
         self._scatter = pg.ScatterPlotItem(pxMode=True)
         self._scatter.setZValue(10)
         self.vb.addItem(self._scatter)
-        self.playhead = pg.InfiniteLine(0.0, angle=90, movable=True,
+        self.playhead = _Playhead(self, pos=0.0, angle=90, movable=True,
                                         pen=pg.mkPen(theme.PLAYHEAD, width=2),
                                         hoverPen=pg.mkPen(theme.SELECTED, width=3))
         self.playhead.setZValue(20)
