@@ -8,6 +8,7 @@ conditions on the face through the ControlNet and img2img, so the text embedding
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,10 +78,12 @@ def load_components(preset: Preset, root: Path, device: DeviceChoice) -> Diffusi
 
     comps = preset.components
     dtype = torch.float16 if device.half else torch.float32
+    # Without accelerate, diffusers would print an install hint on every load; say what we do.
+    low_memory = {"low_cpu_mem_usage": importlib.util.find_spec("accelerate") is not None}
     try:
-        unet = UNet2DConditionModel.from_pretrained(root / comps["unet"].folder, torch_dtype=dtype)
-        controlnet = ControlNetModel.from_pretrained(root / comps["controlnet"].folder, torch_dtype=dtype)
-        vae = AutoencoderKL.from_pretrained(root / comps["vae"].folder, torch_dtype=dtype)
+        unet = UNet2DConditionModel.from_pretrained(root / comps["unet"].folder, torch_dtype=dtype, **low_memory)
+        controlnet = ControlNetModel.from_pretrained(root / comps["controlnet"].folder, torch_dtype=dtype, **low_memory)
+        vae = AutoencoderKL.from_pretrained(root / comps["vae"].folder, torch_dtype=dtype, **low_memory)
         text_encoder = CLIPTextModel.from_pretrained(root / comps["text_encoder"].folder, torch_dtype=dtype)
         tokenizer = CLIPTokenizer.from_pretrained(root / comps["tokenizer"].folder)
         scheduler = DDIMScheduler.from_pretrained(root / comps["scheduler"].folder)

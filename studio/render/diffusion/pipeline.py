@@ -16,7 +16,6 @@ import numpy as np
 import torch
 from diffusers import DDIMScheduler
 from diffusers.image_processor import VaeImageProcessor
-from diffusers.pipelines.controlnet.pipeline_controlnet_img2img import retrieve_latents
 from diffusers.utils.torch_utils import randn_tensor
 
 from studio.doc.errors import Cancelled
@@ -109,7 +108,7 @@ class FaceControlPipeline:
         if noise_window is None:
             # As diffusers does with a list of generators: encode one by one, then draw the noise.
             init_latents = torch.cat(
-                [retrieve_latents(vae.encode(image[i:i + 1]), generator=generators[i]) for i in range(batch)]
+                [vae.encode(image[i:i + 1]).latent_dist.sample(generators[i]) for i in range(batch)]
             )
             init_latents = vae.config.scaling_factor * init_latents
             noise = randn_tensor(init_latents.shape, generator=generators, device=image.device, dtype=dtype)
