@@ -114,26 +114,24 @@ def test_preview_once_per_step_then_the_final_decode(models_dir, rig, cache):
     events = []
     frames = [talking(5), talking(6)]
     out = renderer.render_batch(frames, preview=events.append)
-    steps = [e for e in events if not e.final]
-    assert [e.step for e in steps] == list(range(1, RUN_STEPS + 1))
-    assert all(e.total == RUN_STEPS and e.frames == frames for e in steps)
-    for e in steps:
+    # the mesh render first, then one preview per denoising step, then the decoded frames
+    assert [(e.step, e.final) for e in events] == [(i, False) for i in range(RUN_STEPS + 1)] + [(RUN_STEPS, True)]
+    assert all(e.total == RUN_STEPS and e.frames == frames for e in events)
+    for e in events:
         assert len(e.images) == 2
         assert all(img.shape == (SIZE, SIZE, 3) and img.dtype == np.uint8 for img in e.images)
-    finals = [e for e in events if e.final]
-    assert len(finals) == 1 and events[-1] is finals[0]
-    assert all(np.array_equal(a, b) for a, b in zip(finals[0].images, out))
-    # the predicted clean image sharpens toward the result: the last preview is closer than the first
-    first, last = steps[0].images[0], steps[-1].images[0]
-    assert not np.array_equal(first, last)
+    assert np.array_equal(events[0].images[0], renderer._mesh.render(frames[0]))
+    assert all(np.array_equal(a, b) for a, b in zip(events[-1].images, out))
+    # each step's prediction is new: the preview moves as the latents are denoised
+    assert not np.array_equal(events[1].images[0], events[RUN_STEPS].images[0])
 
 
 def test_cancel_stops_at_the_next_step(models_dir, rig):
     renderer = make_renderer(models_dir, rig, cache=False)
     events = []
     with pytest.raises(Cancelled):
-        renderer.render_batch([talking(7)], preview=events.append, cancel=lambda: len(events) >= 1)
-    assert [e.step for e in events] == [1]
+        renderer.render_batch([talking(7)], preview=events.append, cancel=lambda: len(events) >= 2)
+    assert [e.step for e in events] == [0, 1]  # the mesh render, the first step, then nothing
     assert len(renderer.frame_cache) == 0
 
 

@@ -8,8 +8,9 @@ Per batch of frames (`render_batch`):
   frame, and each frame then denoises only a crop around what differs from it, with the step
   cache (step_cache.py) inside the U-Net and ControlNet (see foreground.py);
 - with caching off, every frame is the plain diffusers ControlNet img2img result.
-The preview callback receives the predicted clean image after every step, then the final
-decode; a cancel callable stops the batch at the next step.
+The preview callback receives the mesh render the denoising starts from, the predicted clean
+image after every step, then the final decode; a cancel callable stops the batch at the next
+step.
 """
 
 from __future__ import annotations
@@ -49,10 +50,10 @@ CONTEXT_CELLS = 1
 @dataclass
 class PreviewEvent:
     frames: list[ControlFrame]  # the frames being denoised, in batch order
-    step: int                   # denoising steps done so far
+    step: int                   # denoising steps done: 0 is the mesh render it starts from
     total: int                  # denoising steps this request runs
     images: list[np.ndarray]    # H x W x 3 uint8 at output size, one per frame
-    final: bool                 # True once: the VAE decode that replaces the previews
+    final: bool                 # True once, with step == total: the decode replacing the previews
 
 
 PreviewCallback = Callable[[PreviewEvent], None]
@@ -177,17 +178,23 @@ class DiffusionRenderer:
             image = cv2.resize(image, self._size, interpolation=cv2.INTER_AREA)
         return image
 
-    def _emit(self, preview, frames, step, total, images, final) -> None:
+    @property
+    def denoising_steps(self) -> int:
+        return int(self.settings.steps * self.settings.strength)
+
+    def _emit(self, preview, frames, step, images, final=False) -> None:
         if preview is not None:
-            preview(PreviewEvent(frames=frames, step=step, total=total, images=images, final=final))
+            preview(PreviewEvent(frames=frames, step=step, total=self.denoising_steps, images=images, final=final))
 
     def _denoise_plain(self, frames, preview, cancel) -> list[np.ndarray]:
         inits, controls = zip(*(self._inputs(f) for f in frames))
         width, height = self._size
+        if preview is not None:
+            self._emit(preview, frames, 0, [self._to_output(i) for i in inits])
 
         def on_step(i, total, x0):
             if preview is not None:
-                self._emit(preview, frames, i + 1, total, self.preview.to_rgb(x0, width, height), False)
+                self._emit(preview, frames, i + 1, self.preview.to_rgb(x0, width, height))
 
         s = self.settings
         out = self.pipeline(
@@ -195,7 +202,7 @@ class DiffusionRenderer:
             callback_on_step_end=on_step, cancel=cancel,
         )
         images = [self._to_output(img) for img in out.images]
-        self._emit(preview, frames, -1, -1, images, True)
+        self._emit(preview, frames, self.denoising_steps, images, final=True)
         return images
 
     def _reference_pass(self, cancel) -> _Reference:
@@ -234,13 +241,15 @@ class DiffusionRenderer:
         window = NoiseWindow(full_h, full_w, lbox.y0, lbox.x0)
         batch_frames = [frames[i] for i in active]
         width, height = self._size
+        if preview is not None:
+            self._emit(preview, batch_frames, 0, [self._to_output(inits[i]) for i in active])
 
         def on_step(i, total, x0):
             if preview is None:
                 return
             full = ref.x0.expand(len(active), -1, -1, -1).clone()
             full[crop] = torch.where(lmask, x0.to(full.dtype), full[crop])
-            self._emit(preview, batch_frames, i + 1, total, self.preview.to_rgb(full, width, height), False)
+            self._emit(preview, batch_frames, i + 1, self.preview.to_rgb(full, width, height))
 
         s = self.settings
         out = self.pipeline(
@@ -256,5 +265,5 @@ class DiffusionRenderer:
             image[box.slices] = ref.image[box.slices] * (1.0 - soft) + out.images[j] * soft
             results[i] = image
         images = [self._to_output(img) for img in results]
-        self._emit(preview, batch_frames, -1, -1, [images[i] for i in active], True)
+        self._emit(preview, batch_frames, self.denoising_steps, [images[i] for i in active], final=True)
         return images
