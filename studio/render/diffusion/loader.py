@@ -43,8 +43,8 @@ class DiffusionComponents:
 
 
 def weights_key(preset: Preset, root: Path) -> str:
-    """A digest of the preset name and its files' sizes and times: changes when weights change."""
-    h = hashlib.blake2b(preset.name.encode(), digest_size=12)
+    """A digest of the preset (name, prompt) and its files' sizes and times: changes with the weights."""
+    h = hashlib.blake2b(f"{preset.name}|{preset.prompt}".encode(), digest_size=12)
     for comp in preset.components.values():
         for alternatives in comp.files:
             for rel in alternatives:
