@@ -21,6 +21,8 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
+from studio.cli import main as studio_main
+from studio.conditioning.blinks import refresh_auto_blinks
 from studio.doc.document import Document
 from studio.doc.project import Key, Project
 from studio.jobs import CancelToken
@@ -28,7 +30,7 @@ from studio.ui import autosave
 from studio.ui.main_window import MainWindow
 from studio.ui.media import analyze_portrait_file, audio_key, full_audio, quick_audio
 from studio.ui.theme import apply_dark_theme
-from studio.ui.timeline.keys import KeyRef
+from studio.ui.timeline.keys import KeyRef, key_refs
 
 WAIT_MS = 60_000
 
@@ -82,6 +84,7 @@ def loaded(qtbot, window, analysed):
     project = copy.deepcopy(base)
     project.tracks.visemes = list(audio.visemes)
     project.tracks.head_yaw.keys = [Key(0.0, 0.0, "linear"), Key(2.0, 0.0, "linear")]
+    project.tracks.blinks = refresh_auto_blinks(project, audio.performance)
     window.rigs[project.portrait] = rig
     window.audio[audio_key(project)] = audio
     with qtbot.waitSignal(window.frameShown, timeout=WAIT_MS):
@@ -253,7 +256,7 @@ def test_keyboard_transport_and_keys(qtbot, loaded):
     QTest.keyClick(loaded, Qt.Key_Space)
     assert not loaded.playback.playing
     QTest.keyClick(loaded, Qt.Key_A, Qt.ControlModifier)
-    assert len(loaded.timeline.selected()) == len(loaded.project.tracks.head_yaw.keys)
+    assert set(loaded.timeline.selected()) == set(key_refs(loaded.project))
 
 
 def test_save_close_reopen_gives_the_same_project(qtbot, loaded, settings, tmp_path, analysed):
@@ -381,3 +384,25 @@ def test_no_thread_left_running_after_the_window_closes(qtbot, settings, analyse
     close_window(window)
     assert studio_threads() == []
     assert not window.worker.is_alive()
+
+
+def test_the_viewport_shows_the_frames_studio_render_writes(qtbot, loaded, tmp_path):
+    """One engine: the app's preview equals `studio render` of the saved project, pixel for pixel
+    (a PNG sequence, so no codec stands between them)."""
+    for name in ("width", "height"):
+        loaded._change_setting(name, 128)
+    loaded.timeline.keyAddRequested.emit("head_yaw", "v", 1.6, 18.0)
+    loaded._change_setting("style_preset", "energetic")
+    with qtbot.waitSignal(loaded.frameShown, timeout=WAIT_MS):
+        loaded.set_frame(40)
+    settle(qtbot, loaded)
+    shown = loaded.viewport.frame_array.copy()
+    path = tmp_path / "same.json"
+    assert loaded.save_to(path)
+    out = tmp_path / "frames"
+    assert studio_main(["render", "--project", str(path), "-o", str(out), "-q"]) == 0
+    written = imageio_ffmpeg.read_frames(str(out / "frame_00040.png"))
+    meta = written.__next__()
+    rendered = np.frombuffer(next(written), np.uint8).reshape(meta["size"][1], meta["size"][0], 3)
+    assert shown.shape == (128, 128, 3)
+    assert np.array_equal(shown, rendered)

@@ -1,6 +1,10 @@
-"""The engine calls a preview or an export makes: a renderer for a project, its frame signals.
+"""The headless engine's calls, as a preview or an export makes them: a scene and frame signals.
 
-Both take snapshots, so the UI may go on editing the project while a worker renders from it.
+Renderer choice (studio.render.factory) and the project's ControlFrames (studio.render.clip's
+`controls_for`: the stored or automatic viseme track, the speaking-style preset's shaping) are
+the ones `studio render` uses, so the viewport, the app's export and the command line give the
+same frames for the same project. Both take snapshots, so the UI may go on editing the project
+while a worker renders from it.
 """
 
 from __future__ import annotations
@@ -9,19 +13,21 @@ import copy
 
 from studio.analysis.face_rig import FaceRig
 from studio.analysis.performance import Performance
-from studio.doc.errors import InputError
-from studio.doc.project import Project
+from studio.doc.project import Project, VisemeSegment
 from studio.jobs.preview import Scene
 from studio.jobs.signals import FrameSignals
 from studio.render.base import Renderer
+from studio.render.clip import Analysis, controls_for
+from studio.render.factory import create_renderer
 
 
-def make_renderer(name: str) -> Renderer:
-    if name == "mesh":
-        from studio.render.mesh import MeshRenderer
-
-        return MeshRenderer()
-    raise InputError(f"the {name} renderer is not available in this build; choose mesh")
+def scene_key(project: Project, rig: FaceRig, width: int, height: int) -> str:
+    """What the prepared renderer depends on: the mesh ignores diffusion settings and the seed."""
+    settings = project.render
+    key = f"{rig.image_hash}:{width}x{height}:{settings.renderer}"
+    if settings.renderer == "diffusion":
+        key += f":{settings.diffusion}:seed {project.seed}"
+    return key
 
 
 def scene_for(project: Project, rig: FaceRig, width: int | None = None,
@@ -30,23 +36,32 @@ def scene_for(project: Project, rig: FaceRig, width: int | None = None,
     width = width or project.width
     height = height or project.height
     settings = copy.deepcopy(project.render)
-    key = f"{rig.image_hash}:{width}x{height}:{settings}"
+    seed = project.seed
 
     def prepare() -> Renderer:
-        renderer = make_renderer(settings.renderer)
+        renderer = create_renderer(settings, seed)
         renderer.prepare(rig, width, height)
         return renderer
 
-    return Scene(key, prepare)
+    return Scene(scene_key(project, rig, width, height), prepare)
 
 
-def signals_for(project: Project, performance: Performance | None) -> FrameSignals:
-    """The per-frame controls of a snapshot of the project (built lazily, on the worker)."""
+def signals_for(project: Project, rig: FaceRig, performance: Performance | None,
+                visemes: list[VisemeSegment] | None = None) -> FrameSignals:
+    """The per-frame controls of a snapshot of the project (built lazily, on the worker).
+
+    `visemes` is the automatic lip sync, used while the project's viseme track is empty; None
+    (lip sync still running) leaves the mouth to the loudness. Without a voice clip there is no
+    performance: the portrait follows the artist's tracks alone.
+    """
     snapshot = copy.deepcopy(project)
 
     def build():
-        from studio.conditioning.sequence import build_controls
+        if performance is None:
+            from studio.conditioning.sequence import build_controls
 
-        return build_controls(snapshot, performance)
+            return build_controls(snapshot, None)
+        analysis = Analysis(rig, performance, list(visemes or []), snapshot.duration)
+        return controls_for(snapshot, analysis)
 
     return FrameSignals(snapshot.frame_count(), build)

@@ -8,21 +8,20 @@ from __future__ import annotations
 import copy
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
 
 from studio.analysis.audio import ffmpeg_exe
 from studio.analysis.face_rig import FaceRig
 from studio.analysis.performance import Performance
 from studio.analysis.speech import analyze_performance
 from studio.doc.errors import InputError
-from studio.doc.project import Project
+from studio.doc.project import Project, VisemeSegment
 from studio.export import export_clip, resolve_format
 from studio.jobs.cancel import CancelToken
-from studio.jobs.engine import scene_for, signals_for
+from studio.jobs.engine import signals_for
+from studio.render.clip import iter_frames, prepare_renderer
 
 
 @dataclass(frozen=True)
@@ -42,8 +41,13 @@ class ExportSettings:
 
 def run_export(project: Project, rig: FaceRig, settings: ExportSettings, token: CancelToken,
                progress: Callable[[int, int], None] | None = None,
-               performance: Performance | None = None) -> Path:
-    """Render and encode; `performance` may be reused when it was analysed at `settings.fps`."""
+               performance: Performance | None = None,
+               visemes: list[VisemeSegment] | None = None) -> Path:
+    """Render and encode; `performance` may be reused when it was analysed at `settings.fps`.
+
+    The frames are the headless engine's (studio.render.clip), so an export from the app
+    equals `studio render` of the same project.
+    """
     # 1. check inputs
     fmt = resolve_format(settings.path, settings.format)
     snapshot = copy.deepcopy(project)
@@ -54,25 +58,22 @@ def run_export(project: Project, rig: FaceRig, settings: ExportSettings, token: 
             f"cannot export frames {settings.start}-{settings.end}: the clip has frames 0-{last}")
     # 2. the performance at the export frame rate
     if snapshot.audio and (performance is None or performance.fps != settings.fps):
-        performance, _ = analyze_performance(
+        performance, visemes = analyze_performance(
             snapshot.audio, settings.fps, transcript=snapshot.transcript, mode=snapshot.lipsync,
             seed=snapshot.seed)
     token.raise_if_cancelled()
-    # 3. renderer and signals of the snapshot
-    renderer = scene_for(snapshot, rig).prepare()
-    signals = signals_for(snapshot, performance)
-
-    def frames() -> Iterator[np.ndarray]:
-        for index in range(settings.start, settings.end + 1):
-            token.raise_if_cancelled()
-            yield renderer.render(signals.frame(index), with_alpha=fmt.alpha)
-
+    # 3. the engine's renderer and controls for the snapshot
+    renderer = prepare_renderer(snapshot, rig)
+    signals = signals_for(snapshot, rig, performance, visemes)
+    frames = [signals.frame(index) for index in range(settings.start, settings.end + 1)]
+    token.raise_if_cancelled()
     # 4. encode, with the audio from the range's first frame on
     with tempfile.TemporaryDirectory(prefix="studio-export-") as scratch:
         audio = _audio_from(snapshot.audio, settings.start / settings.fps, Path(scratch))
         return export_clip(
-            frames(), settings.path, fps=settings.fps, frame_count=settings.frame_count,
-            audio_path=audio, format=fmt.name, progress=progress, cancel=token,
+            iter_frames(renderer, frames, fmt.alpha), settings.path, fps=settings.fps,
+            frame_count=settings.frame_count, audio_path=audio, format=fmt.name,
+            progress=progress, cancel=token,
         )
 
 

@@ -4,6 +4,11 @@ The UI never waits on rendering. Each submit() gets a generation number and canc
 in flight through its token, so dragging a key or the playhead replaces pending work instead of
 queueing stale frames. Once the playhead frame is delivered, the worker renders ahead around it
 into a FrameCache until it is cancelled or the window is full.
+
+A renderer that refines step by step (the diffusion renderer's `render_batch(frames, preview,
+cancel)`) streams its intermediate pictures: the mesh render it starts from, then each step's
+cheaply decoded prediction, each delivered as a FrameResult with `step` set, and it stops at the
+next step once a newer request cancels the token.
 """
 
 from __future__ import annotations
@@ -52,6 +57,12 @@ class FrameResult:
     frame: ControlFrame
     from_cache: bool
     landmarks: np.ndarray | None = None
+    step: int | None = None  # an intermediate picture after `step` of `total` steps; None: final
+    total: int = 0
+
+    @property
+    def final(self) -> bool:
+        return self.step is None
 
 
 class PreviewWorker:
@@ -173,11 +184,17 @@ class PreviewWorker:
         if signals is not self._signals:
             self.cache.retain_matching(lambda i: signals.key(i) if i < signals.count else None)
             self._signals = signals
-        # 3. the playhead frame, delivered first
+        # 3. the playhead frame, delivered first (its refinement steps stream before it)
         index = signals.clamp(request.index)
-        image, from_cache = self._frame(index, signals, index)
         frame = signals.frame(index)
-        landmarks = self._renderer.posed_landmarks(frame) if request.landmarks else None
+
+        def stream(event) -> None:
+            if not event.final and not token.cancelled:
+                self._on_frame(FrameResult(generation, index, event.images[0], frame, False,
+                                           step=event.step, total=event.total))
+
+        image, from_cache = self._frame(index, signals, index, token, stream)
+        landmarks = self._landmarks(frame) if request.landmarks else None
         token.raise_if_cancelled()
         self._on_frame(FrameResult(generation, index, image, frame, from_cache, landmarks))
         # 4. render ahead (then a little behind) into the cache until superseded
@@ -185,14 +202,24 @@ class PreviewWorker:
         order += list(range(index - 1, max(index - request.behind, 0) - 1, -1))
         for i in order:
             token.raise_if_cancelled()
-            self._frame(i, signals, index)
+            self._frame(i, signals, index, token)
 
-    def _frame(self, index: int, signals: FrameSignals, playhead: int) -> tuple[np.ndarray, bool]:
+    def _landmarks(self, frame: ControlFrame) -> np.ndarray | None:
+        posed = getattr(self._renderer, "posed_landmarks", None)
+        return posed(frame) if posed is not None else None
+
+    def _frame(self, index: int, signals: FrameSignals, playhead: int, token: CancelToken,
+               stream: Callable | None = None) -> tuple[np.ndarray, bool]:
         key = signals.key(index)
         cached = self.cache.get(index, key)
         if cached is not None:
             return cached, True
-        image = self._renderer.render(signals.frame(index))
+        frame = signals.frame(index)
+        render_batch = getattr(self._renderer, "render_batch", None)
+        if render_batch is not None:
+            image = render_batch([frame], preview=stream, cancel=token)[0]
+        else:
+            image = self._renderer.render(frame)
         self.rendered += 1
         self.cache.put(index, key, image, playhead)
         return image, False

@@ -53,6 +53,7 @@ class _Bridge(QObject):
 
 class MainWindow(QMainWindow):
     frameShown = Signal(int)  # frame index, after the viewport got a new picture
+    frameRefined = Signal(int, int)  # frame index, denoising step of an intermediate picture
     analysisFinished = Signal()
     exportFinished = Signal(object)  # Path, or None when cancelled or failed
 
@@ -68,6 +69,8 @@ class MainWindow(QMainWindow):
         self._fill_visemes: set[tuple] = set()  # audio keys whose lip sync fills the track
         self._signals: FrameSignals | None = None
         self._shown_generation = 0
+        self._final_shown = False
+        self._refining = False
         self._export_task = None
         self.error_box: QMessageBox | None = None
         self.notification: QMessageBox | None = None
@@ -463,10 +466,14 @@ class MainWindow(QMainWindow):
     # ---- preview ----------------------------------------------------------------------------
     def _current_signals(self) -> FrameSignals:
         if self._signals is None:
-            analysis = self.audio.get(audio_key(self.doc.project))
-            self._signals = signals_for(self.doc.project,
-                                        analysis.performance if analysis else None)
+            self._signals = self._signals_of(self.doc.project)
         return self._signals
+
+    def _signals_of(self, project: Project) -> FrameSignals:
+        analysis = self.audio.get(audio_key(project))
+        return signals_for(project, self.rigs[project.portrait],
+                           analysis.performance if analysis else None,
+                           analysis.visemes if analysis else None)
 
     def request_preview(self, project: Project | None = None) -> int | None:
         """Ask the worker for the playhead frame; `project` previews an uncommitted drag."""
@@ -479,8 +486,7 @@ class MainWindow(QMainWindow):
         if project is None:
             signals = self._current_signals()
         else:
-            analysis = self.audio.get(audio_key(current))
-            signals = signals_for(project, analysis.performance if analysis else None)
+            signals = self._signals_of(project)
         request = PreviewRequest(
             scene_for(current, rig), signals, self.frame,
             landmarks=self.actions_by_name["overlay_landmarks"].isChecked(),
@@ -493,11 +499,25 @@ class MainWindow(QMainWindow):
         self.request_preview(preview)
 
     def _frame_ready(self, result: FrameResult) -> None:
+        """Newest generation wins; a diffusion frame arrives as its refinement steps first."""
         if result.generation < self._shown_generation or self._closing:
             return
+        if result.generation == self._shown_generation and not result.final and self._final_shown:
+            return  # a late step of a request whose final frame is already on screen
         self._shown_generation = result.generation
+        self._final_shown = result.final
         self.viewport.show_frame(result.image, result.landmarks)
-        self.frameShown.emit(result.index)
+        if result.final:
+            if self._refining:
+                self.statusBar().clearMessage()
+                self._refining = False
+            self.frameShown.emit(result.index)
+        else:
+            self._refining = True
+            self.statusBar().showMessage(
+                "Mesh preview, refining…" if result.step == 0
+                else f"Refining: step {result.step} of {result.total}")
+            self.frameRefined.emit(result.index, result.step)
 
     def _render_failed(self, error: BaseException) -> None:
         self.statusBar().showMessage(f"Preview failed: {error}", 10_000)
@@ -735,6 +755,7 @@ class MainWindow(QMainWindow):
         rig = self.rigs[project.portrait]
         analysis = self.audio.get(audio_key(project))
         performance = analysis.performance if analysis else None
+        visemes = analysis.visemes if analysis else None
         self.export_progress.start(settings.path.name)
 
         def progress(done: int, total: int) -> None:
@@ -742,7 +763,7 @@ class MainWindow(QMainWindow):
                 self._bridge.call.emit(lambda: self.export_progress.update_progress(done, total))
 
         def work(token):
-            return run_export(project, rig, settings, token, progress, performance)
+            return run_export(project, rig, settings, token, progress, performance, visemes)
 
         self._export_task = self.tasks.start(
             "export", work,
