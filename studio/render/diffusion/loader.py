@@ -73,8 +73,11 @@ def encode_prompt(tokenizer, text_encoder, prompt: str, device: str):
 def load_components(preset: Preset, root: Path, device: DeviceChoice) -> DiffusionComponents:
     preset.check_folder(root)
     import torch
-    from diffusers import AutoencoderKL, ControlNetModel, DDIMScheduler, UNet2DConditionModel
+    from diffusers import AutoencoderKL, ControlNetModel, DDIMScheduler, LCMScheduler, UNet2DConditionModel
+    from safetensors.torch import load_file
     from transformers import CLIPTextModel, CLIPTokenizer
+
+    from studio.render.diffusion.lora import fuse_lora
 
     comps = preset.components
     dtype = torch.float16 if device.half else torch.float32
@@ -86,7 +89,14 @@ def load_components(preset: Preset, root: Path, device: DeviceChoice) -> Diffusi
         vae = AutoencoderKL.from_pretrained(root / comps["vae"].folder, torch_dtype=dtype, **low_memory)
         text_encoder = CLIPTextModel.from_pretrained(root / comps["text_encoder"].folder, torch_dtype=dtype)
         tokenizer = CLIPTokenizer.from_pretrained(root / comps["tokenizer"].folder)
-        scheduler = DDIMScheduler.from_pretrained(root / comps["scheduler"].folder)
+        scheduler_class = LCMScheduler if preset.scheduler == "lcm" else DDIMScheduler
+        scheduler = scheduler_class.from_pretrained(root / comps["scheduler"].folder)
+        if "lcm_lora" in comps:
+            lora_file = root / comps["lcm_lora"].files[0][0]
+            try:
+                fuse_lora(unet, load_file(lora_file))
+            except ValueError as exc:
+                raise InputError(f"cannot use the LoRA {lora_file}: {exc}") from exc
     except (OSError, ValueError, json.JSONDecodeError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(

@@ -9,12 +9,12 @@ cache hooks and the foreground blend are optional extras threaded through the sa
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 import torch
-from diffusers import DDIMScheduler
 from diffusers.image_processor import VaeImageProcessor
 from diffusers.utils.torch_utils import randn_tensor
 
@@ -93,6 +93,16 @@ class FaceControlPipeline:
         ):
             raise ValueError("noise window reaches outside the full frame")
 
+    def prepare_extra_step_kwargs(self, generators, eta: float) -> dict:
+        """eta for DDIM, generators for schedulers that add noise per step (LCM), as diffusers does."""
+        accepted = set(inspect.signature(self.scheduler.step).parameters)
+        kwargs = {}
+        if "eta" in accepted:
+            kwargs["eta"] = eta
+        if "generator" in accepted:
+            kwargs["generator"] = generators
+        return kwargs
+
     def get_timesteps(self, scheduler, num_inference_steps: int, strength: float):
         init_timestep = min(int(num_inference_steps * strength), num_inference_steps)
         t_start = max(num_inference_steps - init_timestep, 0)
@@ -154,7 +164,8 @@ class FaceControlPipeline:
         # 2. Define call parameters: one generator per frame, all seeded alike, so every frame
         #    (and every crop of it) starts from the same noise whatever batch it lands in.
         generators = [torch.Generator(device="cpu").manual_seed(seed) for _ in range(batch)]
-        self.scheduler = DDIMScheduler.from_config(comps.scheduler.config)
+        self.scheduler = type(comps.scheduler).from_config(comps.scheduler.config)
+        step_kwargs = self.prepare_extra_step_kwargs(generators, eta=0.0)
 
         # 3. Encode input prompt (constant, encoded at load time)
         prompt_embeds = comps.prompt_embeds.repeat(batch, 1, 1)
@@ -210,14 +221,15 @@ class FaceControlPipeline:
                     added_cond_kwargs=None,
                     return_dict=False,
                 )[0]
-                step = self.scheduler.step(noise_pred, t, latents, eta=0.0, generator=generators)
+                step = self.scheduler.step(noise_pred, t, latents, **step_kwargs)
                 latents = step.prev_sample
+                x0 = step.denoised if hasattr(step, "denoised") else step.pred_original_sample
                 if blend is not None:
                     latents = blend.apply(latents, i + 1)
                 if trajectory is not None:
                     trajectory.append(latents)
                 if callback_on_step_end is not None:
-                    callback_on_step_end(i, len(timesteps), step.pred_original_sample)
+                    callback_on_step_end(i, len(timesteps), x0)
         finally:
             if cache is not None:
                 cache.__exit__(None, None, None)

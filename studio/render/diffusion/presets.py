@@ -17,6 +17,7 @@ from studio.doc.errors import InputError
 
 MANIFEST_DIR = Path(__file__).resolve().parents[3] / "models"
 MODELS_ENV = "STUDIO_MODELS"
+SCHEDULERS: tuple[str, ...] = ("ddim", "lcm")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Preset:
     name: str
     description: str
     built_in: bool
+    scheduler: str  # "ddim", or "lcm" with an LCM LoRA
     prompt: str
     components: dict[str, Component]
 
@@ -78,6 +80,9 @@ def load_preset(name: str) -> Preset:
             f"unknown diffusion model preset '{name}': choose one of {', '.join(available_presets())}"
         )
     data = json.loads(path.read_text(encoding="utf-8"))
+    scheduler = data.get("scheduler", "ddim")
+    if scheduler not in SCHEDULERS:
+        raise InputError(f"preset {path.name}: unknown scheduler '{scheduler}', use one of {', '.join(SCHEDULERS)}")
     components = {
         key: Component(
             name=key,
@@ -92,6 +97,7 @@ def load_preset(name: str) -> Preset:
         name=data["name"],
         description=data["description"],
         built_in=bool(data.get("built_in", False)),
+        scheduler=scheduler,
         prompt=data.get("prompt", ""),
         components=components,
     )
