@@ -406,3 +406,97 @@ def test_the_viewport_shows_the_frames_studio_render_writes(qtbot, loaded, tmp_p
     rendered = np.frombuffer(next(written), np.uint8).reshape(meta["size"][1], meta["size"][0], 3)
     assert shown.shape == (128, 128, 3)
     assert np.array_equal(shown, rendered)
+
+
+def auto_count(project) -> int:
+    return sum(1 for b in project.tracks.blinks if b.source == "auto")
+
+
+def test_blink_rate_seed_and_style_redraw_automatic_blinks_in_the_same_step(qtbot, loaded):
+    stack = loaded.undo_stack
+    before = copy.deepcopy(loaded.project.tracks.blinks)
+    assert auto_count(loaded.project) >= 2
+    # a faster blink rate: more automatic blinks, one undo step
+    loaded.timeline.keyAddRequested.emit("blink_rate", "v", 0.0, 55.0)
+    assert stack.count() == 1 and auto_count(loaded.project) > len(before) + 3
+    stack.undo()
+    assert loaded.project.tracks.blinks == before and not loaded.project.tracks.blink_rate.keys
+    # a user blink is added and kept; the automatic ones stay as they are
+    lane = loaded.timeline._lane["blinks"]
+    loaded.timeline._double_click(QPointF(6.0, lane.top + lane.height * 0.2))
+    users = [b for b in loaded.project.tracks.blinks if b.source == "user"]
+    assert [b.t for b in users] == [6.0]
+    assert [b for b in loaded.project.tracks.blinks if b.source == "auto"] == [
+        b for b in before if b.source == "auto"]
+    # a new seed redraws them (the user blink stays), undone in one step
+    loaded.inspector.settingChanged.emit("seed", 11)
+    assert users[0] in loaded.project.tracks.blinks
+    autos = [b.t for b in loaded.project.tracks.blinks if b.source == "auto"]
+    assert autos != [b.t for b in before if b.source == "auto"]
+    stack.undo()
+    assert loaded.project.seed == 0 and users[0] in loaded.project.tracks.blinks
+    # a style preset: style keys, blink rate and redrawn blinks, one step
+    done = stack.index()
+    loaded.inspector.settingChanged.emit("style_preset", "energetic")
+    assert stack.index() == done + 1 and loaded.project.style_preset == "energetic"
+    assert loaded.project.tracks.style and loaded.project.tracks.blink_rate.default != 17.0
+    stack.undo()
+    assert loaded.project.style_preset == "neutral" and loaded.project.tracks.style == []
+
+
+def test_dragging_an_automatic_blink_makes_it_the_artists_and_delete_removes_it(qtbot, loaded):
+    blinks = loaded.project.tracks.blinks
+    index = next(i for i, b in enumerate(blinks) if b.source == "auto" and b.t > 1.0)
+    ref = KeyRef("blinks", index, "t")
+    start = QPointF(loaded.timeline.key_scene_pos(ref))
+    mouse_drag(loaded.timeline.view.viewport(), start, start + QPointF(-40, 0), Qt.ShiftModifier)
+    moved = [b for b in loaded.project.tracks.blinks if b.source == "user"]
+    assert len(moved) == 1 and moved[0].t != blinks[index].t
+    total = len(loaded.project.tracks.blinks)
+    QTest.keyClick(loaded, Qt.Key_Delete)
+    assert len(loaded.project.tracks.blinks) == total - 1
+    assert all(b.source == "auto" for b in loaded.project.tracks.blinks)
+
+
+def test_viseme_override_and_gaze_keys(qtbot, loaded):
+    timeline = loaded.timeline
+    segments = loaded.project.tracks.visemes
+    index = next(i for i, s in enumerate(segments) if s.viseme not in ("rest", "O") and
+                 s.end - s.start > 0.05)
+    segment = segments[index]
+    lane = timeline._lane["visemes"]
+    timeline._context_menu(QPointF((segment.start + segment.end) / 2, lane.centre), QPoint(0, 0))
+    chosen = next(a for a in timeline.context_menu.actions() if a.text() == "O")
+    with qtbot.waitSignal(loaded.frameShown, timeout=WAIT_MS):
+        chosen.trigger()
+    after = loaded.project.tracks.visemes[index]
+    assert (after.viseme, after.source) == ("O", "user")
+    assert loaded.undo_stack.count() == 1
+    loaded.undo_stack.undo()
+    assert loaded.project.tracks.visemes[index] == segment
+    # gaze: a double-click high in the gaze lane keys gaze looking up or right
+    gaze = timeline._lane["gaze"]
+    timeline._double_click(QPointF(1.0, gaze.y_of(20.0)))
+    keys = loaded.project.tracks.gaze
+    assert len(keys) == 1 and keys[0].t == 1.0
+    assert max(keys[0].yaw, keys[0].pitch) == pytest.approx(20.0, abs=1.5)
+
+
+def test_user_style_presets_save_and_load(qtbot, loaded, tmp_path, monkeypatch):
+    loaded.timeline.keyAddRequested.emit("style", "lip_amplitude", 0.0, 1.7)
+    loaded.timeline.keyAddRequested.emit("blink_rate", "v", 0.0, 30.0)
+    path = tmp_path / "lively.json"
+    assert loaded.save_style_preset(path)
+    done = loaded.undo_stack.index()
+    loaded.undo_stack.undo()
+    loaded.undo_stack.undo()
+    monkeypatch.setattr("studio.ui.main_window.QFileDialog.getOpenFileName",
+                        lambda *a, **k: (str(path), ""))
+    loaded.actions_by_name["load_style"].trigger()
+    project = loaded.project
+    assert project.style_preset == str(path)
+    assert project.tracks.style[0].lip_amplitude == pytest.approx(1.7)
+    assert project.tracks.blink_rate.default == pytest.approx(30.0)
+    assert loaded.undo_stack.index() == done - 1
+    qtbot.waitUntil(lambda: "lively" in loaded.inspector.preset.currentText())
+    settle(qtbot, loaded)  # the engine resolves the preset file

@@ -14,8 +14,11 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
+from studio.analysis.performance import Performance
+from studio.conditioning.blinks import refresh_auto_blinks
+from studio.conditioning.presets import Preset, apply_preset
 from studio.doc.document import Document
-from studio.doc.project import Project
+from studio.doc.project import Project, VisemeSegment
 from studio.ui.timeline.keys import (
     KeyMove, KeyRef, add_key, apply_moves, delete_keys, key_list, set_interpolation,
 )
@@ -103,6 +106,8 @@ def edit_key_command(doc: Document, ref: KeyRef, **values: Any) -> TrackEditComm
         key = keys[ref.index]
         for name, value in values.items():
             setattr(key, name, value)
+        if ref.track == "blinks":
+            key.source = "user"  # an edited automatic blink is the artist's from now on
         keys.sort(key=lambda k: k.t)
         return [KeyRef(ref.track, next(i for i, k in enumerate(keys) if k is key), ref.field)]
 
@@ -124,3 +129,59 @@ class SetSettingCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.doc.set_setting(self.name, self.old)
+
+
+class ApplyPresetCommand(QUndoCommand):
+    """A speaking-style preset: its name (or file), style keys and blink rate, as one step."""
+
+    def __init__(self, doc: Document, preset: Preset, source: str) -> None:
+        super().__init__(f"Style preset {preset.name}")
+        self.doc = doc
+        scratch = scratch_copy(doc.project)
+        apply_preset(scratch, preset)
+        scratch.style_preset = source  # a user's file is referred to by its path
+        self.before = _style_state(doc.project)
+        self.after = _style_state(scratch)
+
+    def redo(self) -> None:
+        _set_style_state(self.doc, self.after)
+
+    def undo(self) -> None:
+        _set_style_state(self.doc, self.before)
+
+
+def _style_state(project: Project) -> tuple[str, list, list, float]:
+    rate = project.tracks.blink_rate
+    return (project.style_preset, copy.deepcopy(project.tracks.style), copy.deepcopy(rate.keys),
+            rate.default)
+
+
+def _set_style_state(doc: Document, state: tuple[str, list, list, float]) -> None:
+    name, style, rate_keys, rate_default = state
+    doc.set_setting("style_preset", name)
+    doc.replace_track("style", style)
+    doc.replace_track("blink_rate", rate_keys)
+    doc.set_curve_default("blink_rate", rate_default)
+
+
+def refresh_blinks_command(doc: Document, performance: Performance | None
+                           ) -> TrackEditCommand | None:
+    """Redraw the automatic blinks for what the project is now (rate, seed, voice, length)."""
+    if doc.project.duration <= 0:
+        return None
+    new = refresh_auto_blinks(doc.project, performance)
+    old = copy.deepcopy(doc.project.tracks.blinks)
+    if new == old:
+        return None
+    return TrackEditCommand(doc, "Redraw automatic blinks", {"blinks": old}, {"blinks": new}, [])
+
+
+def viseme_override_command(doc: Document, index: int, viseme: str) -> TrackEditCommand | None:
+    """The artist's mouth shape over one segment: a "user" segment that wins over lip sync."""
+    segments = copy.deepcopy(doc.project.tracks.visemes)
+    old = segments[index]
+    if old.viseme == viseme and old.source == "user":
+        return None
+    segments[index] = VisemeSegment(old.start, old.end, viseme, "user")
+    return TrackEditCommand(doc, f"Viseme {viseme}", {"visemes": doc.items("visemes")},
+                            {"visemes": segments}, [])

@@ -6,16 +6,20 @@ an undo command and the document's change event, which also refreshes these fiel
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QScrollArea, QSpinBox,
-    QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+    QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from studio.doc.project import EMOTIONS, INTERPOLATIONS, MAX_SIZE, RENDERERS, STYLE_FIELDS, Project
+from studio.render.diffusion.presets import available_presets
 from studio.ui.timeline.keys import CURVE_TRACKS, KeyRef, key_list
 
 STYLE_PRESETS = ("calm", "neutral", "energetic", "whisper", "exaggerated")
+DEVICES = ("auto", "cpu", "cuda", "mps")
 _RANGES = {"head_yaw": (-90, 90), "head_pitch": (-90, 90), "head_roll": (-90, 90),
            "blink_rate": (0, 120)}
 
@@ -87,6 +91,9 @@ class Inspector(QScrollArea):
             for name in STYLE_FIELDS:
                 self._add(name, name.replace("_", " ").capitalize(),
                           _double(0.0, 3.0, getattr(key, name), 0.05))
+        elif ref.track == "gaze":
+            for name in ("yaw", "pitch"):
+                self._add(name, f"Gaze {name} (°)", _double(-45.0, 45.0, getattr(key, name), 0.5))
         if hasattr(key, "interp"):
             combo = QComboBox()
             combo.addItems(INTERPOLATIONS)
@@ -123,26 +130,50 @@ class Inspector(QScrollArea):
         self.seed_box.setRange(0, 2**31 - 1)
         self.seed_box.setKeyboardTracking(False)
         self.preset = QComboBox()
-        self.preset.addItems(STYLE_PRESETS)
         self.steps = QSpinBox()
         self.steps.setRange(1, 200)
         self.steps.setKeyboardTracking(False)
-        self.strength = _double(0.0, 1.0, 0.5, 0.05)
-        self.cache = QCheckBox("Step cache")
-        self.cache.setToolTip("Reuse deep features across denoising steps (faster previews)")
+        self.strength = _double(0.05, 1.0, 0.5, 0.05)
+        self.cache = QCheckBox("Caches (step, foreground, frames)")
+        self.cache.setToolTip("Reuse work across denoising steps and frames (faster previews); "
+                              "off gives the plain diffusers result")
+        self.model = QComboBox()
+        self.model.addItems(available_presets())
+        self.models_dir = QLineEdit()
+        self.models_dir.setReadOnly(True)
+        self.models_dir.setPlaceholderText("default ($STUDIO_MODELS)")
+        self.choose_models = QPushButton("Choose…")
+        self.choose_models.clicked.connect(self.choose_models_dir)
+        folder = QWidget()
+        row = QHBoxLayout(folder)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.models_dir, 1)
+        row.addWidget(self.choose_models)
+        self.device = QComboBox()
+        self.device.addItems(DEVICES)
         form.addRow("Renderer", self.renderer)
         form.addRow("Width", self.width_box)
         form.addRow("Height", self.height_box)
         form.addRow("Frame rate", self.fps_box)
         form.addRow("Seed", self.seed_box)
         form.addRow("Style preset", self.preset)
-        form.addRow("Diffusion steps", self.steps)
-        form.addRow("Strength", self.strength)
-        form.addRow("", self.cache)
+        self.diffusion_group = QGroupBox("Diffusion")
+        diffusion = QFormLayout(self.diffusion_group)
+        diffusion.addRow("Model", self.model)
+        diffusion.addRow("Models folder", folder)
+        diffusion.addRow("Steps", self.steps)
+        diffusion.addRow("Strength", self.strength)
+        diffusion.addRow("Device", self.device)
+        diffusion.addRow("", self.cache)
+        self.widget().layout().insertWidget(2, self.diffusion_group)
         self.renderer.activated.connect(
             lambda _: self.settingChanged.emit("render.renderer", self.renderer.currentText()))
         self.preset.activated.connect(
-            lambda _: self.settingChanged.emit("style_preset", self.preset.currentText()))
+            lambda _: self.settingChanged.emit("style_preset", self.preset.currentData()))
+        self.model.activated.connect(
+            lambda _: self.settingChanged.emit("render.diffusion.model", self.model.currentText()))
+        self.device.activated.connect(
+            lambda _: self.settingChanged.emit("render.diffusion.device", self.device.currentText()))
         for name, box in (("width", self.width_box), ("height", self.height_box),
                           ("fps", self.fps_box), ("seed", self.seed_box),
                           ("render.diffusion.steps", self.steps)):
@@ -152,9 +183,16 @@ class Inspector(QScrollArea):
         self.cache.toggled.connect(
             lambda on: self.settingChanged.emit("render.diffusion.cache", bool(on)))
 
+    def choose_models_dir(self) -> None:
+        """The folder picker; the window checks the folder and refuses an unusable one."""
+        start = self.models_dir.text() or str(Path.home())
+        path = QFileDialog.getExistingDirectory(self, "Models folder", start)
+        if path:
+            self.settingChanged.emit("render.diffusion.models_dir", path)
+
     def show_settings(self, project: Project) -> None:
         widgets = (self.renderer, self.width_box, self.height_box, self.fps_box, self.seed_box,
-                   self.preset, self.steps, self.strength, self.cache)
+                   self.preset, self.steps, self.strength, self.cache, self.model, self.device)
         for widget in widgets:
             widget.blockSignals(True)
         self.renderer.setCurrentText(project.render.renderer)
@@ -162,12 +200,24 @@ class Inspector(QScrollArea):
         self.height_box.setValue(project.height)
         self.fps_box.setValue(project.fps)
         self.seed_box.setValue(min(project.seed, 2**31 - 1))
-        self.preset.setCurrentText(project.style_preset)
-        self.steps.setValue(project.render.diffusion.steps)
-        self.strength.setValue(project.render.diffusion.strength)
-        self.cache.setChecked(project.render.diffusion.cache)
-        diffusion = project.render.renderer == "diffusion"
-        for widget in (self.steps, self.strength, self.cache):
-            widget.setEnabled(diffusion)
+        self._show_preset(project.style_preset)
+        settings = project.render.diffusion
+        self.model.setCurrentText(settings.model)
+        self.models_dir.setText(settings.models_dir or "")
+        self.models_dir.setToolTip(settings.models_dir or "")
+        self.steps.setValue(settings.steps)
+        self.strength.setValue(settings.strength)
+        self.device.setCurrentText(settings.device)
+        self.cache.setChecked(settings.cache)
+        self.diffusion_group.setEnabled(project.render.renderer == "diffusion")
         for widget in widgets:
             widget.blockSignals(False)
+
+    def _show_preset(self, name: str) -> None:
+        """Built-in styles by name; a user's preset file by its stem, the path kept as data."""
+        self.preset.clear()
+        for builtin in STYLE_PRESETS:
+            self.preset.addItem(builtin, builtin)
+        if name not in STYLE_PRESETS:
+            self.preset.addItem(f"{Path(name).stem} (file)", name)
+        self.preset.setCurrentIndex(self.preset.findData(name))

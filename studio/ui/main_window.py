@@ -17,13 +17,18 @@ from PySide6.QtWidgets import (
     QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QPushButton, QWidget,
 )
 
+import numpy as np
+
 from studio.analysis.face_rig import FaceRig
+from studio.conditioning.presets import Preset, load_preset, save_preset
+from studio.doc.curves import sample_curve, sample_records
 from studio.doc.document import Document
 from studio.doc.errors import InputError
-from studio.doc.project import Project
+from studio.doc.project import STYLE_FIELDS, Project
 from studio.jobs import FrameResult, FrameSignals, PreviewRequest, PreviewWorker, TaskRunner
 from studio.jobs.engine import scene_for, signals_for
 from studio.jobs.export import ExportSettings, run_export
+from studio.render.clip import resolve_preset
 from studio.ui import autosave, commands
 from studio.ui.export_dialog import ExportDialog, ExportProgress
 from studio.ui.help import about_text, shortcuts_html
@@ -120,6 +125,7 @@ class MainWindow(QMainWindow):
         self.timeline.deleteRequested.connect(self.delete_keys)
         self.timeline.interpolationRequested.connect(
             lambda refs, interp: self._push(commands.interpolation_command(self.doc, refs, interp)))
+        self.timeline.visemeOverrideRequested.connect(self.override_viseme)
         self.timeline.selectionChanged.connect(
             lambda refs: self.inspector.show_key(self.doc.project, refs))
         self.timeline_dock = self._dock("Timeline", self.timeline, Qt.BottomDockWidgetArea)
@@ -162,6 +168,8 @@ class MainWindow(QMainWindow):
         a["save"] = self._action("&Save", self.save, QKeySequence.Save)
         a["save_as"] = self._action("Save &As…", self.save_as_dialog, QKeySequence.SaveAs)
         a["export"] = self._action("&Export…", self.export_dialog, "Ctrl+E")
+        a["load_style"] = self._action("&Load Style Preset…", self.load_style_preset)
+        a["save_style"] = self._action("Save Style Pre&set…", lambda: self.save_style_preset())
         a["quit"] = self._action("&Quit", self.close, QKeySequence.Quit)
         a["undo"] = self.undo_stack.createUndoAction(self, "&Undo")
         a["undo"].setShortcut(QKeySequence.Undo)
@@ -212,6 +220,8 @@ class MainWindow(QMainWindow):
         file.addActions([a["save"], a["save_as"]])
         file.addSeparator()
         file.addAction(a["export"])
+        file.addSeparator()
+        file.addActions([a["load_style"], a["save_style"]])
         file.addSeparator()
         file.addAction(a["quit"])
         edit = bar.addMenu("&Edit")
@@ -282,8 +292,11 @@ class MainWindow(QMainWindow):
         self.inspector.show_settings(self.doc.project)
 
     def _auto_blinks(self, project: Project, analysis: AudioAnalysis | None) -> list[float]:
+        """Automatic blinks the clip draws at render time, for a track that stores none yet."""
         from studio.conditioning.blinks import auto_blinks
 
+        if any(b.source == "auto" for b in project.tracks.blinks):
+            return []
         return [b.t for b in auto_blinks(project, analysis.performance if analysis else None)]
 
     def _update_title(self, *_) -> None:
@@ -304,28 +317,132 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _push(self, command) -> None:
-        """Apply a command through the undo stack; None (a gesture that changed nothing) is fine."""
+        """Apply a command through the undo stack; None (a gesture that changed nothing) is fine.
+
+        An edit of the blink rate redraws the automatic blinks in the same undo step.
+        """
         if command is None:
             self.timeline.set_project(self.doc.project)
             self.request_preview()
             return
-        self.undo_stack.push(command)
+        if isinstance(command, commands.TrackEditCommand) and "blink_rate" in command.after:
+            self._push_with_blinks(command.text(), [command])
+        else:
+            self.undo_stack.push(command)
         if isinstance(command, commands.TrackEditCommand):
             self.timeline.set_selection(command.selection)
+
+    def _push_with_blinks(self, text: str, edits: list) -> None:
+        """Edits that change what automatic blinks follow from, and the redrawn blinks: one step."""
+        self.undo_stack.beginMacro(text)
+        try:
+            for edit in edits:
+                self.undo_stack.push(edit)
+            refresh = commands.refresh_blinks_command(self.doc, self._blink_performance())
+            if refresh is not None:
+                self.undo_stack.push(refresh)
+        finally:
+            self.undo_stack.endMacro()
+
+    def _blink_performance(self):
+        """The voice's performance for blink timing (pauses): the lip-sync pass when there is one.
+
+        The pauses depend on the voice alone, so an analysis under another seed serves as well.
+        """
+        project = self.doc.project
+        if not project.audio:
+            return None
+        analysis = self.audio.get(audio_key(project))
+        if analysis is not None and analysis.complete:
+            return analysis.performance
+        same_voice = [a for key, a in self.audio.items()
+                      if key[:2] == (project.audio, project.fps) and a.complete]
+        if same_voice:
+            return same_voice[0].performance
+        return analysis.performance if analysis is not None else None
 
     def delete_keys(self, refs: list[KeyRef]) -> None:
         if refs:
             self._push(commands.delete_keys_command(self.doc, refs))
 
     def _change_setting(self, name: str, value) -> None:
+        """An inspector setting; a refused one gets a dialog and the inspector shows the old value."""
         if self.doc.setting(name) == value:
             return
         try:
+            if name.startswith("render."):
+                self._check_render_setting(name, value)
+            if name == "style_preset":
+                self.apply_style(resolve_preset(value), value)
+                return
             command = commands.SetSettingCommand(self.doc, name, value)
-            self.undo_stack.push(command)
+            if name in ("seed", "fps"):
+                self._push_with_blinks(command.text(), [command])
+            else:
+                self.undo_stack.push(command)
         except InputError as error:
             self.show_error(str(error))
             QTimer.singleShot(0, self, self._refresh_inspector)
+
+    def _check_render_setting(self, name: str, value) -> None:
+        """Refuse a diffusion model or models folder the loader could not use, with its message."""
+        from studio.render.diffusion.presets import load_preset, resolve_models_dir
+
+        trial = copy.deepcopy(self.doc.project.render)
+        owner, attr = (trial.diffusion, name.rsplit(".", 1)[1]) if name.startswith(
+            "render.diffusion.") else (trial, name.rsplit(".", 1)[1])
+        setattr(owner, attr, value)
+        if trial.renderer != "diffusion" or attr not in ("model", "models_dir", "renderer"):
+            return
+        preset = load_preset(trial.diffusion.model)
+        root = resolve_models_dir(preset, trial.diffusion.models_dir)
+        if not preset.built_in:
+            preset.check_folder(root)
+
+    def apply_style(self, preset, source: str) -> None:
+        """A speaking-style preset (built-in name or file path) and its blinks, as one undo step."""
+        command = commands.ApplyPresetCommand(self.doc, preset, source)
+        self._push_with_blinks(command.text(), [command])
+
+    def load_style_preset(self) -> None:
+        path = QFileDialog.getOpenFileName(self, "Load style preset", "",
+                                           "Style presets (*.json)")[0]
+        if not path:
+            return
+        try:
+            self.apply_style(load_preset(path), str(Path(path).absolute()))
+        except InputError as error:
+            self.show_error(str(error))
+
+    def save_style_preset(self, path: Path | None = None) -> bool:
+        """The style at the playhead, the blink rate and the current preset's motion, as a file."""
+        if path is None:
+            chosen = QFileDialog.getSaveFileName(self, "Save style preset",
+                                                 str(Path.home() / "my-style.json"),
+                                                 "Style presets (*.json)")[0]
+            if not chosen:
+                return False
+            path = Path(chosen)
+        path = path.with_suffix(".json")
+        project = self.doc.project
+        t = np.array([self.frame / project.fps])
+        style = sample_records(project.tracks.style, STYLE_FIELDS, t,
+                               dict.fromkeys(STYLE_FIELDS, 1.0))
+        try:
+            base = resolve_preset(project.style_preset)
+            preset = Preset(path.stem, f"saved from {self.doc.name}",
+                            {k: float(v[0]) for k, v in style.items()},
+                            float(sample_curve(project.tracks.blink_rate, t)[0]),
+                            dict(base.motion), base.expressive)
+            save_preset(preset, path)
+        except (InputError, OSError) as error:
+            self.show_error(f"cannot save style preset {path.name}: {error}")
+            return False
+        self.statusBar().showMessage(f"Saved style preset {path}", 4000)
+        return True
+
+    def override_viseme(self, index: int, viseme: str) -> None:
+        self._push(commands.viseme_override_command(self.doc, index, viseme))
 
     # ---- analysis ---------------------------------------------------------------------------
     def _ensure_analysis(self) -> None:
@@ -424,9 +541,9 @@ class MainWindow(QMainWindow):
             self.audio[key] = full
             current = self.doc.project
             if key in self._fill_visemes and audio_key(current) == key and not current.tracks.visemes:
-                self.undo_stack.push(commands.TrackEditCommand(
-                    self.doc, f"Lip sync {quick.clip.path.name}", {"visemes": []},
-                    {"visemes": full.visemes}, []))
+                self._push_with_blinks(f"Lip sync {quick.clip.path.name}", [
+                    commands.TrackEditCommand(self.doc, "Fill visemes", {"visemes": []},
+                                              {"visemes": full.visemes}, [])])
             else:
                 self._doc_changed(frozenset({"media"}))
             self._fill_visemes.discard(key)
@@ -451,6 +568,9 @@ class MainWindow(QMainWindow):
                 self.undo_stack.push(commands.TrackEditCommand(
                     self.doc, "Clear lip sync", {"visemes": self.doc.items("visemes")},
                     {"visemes": []}, []))
+            refresh = commands.refresh_blinks_command(self.doc, self._blink_performance())
+            if refresh is not None:
+                self.undo_stack.push(refresh)
         self.undo_stack.endMacro()
         if dropped.audio is not None:
             self.timeline.fit()

@@ -29,6 +29,8 @@ TRACK_COLORS = {
     "expressiveness": "#ffd43b",
     "waveform": "#5c7cfa",
     "visemes": "#3b5bdb",
+    "gaze_yaw": "#f783ac",
+    "gaze_pitch": "#66d9e8",
 }
 EMOTION_COLORS = {
     "neutral": "#868e96",

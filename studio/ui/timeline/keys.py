@@ -14,15 +14,20 @@ import numpy as np
 
 from studio.doc.curves import sample_curve, sample_records
 from studio.doc.project import (
-    INTERPOLATIONS, POSE_TRACKS, STYLE_FIELDS, Blink, EmotionKey, Key, Project, StyleKey,
+    INTERPOLATIONS, POSE_TRACKS, STYLE_FIELDS, Blink, EmotionKey, GazeKey, Key, Project, StyleKey,
 )
 
 CURVE_TRACKS: tuple[str, ...] = POSE_TRACKS + ("blink_rate",)
+GAZE_FIELDS: tuple[str, ...] = ("yaw", "pitch")
+# Record tracks whose keys hold several values, each drawn as its own curve.
+MULTI_FIELDS: dict[str, tuple[str, ...]] = {"style": STYLE_FIELDS, "gaze": GAZE_FIELDS}
+_RECORD_DEFAULTS: dict[str, float] = {"style": 1.0, "gaze": 0.0}
 # (track, field) pairs a key can be added to; field "v" for scalar curves.
 EDITABLE: tuple[tuple[str, str], ...] = (
     tuple((name, "v") for name in CURVE_TRACKS)
     + (("blinks", "t"), ("emotion", "intensity"))
     + tuple(("style", name) for name in STYLE_FIELDS)
+    + tuple(("gaze", name) for name in GAZE_FIELDS)
 )
 
 
@@ -45,7 +50,7 @@ class KeyMove:
 def key_list(project: Project, track: str) -> list:
     if track in CURVE_TRACKS:
         return getattr(project.tracks, track).keys
-    if track in ("blinks", "emotion", "style"):
+    if track in ("blinks", "emotion", "style", "gaze"):
         return getattr(project.tracks, track)
     raise KeyError(track)
 
@@ -55,10 +60,17 @@ def key_refs(project: Project) -> list[KeyRef]:
     refs = [KeyRef(track, i) for track in CURVE_TRACKS for i in range(len(key_list(project, track)))]
     refs += [KeyRef("blinks", i, "t") for i in range(len(project.tracks.blinks))]
     refs += [KeyRef("emotion", i, "intensity") for i in range(len(project.tracks.emotion))]
-    refs += [
-        KeyRef("style", i, name) for i in range(len(project.tracks.style)) for name in STYLE_FIELDS
-    ]
+    for track, names in MULTI_FIELDS.items():
+        refs += [KeyRef(track, i, name) for i in range(len(key_list(project, track)))
+                 for name in names]
     return refs
+
+
+def record_values(project: Project, track: str, times: np.ndarray) -> dict[str, np.ndarray]:
+    """Each field of a style or gaze track, interpolated at `times`."""
+    names = MULTI_FIELDS[track]
+    return sample_records(key_list(project, track), names, times,
+                          dict.fromkeys(names, _RECORD_DEFAULTS[track]))
 
 
 def key_time(project: Project, ref: KeyRef) -> float:
@@ -89,7 +101,9 @@ def apply_moves(project: Project, moves: list[KeyMove]) -> list[KeyRef]:
     for move in moves:
         key = key_list(project, move.ref.track)[move.ref.index]
         key.t = float(move.t)
-        if move.ref.track != "blinks":
+        if move.ref.track == "blinks":
+            key.source = "user"  # a moved automatic blink is the artist's from now on
+        else:
             setattr(key, move.ref.field, float(move.v))
         moved.append((key, move.ref))
     for track in {m.ref.track for m in moves}:
@@ -119,9 +133,10 @@ def add_key(project: Project, track: str, field: str, t: float, v: float | None 
         emotion = current.emotion if current else "happy"
         intensity = (current.intensity if current else 0.5) if v is None else v
         key = EmotionKey(t=t, emotion=emotion, intensity=float(min(max(intensity, 0.0), 1.0)))
-    elif track == "style":
-        now = sample_records(keys, STYLE_FIELDS, np.array([t]), dict.fromkeys(STYLE_FIELDS, 1.0))
-        key = StyleKey(t=t, **{name: float(now[name][0]) for name in STYLE_FIELDS})
+    elif track in MULTI_FIELDS:
+        now = record_values(project, track, np.array([t]))
+        record = StyleKey if track == "style" else GazeKey
+        key = record(t=t, **{name: float(now[name][0]) for name in MULTI_FIELDS[track]})
         if v is not None:
             setattr(key, field, float(v))
     else:

@@ -54,6 +54,7 @@ def build_lanes() -> list[Lane]:
         Lane("waveform", "Audio", 0.7, -1.0, 1.0),
         Lane("visemes", "Visemes", 0.5),
         Lane("pose", "Head pose °", 1.8, -30.0, 30.0),
+        Lane("gaze", "Gaze °", 0.9, -30.0, 30.0),
         Lane("blinks", "Blinks /min", 0.9, 0.0, 60.0),
         Lane("emotion", "Emotion", 0.9, 0.0, 1.0),
         Lane("style", "Style", 0.9, 0.0, 2.0),
@@ -70,7 +71,7 @@ def lane_of_track(track: str) -> str:
         return "pose"
     if track in ("blink_rate", "blinks"):
         return "blinks"
-    if track in ("emotion", "style"):
+    if track in ("emotion", "style", "gaze"):
         return track
     raise KeyError(track)
 
@@ -80,4 +81,5 @@ LANE_TRACKS: dict[str, tuple[tuple[str, str], ...]] = {
     "blinks": (("blink_rate", "v"),),
     "emotion": (("emotion", "intensity"),),
     "style": tuple(("style", name) for name in STYLE_FIELDS),
+    "gaze": (("gaze", "yaw"), ("gaze", "pitch")),
 }

@@ -16,11 +16,13 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QMenu, QVBoxLayout, QWidget
 
-from studio.doc.curves import sample_curve, sample_records
+from studio.conditioning.visemes import VISEME_SHAPES
+from studio.doc.curves import sample_curve
 from studio.doc.project import INTERPOLATIONS, POSE_TRACKS, STYLE_FIELDS, Project
 from studio.ui import theme
 from studio.ui.timeline.keys import (
-    KeyMove, KeyRef, apply_moves, key_interp, key_refs, key_time, key_value, snap_time,
+    GAZE_FIELDS, MULTI_FIELDS, KeyMove, KeyRef, apply_moves, key_interp, key_list, key_refs,
+    key_time, key_value, record_values, snap_time,
 )
 from studio.ui.timeline.lanes import LANE_TRACKS, Lane, build_lanes, lane_of_track
 
@@ -126,6 +128,7 @@ class Timeline(QWidget):
     deleteRequested = Signal(object)  # list[KeyRef]
     interpolationRequested = Signal(object, str)  # list[KeyRef], interp
     selectionChanged = Signal(object)  # list[KeyRef]
+    visemeOverrideRequested = Signal(int, str)  # segment index, viseme
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -187,14 +190,25 @@ class Timeline(QWidget):
         self._emotion_bars = pg.BarGraphItem(x0=[], x1=[], y0=[], y1=[])
         self.vb.addItem(self._emotion_bars)
         self._emotion_labels: list[tuple[pg.TextItem, float]] = []
+        blink_color = QColor(theme.TRACK_COLORS["blinks"])
         self._auto_blink_item = pg.PlotDataItem(
-            pen=pg.mkPen(theme.TRACK_COLORS["blinks"], width=1, style=Qt.DotLine), connect="pairs")
+            pen=pg.mkPen(blink_color, width=1, style=Qt.DotLine), connect="pairs")
+        self._user_blink_item = pg.PlotDataItem(pen=pg.mkPen(blink_color, width=2),
+                                                connect="pairs")
         self.vb.addItem(self._auto_blink_item)
+        self.vb.addItem(self._user_blink_item)
         self._curves: dict[str, pg.PlotDataItem] = {}
-        for name in POSE_TRACKS + ("blink_rate", "emotion") + STYLE_FIELDS:
+        gaze = tuple(f"gaze_{name}" for name in GAZE_FIELDS)
+        for name in POSE_TRACKS + ("blink_rate", "emotion") + STYLE_FIELDS + gaze:
             item = pg.PlotDataItem(pen=pg.mkPen(theme.TRACK_COLORS[name], width=2))
             self._curves[name] = item
             self.vb.addItem(item)
+        self._legends = [
+            self._legend("pose", [(n, n.removeprefix("head_")) for n in POSE_TRACKS]),
+            self._legend("gaze", [(n, n.removeprefix("gaze_")) for n in gaze]),
+            self._legend("blinks", [("blink_rate", "rate"), ("blinks", "blinks (dotted: auto)")]),
+            self._legend("style", [(n, n.replace("_", " ")) for n in STYLE_FIELDS]),
+        ]
         self._scatter = pg.ScatterPlotItem(pxMode=True)
         self._scatter.setZValue(10)
         self.vb.addItem(self._scatter)
@@ -210,6 +224,20 @@ class Timeline(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
         self.setMinimumHeight(220)
+
+    def _legend(self, lane_name: str, entries: list[tuple[str, str]]) -> pg.LegendItem:
+        """Which colour is which curve, pinned to the lane's top right whatever the zoom."""
+        legend = pg.LegendItem(horSpacing=12, verSpacing=-6, labelTextColor=theme.TEXT,
+                               labelTextSize="8pt")
+        legend.setColumnCount(len(entries))
+        for name, label in entries:
+            legend.addItem(pg.PlotDataItem(pen=pg.mkPen(theme.TRACK_COLORS[name], width=3)), label)
+        legend.setParentItem(self.vb)
+        lane = self._lane[lane_name]
+        total = self.lanes[-1].bottom + 0.1
+        legend.anchor((1, 0), (1, (lane.top + 0.05) / total), offset=(-6, -4))
+        legend.setZValue(15)
+        return legend
 
     # ---- model -> view ------------------------------------------------------------------
     def set_project(self, project: Project | None, waveform: np.ndarray | None = None,
@@ -290,7 +318,7 @@ class Timeline(QWidget):
 
     def _draw_curves(self, project: Project | None) -> None:
         if project is None:
-            for item in self._curves.values():
+            for item in (*self._curves.values(), self._auto_blink_item, self._user_blink_item):
                 item.setData([], [])
             return
         times = self._times(project)
@@ -309,14 +337,20 @@ class Timeline(QWidget):
         else:
             self._curves["emotion"].setData([], [])
         style = self._lane["style"]
-        sampled = sample_records(project.tracks.style, STYLE_FIELDS, times,
-                                 dict.fromkeys(STYLE_FIELDS, 1.0))
+        sampled = record_values(project, "style", times)
         for name in STYLE_FIELDS:
             self._curves[name].setData(times, [style.y_of(v) for v in sampled[name]])
-        lane = self._lane["blinks"]
-        xs = np.repeat(np.asarray(self._auto_blinks, dtype=float), 2)
-        ys = np.tile([lane.top + 0.05, lane.bottom - 0.05], len(self._auto_blinks))
-        self._auto_blink_item.setData(xs, ys)
+        gaze = self._lane["gaze"]
+        sampled = record_values(project, "gaze", times)
+        for name in GAZE_FIELDS:
+            self._curves[f"gaze_{name}"].setData(times, [gaze.y_of(v) for v in sampled[name]])
+        # every blink the clip shows, as a tick across the lane: dotted for automatic ones
+        auto = [b.t for b in project.tracks.blinks if b.source == "auto"] + self._auto_blinks
+        user = [b.t for b in project.tracks.blinks if b.source != "auto"]
+        for item, marks in ((self._auto_blink_item, auto), (self._user_blink_item, user)):
+            lane = self._lane["blinks"]
+            item.setData(np.repeat(np.asarray(marks, dtype=float), 2),
+                         np.tile([lane.top + 0.3 * lane.height, lane.bottom - 0.05], len(marks)))
 
     def _draw_segments(self, project: Project | None) -> None:
         for item, _ in self._viseme_labels + self._emotion_labels:
@@ -389,13 +423,17 @@ class Timeline(QWidget):
         selected = set(self._selected)
         spots = []
         for ref, (x, y) in zip(self._refs, self._points):
-            name = ref.field if ref.track == "style" else ref.track
-            color = theme.SELECTED if ref in selected else theme.TRACK_COLORS[name]
-            spots.append({
+            color = theme.SELECTED if ref in selected else _key_color(ref)
+            spot = {
                 "pos": (x, y), "size": 11 if ref in selected else 9,
                 "symbol": "d" if ref.track in ("blinks", "emotion") else "o",
                 "brush": pg.mkBrush(color), "pen": pg.mkPen(theme.BASE, width=1),
-            })
+            }
+            if ref.track == "blinks" and key_list(project, "blinks")[ref.index].source == "auto":
+                # automatic blinks: hollow, so the artist's own stand out
+                spot["brush"] = pg.mkBrush(theme.BASE)
+                spot["pen"] = pg.mkPen(color, width=1.5)
+            spots.append(spot)
         self._scatter.setData(spots)
 
     # ---- view -> signals ----------------------------------------------------------------
@@ -457,14 +495,16 @@ class Timeline(QWidget):
             return None
         choices = LANE_TRACKS[lane.name]
         t = np.array([max(pos.x(), 0.0)])
-        if lane.name == "blinks" and pos.y() < lane.top + lane.height * 0.3:
-            self.active = ("blinks", "t")
+        if lane.name == "blinks":
+            # on the rate curve: a rate key; anywhere else in the lane: a blink
+            rate = sample_curve(self.project.tracks.blink_rate, t)[0]
+            near = abs(lane.y_of(rate) - pos.y()) / self.vb.viewPixelSize()[1] <= PICK_RADIUS_PX
+            self.active = ("blink_rate", "v") if near else ("blinks", "t")
             return self.active
         best, best_d = choices[0], float("inf")
         for track, field in choices:
-            if track == "style":
-                v = sample_records(self.project.tracks.style, STYLE_FIELDS, t,
-                                   dict.fromkeys(STYLE_FIELDS, 1.0))[field][0]
+            if track in MULTI_FIELDS:
+                v = record_values(self.project, track, t)[field][0]
             elif track == "emotion":
                 best = (track, field)
                 break
@@ -556,10 +596,8 @@ class Timeline(QWidget):
 
     def _draw_keys_from_points(self) -> None:
         selected = set(self._selected)
-        brushes = []
-        for ref in self._refs:
-            name = ref.field if ref.track == "style" else ref.track
-            brushes.append(pg.mkBrush(theme.SELECTED if ref in selected else theme.TRACK_COLORS[name]))
+        brushes = [pg.mkBrush(theme.SELECTED if ref in selected else _key_color(ref))
+                   for ref in self._refs]
         self._scatter.setBrush(brushes)
 
     def _drag_band(self, ev, pos: QPointF) -> None:
@@ -577,7 +615,33 @@ class Timeline(QWidget):
             inside = self._selected + [r for r in inside if r not in self._selected]
         self.set_selection(inside)
 
+    def viseme_at(self, pos: QPointF) -> int | None:
+        """The viseme segment under a point of the viseme lane, by index in the track."""
+        lane = self._lane["visemes"]
+        if self.project is None or not lane.contains(pos.y()):
+            return None
+        return next((i for i, s in enumerate(self.project.tracks.visemes)
+                     if s.start <= pos.x() < s.end), None)
+
+    def _viseme_menu(self, index: int, screen_pos) -> None:
+        """Right-click on a segment: the artist picks the mouth shape, overriding lip sync."""
+        segment = self.project.tracks.visemes[index]
+        menu = QMenu(self)
+        menu.addSection(f"Mouth shape {segment.start:.2f}–{segment.end:.2f} s")
+        for viseme in VISEME_SHAPES:
+            action = QAction(viseme, menu, checkable=True)
+            action.setChecked(viseme == segment.viseme)
+            action.triggered.connect(
+                lambda _=False, v=viseme: self.visemeOverrideRequested.emit(index, v))
+            menu.addAction(action)
+        self.context_menu = menu
+        menu.popup(screen_pos.toPoint() if hasattr(screen_pos, "toPoint") else screen_pos)
+
     def _context_menu(self, pos: QPointF, screen_pos) -> None:
+        segment = self.viseme_at(pos)
+        if segment is not None:
+            self._viseme_menu(segment, screen_pos)
+            return
         ref = self._pick(pos)
         if ref is not None and ref not in self._selected:
             self.set_selection([ref])
@@ -598,3 +662,11 @@ class Timeline(QWidget):
         menu.addAction("Fit to clip", self.fit)
         self.context_menu = menu  # kept for tests, which trigger its actions directly
         menu.popup(screen_pos.toPoint() if hasattr(screen_pos, "toPoint") else screen_pos)
+
+
+def _key_color(ref: KeyRef) -> str:
+    if ref.track == "style":
+        return theme.TRACK_COLORS[ref.field]
+    if ref.track == "gaze":
+        return theme.TRACK_COLORS[f"gaze_{ref.field}"]
+    return theme.TRACK_COLORS[ref.track]
