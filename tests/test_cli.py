@@ -240,3 +240,26 @@ def test_a_new_seed_on_the_command_line_redraws_the_automatic_blinks(tmp_path):
     reseeded = project_from_args(build_parser().parse_args(
         ["render", "--project", str(path), "-o", "x.mp4", "--seed", "9"]))
     assert [(b.t, b.source) for b in reseeded.tracks.blinks] == [(1.0, "user")]
+
+
+def test_diffusion_renderer_from_the_command_line(portrait_path, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("STUDIO_MODELS", str(tmp_path / "models"))
+    out = tmp_path / "diffused.mp4"
+    code = main(["render", str(portrait_path), str(PHRASE), "-o", str(out), "--renderer",
+                 "diffusion", "--model", "tiny", "--size", "64", "--fps", "5", "--steps", "2",
+                 "--strength", "0.5", "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    assert _frame_count(out) == math.ceil(probe_audio(PHRASE).duration * 5)
+    assert "64x64" in _streams(out)
+
+
+def test_diffusion_with_missing_weights_names_what_is_missing(portrait_path, tmp_path, capsys):
+    models = tmp_path / "models"
+    models.mkdir()
+    code = main(["render", str(portrait_path), str(PHRASE), "-o", str(tmp_path / "x.mp4"),
+                 "--renderer", "diffusion", "--model", "sd15-mediapipe-face", "--models",
+                 str(models)])
+    assert code == 2
+    line = _one_line_error(capsys.readouterr().err)
+    assert "unet" in line.lower() and "controlnet" in line.lower()
+    assert not (tmp_path / "x.mp4").exists()

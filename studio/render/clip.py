@@ -132,9 +132,20 @@ def prepare_renderer(project: Project, rig: FaceRig) -> Renderer:
 
 def iter_frames(renderer: Renderer, frames: ControlSequence | list[ControlFrame],
                 with_alpha: bool = False) -> Iterator[np.ndarray]:
-    """Rendered frames in order, pulled one at a time by the encoder."""
-    for frame in frames:
-        yield renderer.render(frame, with_alpha=with_alpha)
+    """Rendered frames in order, pulled one at a time by the encoder.
+
+    A renderer that denoises several frames together (diffusion) gets them a batch at a time;
+    the mesh renderer is fastest frame by frame.
+    """
+    render_batch = getattr(renderer, "render_batch", None)
+    if render_batch is None or with_alpha:
+        for frame in frames:
+            yield renderer.render(frame, with_alpha=with_alpha)
+        return
+    size = getattr(renderer, "batch_size", 4)
+    frames = list(frames)
+    for start in range(0, len(frames), size):
+        yield from render_batch(frames[start:start + size])
 
 
 def render_clip(project: Project, out: Path, *, transparent: bool = False,

@@ -25,6 +25,7 @@ def create_diffusion_renderer(settings: DiffusionSettings, seed: int = 0) -> "Di
     from studio.render.diffusion.presets import load_preset, resolve_models_dir
     from studio.render.diffusion.renderer import DiffusionRenderer
 
+    _quiet_library_progress()
     preset = load_preset(settings.model)
     root = resolve_models_dir(preset, settings.models_dir)
     if preset.built_in and preset.missing_files(root):
@@ -38,3 +39,12 @@ def create_diffusion_renderer(settings: DiffusionSettings, seed: int = 0) -> "Di
         _loaded[key] = (load_components(preset, root, device), FrameCache())
     components, frame_cache = _loaded[key]
     return DiffusionRenderer(components, settings, seed, frame_cache=frame_cache)
+
+
+def _quiet_library_progress() -> None:
+    """diffusers' and transformers' own progress bars would interleave with the studio's."""
+    from diffusers.utils import logging as diffusers_logging
+    from transformers.utils import logging as transformers_logging
+
+    diffusers_logging.disable_progress_bar()
+    transformers_logging.disable_progress_bar()
