@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -207,3 +208,69 @@ def test_task_runner_shutdown_cancels_live_tasks():
     assert started.wait(5)
     runner.shutdown(timeout=5)
     assert not task.is_alive()
+
+
+@dataclass
+class StepEvent:
+    """The fields of the diffusion renderer's PreviewEvent the worker reads."""
+
+    frames: list
+    step: int
+    total: int
+    images: list
+    final: bool
+
+
+class SteppedRenderer:
+    """Refines in steps like the diffusion renderer: previews after each step, stops on cancel."""
+
+    name = "stepped"
+    steps = 4
+
+    def __init__(self) -> None:
+        self.step_gate = threading.Semaphore(0)
+        self.steps_run: list[tuple[float, int]] = []
+
+    def prepare(self, rig, width, height) -> None:
+        pass
+
+    def render_batch(self, frames, preview=None, cancel=None):
+        frame = frames[0]
+        for step in range(self.steps + 1):
+            if cancel is not None and cancel():
+                raise Cancelled()
+            assert self.step_gate.acquire(timeout=10)
+            self.steps_run.append((frame.yaw, step))
+            image = np.full((8, 8, 3), step, np.uint8)
+            if preview is not None and step < self.steps:
+                preview(StepEvent([frame], step, self.steps, [image], final=False))
+        return [np.full((8, 8, 3), 100 + int(frame.yaw), np.uint8)]
+
+
+def test_refinement_steps_stream_and_a_superseded_request_stops_at_the_next_step():
+    renderer = SteppedRenderer()
+    delivered = []
+    worker = PreviewWorker(delivered.append)
+    scene = Scene("stepped", lambda: renderer)
+    signals = yaw_signals([1.0, 2.0])
+    try:
+        first = worker.submit(PreviewRequest(scene, signals, 0, ahead=0, behind=0))
+        renderer.step_gate.release()  # step 0 (the mesh render), then step 1
+        renderer.step_gate.release()
+        for _ in range(100):
+            if len(delivered) == 2:
+                break
+            time.sleep(0.02)
+        assert [(r.generation, r.step, r.final) for r in delivered] == [
+            (first, 0, False), (first, 1, False)]
+        second = worker.submit(PreviewRequest(scene, signals, 1, ahead=0, behind=0))
+        for _ in range(6):
+            renderer.step_gate.release()
+        assert worker.wait_idle()
+    finally:
+        worker.shutdown()
+    # the first request ran no step after it was superseded (at most the one in flight)
+    assert [s for yaw, s in renderer.steps_run if yaw == 1.0] in ([0, 1], [0, 1, 2])
+    assert all(r.generation == second for r in delivered[2:])
+    assert [r.step for r in delivered[2:]] == [0, 1, 2, 3, None]
+    assert delivered[-1].final and int(delivered[-1].image[0, 0, 0]) == 102

@@ -610,8 +610,14 @@ class MainWindow(QMainWindow):
         request = PreviewRequest(
             scene_for(current, rig), signals, self.frame,
             landmarks=self.actions_by_name["overlay_landmarks"].isChecked(),
-            ahead=50 if self.playback.playing else 25)
+            **self._render_ahead(current))
         return self.worker.submit(request)
+
+    def _render_ahead(self, project: Project) -> dict[str, int]:
+        """Frames rendered around the playhead: diffusion frames cost seconds, mesh ones ms."""
+        if project.render.renderer == "diffusion":
+            return {"ahead": 2, "behind": 0}
+        return {"ahead": 50 if self.playback.playing else 25, "behind": 5}
 
     def _preview_moves(self, moves: list[KeyMove]) -> None:
         preview = commands.scratch_copy(self.doc.project)

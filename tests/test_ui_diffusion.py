@@ -1,0 +1,122 @@
+"""The diffusion renderer in the studio window: the mesh frame first, then each denoising step,
+then the final decode; the inspector's model and models-folder settings refuse unusable folders.
+
+Uses the tiny random-weight preset saved with save_pretrained at 64x64, so it runs on the CPU.
+"""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pytest
+import shiboken6
+from PySide6.QtCore import QEvent, QSettings, QStandardPaths
+from PySide6.QtWidgets import QApplication
+
+from studio.doc.document import Document
+from studio.doc.project import DiffusionSettings, Key, Project, RenderSettings
+from studio.jobs import CancelToken
+from studio.render.factory import create_renderer
+from studio.ui.main_window import MainWindow
+from studio.ui.media import analyze_portrait_file
+
+WAIT_MS = 120_000
+STEPS, STRENGTH = 4, 0.75  # three denoising steps
+
+
+@pytest.fixture(scope="module")
+def models_dir(tmp_path_factory):
+    from studio.render.diffusion.tiny import save_tiny_preset
+
+    root = tmp_path_factory.mktemp("models")
+    save_tiny_preset(root / "tiny")
+    return root
+
+
+@pytest.fixture(scope="module")
+def rig(portrait_path):
+    return analyze_portrait_file(portrait_path, CancelToken())
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    QStandardPaths.setTestModeEnabled(True)
+    window = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    if shiboken6.isValid(window):
+        window.undo_stack.setClean()
+        window.close()
+        window.deleteLater()
+        QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+        gc.collect()
+
+
+def diffusion_project(portrait_path, models_dir) -> Project:
+    settings = DiffusionSettings(model="tiny", steps=STEPS, strength=STRENGTH, cache=False,
+                                 device="cpu", models_dir=str(models_dir))
+    project = Project(portrait=str(portrait_path), width=64, height=64,
+                      render=RenderSettings("diffusion", settings))
+    project.tracks.head_yaw.keys = [Key(0.0, 15.0)]
+    return project
+
+
+def test_a_diffusion_frame_sharpens_step_by_step_in_the_viewport(qtbot, window, rig,
+                                                                 portrait_path, models_dir):
+    project = diffusion_project(portrait_path, models_dir)
+    window.rigs[project.portrait] = rig
+    steps, pictures = [], []
+
+    def refined(index, step):
+        steps.append(step)
+        pictures.append(window.viewport.frame_array.copy())
+
+    window.frameRefined.connect(refined)
+    with qtbot.waitSignal(window.frameShown, timeout=WAIT_MS):
+        window._set_document(Document(project))
+    final = window.viewport.frame_array.copy()
+    assert steps == [0, 1, 2, 3]  # the mesh render the denoising starts from, then each step
+    assert all(p.shape == (64, 64, 3) for p in pictures) and final.shape == (64, 64, 3)
+    # the first picture is the mesh renderer's frame; the final decode replaces the previews
+    mesh = create_renderer(RenderSettings("mesh"))
+    mesh.prepare(rig, 64, 64)
+    frame = window._current_signals().frame(0)
+    assert np.abs(pictures[0].astype(int) - mesh.render(frame)).mean() < 8
+    assert not np.array_equal(pictures[-1], final)
+    # the final frame is the diffusion renderer's own, as `studio render` would make it
+    direct = create_renderer(project.render, project.seed)
+    direct.prepare(rig, 64, 64)
+    assert np.array_equal(direct.render(frame), final)
+    assert window.statusBar().currentMessage() == ""
+
+
+def test_models_folder_and_model_preset_refuse_what_the_loader_cannot_use(
+        qtbot, window, rig, portrait_path, models_dir, tmp_path, monkeypatch):
+    project = diffusion_project(portrait_path, models_dir)
+    window.rigs[project.portrait] = rig
+    with qtbot.waitSignal(window.frameShown, timeout=WAIT_MS):
+        window._set_document(Document(project))
+    inspector = window.inspector
+    qtbot.waitUntil(lambda: inspector.model.currentText() == "tiny")
+    # a real model preset over a folder that lacks its weights: the loader's message, reverted
+    inspector.model.setCurrentText("sd15-mediapipe-face")
+    inspector.model.activated.emit(inspector.model.currentIndex())
+    assert "incomplete" in window.error_box.text() and "unet" in window.error_box.text()
+    assert window.project.render.diffusion.model == "tiny"
+    qtbot.waitUntil(lambda: inspector.model.currentText() == "tiny")
+    # the folder picker: an empty folder is fine for the built-in tiny preset (written there)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setattr("studio.ui.inspector.QFileDialog.getExistingDirectory",
+                        lambda *a, **k: str(empty))
+    inspector.choose_models.click()
+    assert window.project.render.diffusion.models_dir == str(empty)
+    window.undo_stack.undo()
+    assert window.project.render.diffusion.models_dir == str(models_dir)
+    # steps, strength, cache and device go through the undo stack too
+    inspector.steps.setValue(6)
+    inspector.cache.setChecked(True)
+    assert window.project.render.diffusion.steps == 6 and window.project.render.diffusion.cache
+    window.worker.wait_idle(60)
