@@ -3,6 +3,7 @@
 Runs the real window offscreen (or under `xvfb-run`) on the bundled sample: analysis, lip sync,
 preview and dialogs are the application's own. Usage:
 
+    xvfb-run -a -s "-screen 0 1440x900x24" .venv/bin/python tools/screenshots.py [--out DIR]
     QT_QPA_PLATFORM=offscreen .venv/bin/python tools/screenshots.py [--out docs/images]
 """
 
@@ -57,13 +58,15 @@ def main() -> int:
     wait_for(window.analysisFinished)
     # direct the performance a little, as an artist would, through undoable edits
     add = window.timeline.keyAddRequested.emit
-    for t, v in ((0.0, 0.0), (3.0, 12.0), (6.5, -8.0), (10.0, 4.0)):
+    for t, v in ((0.0, 0.0), (3.0, 22.0), (6.5, -8.0), (10.0, 4.0)):
         add("head_yaw", "v", t, v)
     for t, v in ((0.0, 0.0), (4.0, 6.0), (9.0, -4.0)):
         add("head_pitch", "v", t, v)
     for t, v in ((2.0, 0.0), (8.0, -6.0)):
         add("head_roll", "v", t, v)
-    add("blinks", "t", 5.0, None)
+    add("blinks", "t", 3.0, None)  # eyes shut at the playhead, while the head is turned
+    add("gaze", "yaw", 1.0, 0.0)
+    add("gaze", "yaw", 5.0, 12.0)
     add("emotion", "intensity", 0.0, 0.3)
     add("emotion", "intensity", 6.0, 0.8)
     add("style", "lip_amplitude", 7.0, 1.4)
@@ -76,6 +79,7 @@ def main() -> int:
     window.set_frame(75)
     settle(window, app)
     window.grab().save(str(args.out / "studio-main.png"))
+    window.viewport.grab().save(str(args.out / "studio-head-turn-blink.png"))
 
     window.actions_by_name["overlay_landmarks"].trigger()
     window.actions_by_name["overlay_original"].trigger()

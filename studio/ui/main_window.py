@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, QUrl, Signal
@@ -469,12 +470,17 @@ class MainWindow(QMainWindow):
         self._pending_analysis.add(marker)
         fps = self.doc.project.fps
 
+        def voice(token):
+            audio = quick_audio(dropped.audio, fps, token)
+            sound_library_problem()  # load (or fail to load) PortAudio off the UI thread
+            return audio
+
         def work(token):
-            rig = analyze_portrait_file(dropped.portrait, token) if dropped.portrait else None
-            audio = quick_audio(dropped.audio, fps, token) if dropped.audio else None
-            if audio is not None:
-                sound_library_problem()  # load (or fail to load) PortAudio off the UI thread
-            return rig, audio
+            # the voice decodes while the portrait is analysed: together they set the first frame
+            with ThreadPoolExecutor(1, thread_name_prefix="studio-voice") as pool:
+                audio = pool.submit(voice, token) if dropped.audio else None
+                rig = analyze_portrait_file(dropped.portrait, token) if dropped.portrait else None
+                return rig, audio.result() if audio is not None else None
 
         names = " and ".join(p.name for p in (dropped.portrait, dropped.audio) if p)
         self.statusBar().showMessage(f"Analysing {names}…")

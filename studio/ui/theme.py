@@ -65,6 +65,30 @@ QProgressBar {{ background: {BASE}; border: 1px solid #3a3d42; border-radius: 3p
     text-align: center; color: {TEXT}; }}
 QProgressBar::chunk {{ background: {ACCENT}; }}
 QListWidget, QTreeWidget {{ background: {BASE}; color: {TEXT}; border: none; }}
+QCheckBox {{ color: {TEXT}; spacing: 6px; }}
+QCheckBox::indicator {{ width: 13px; height: 13px; border: 1px solid #7a808a;
+    border-radius: 2px; background: {BASE}; }}
+QCheckBox::indicator:hover {{ border-color: {ACCENT}; }}
+QCheckBox::indicator:checked {{ background: {ACCENT}; border-color: {ACCENT};
+    image: none; }}
+QCheckBox::indicator:disabled {{ border-color: #4a4e55; }}
+QSpinBox, QDoubleSpinBox {{ padding-right: 18px; }}
+QSpinBox::up-button, QDoubleSpinBox::up-button,
+QSpinBox::down-button, QDoubleSpinBox::down-button {{
+    subcontrol-origin: border; width: 16px; background: #33363b; border-left: 1px solid #3a3d42; }}
+QSpinBox::up-button, QDoubleSpinBox::up-button {{ subcontrol-position: top right; }}
+QSpinBox::down-button, QDoubleSpinBox::down-button {{ subcontrol-position: bottom right; }}
+QSpinBox::up-button:hover, QDoubleSpinBox::up-button:hover,
+QSpinBox::down-button:hover, QDoubleSpinBox::down-button:hover {{ background: #44484e; }}
+QSpinBox::up-arrow, QDoubleSpinBox::up-arrow {{ width: 0; height: 0;
+    border-left: 4px solid transparent; border-right: 4px solid transparent;
+    border-bottom: 5px solid {TEXT}; }}
+QSpinBox::down-arrow, QDoubleSpinBox::down-arrow {{ width: 0; height: 0;
+    border-left: 4px solid transparent; border-right: 4px solid transparent;
+    border-top: 5px solid {TEXT}; }}
+QComboBox::drop-down {{ width: 18px; border-left: 1px solid #3a3d42; }}
+QComboBox::down-arrow {{ width: 0; height: 0; border-left: 4px solid transparent;
+    border-right: 4px solid transparent; border-top: 5px solid {TEXT}; }}
 """
 
 
