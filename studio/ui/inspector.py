@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-    QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QGroupBox,
+    QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from studio.doc.project import EMOTIONS, INTERPOLATIONS, MAX_SIZE, RENDERERS, STYLE_FIELDS, Project
@@ -22,6 +23,54 @@ STYLE_PRESETS = ("calm", "neutral", "energetic", "whisper", "exaggerated")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 _RANGES = {"head_yaw": (-90, 90), "head_pitch": (-90, 90), "head_roll": (-90, 90),
            "blink_rate": (0, 120)}
+MIN_WIDTH = 240  # the dock's narrowest: labels and fields still readable side by side
+FIELD_MIN_WIDTH = 64
+
+
+def _shrinkable(widget: QWidget) -> QWidget:
+    """Let a field shrink with the dock: spin boxes size themselves for their whole range (ten
+    digits for the seed) and combo boxes for their longest item, which would push the form past
+    the dock's right edge."""
+    widget.setMinimumWidth(FIELD_MIN_WIDTH)
+    widget.setSizePolicy(QSizePolicy.Ignored, widget.sizePolicy().verticalPolicy())
+    if isinstance(widget, QComboBox):
+        widget.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        widget.setMinimumContentsLength(4)
+    return widget
+
+
+class ElidedPath(QLabel):
+    """A path shown in whatever width there is, elided in the middle (the folder's name at the
+    end stays visible); the whole path is in the tooltip. Empty, it shows a grey placeholder."""
+
+    def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._path = ""
+        self._placeholder = placeholder
+        self.setFrameShape(QFrame.StyledPanel)
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.setMinimumWidth(FIELD_MIN_WIDTH)
+
+    def path(self) -> str:
+        return self._path
+
+    def set_path(self, path: str) -> None:
+        self._path = path
+        self.setToolTip(path)
+        self.update()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        return QSize(FIELD_MIN_WIDTH, super().minimumSizeHint().height())
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().paintEvent(event)  # the frame; the label's own text stays empty
+        painter = QPainter(self)
+        area = self.contentsRect().adjusted(4, 0, -4, 0)
+        text = self._path or self._placeholder
+        if not self._path:
+            painter.setPen(self.palette().placeholderText().color())
+        painter.drawText(area, Qt.AlignVCenter | Qt.AlignLeft,
+                         self.fontMetrics().elidedText(text, Qt.ElideMiddle, area.width()))
 
 
 def _double(low: float, high: float, value: float, step: float = 0.1, decimals: int = 2):
@@ -42,13 +91,18 @@ class Inspector(QScrollArea):
         super().__init__(parent)
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.setMinimumWidth(250)
+        self.setFrameShape(QFrame.NoFrame)
+        self.setMinimumWidth(MIN_WIDTH)
         body = QWidget()
+        # the body follows the viewport's width (no horizontal scrolling): its minimum stays
+        # below the dock's so nothing is clipped at the right edge
+        body.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         layout = QVBoxLayout(body)
+        layout.setContentsMargins(6, 6, 6, 6)
         self.key_group = QGroupBox("Key")
-        self.key_form = QFormLayout(self.key_group)
+        self.key_form = self._form(self.key_group)
         self.render_group = QGroupBox("Render")
-        self.render_form = QFormLayout(self.render_group)
+        self.render_form = self._form(self.render_group)
         layout.addWidget(self.key_group)
         layout.addWidget(self.render_group)
         layout.addStretch(1)
@@ -58,6 +112,14 @@ class Inspector(QScrollArea):
         self._ref: KeyRef | None = None
         self._build_render_form()
         self.show_key(None, [])
+
+    @staticmethod
+    def _form(group: QGroupBox) -> QFormLayout:
+        form = QFormLayout(group)
+        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.DontWrapRows)
+        form.setHorizontalSpacing(8)
+        return form
 
     # -- the selected key ------------------------------------------------------------------
     def show_key(self, project: Project | None, refs: list[KeyRef]) -> None:
@@ -101,7 +163,7 @@ class Inspector(QScrollArea):
             self._add("interp", "Interpolation", combo)
 
     def _add(self, name: str, label: str, widget: QWidget) -> None:
-        self.fields[name] = widget
+        self.fields[name] = _shrinkable(widget)
         self.key_form.addRow(label, widget)
         if isinstance(widget, QComboBox):
             widget.activated.connect(lambda _=0, n=name, w=widget: self._emit_key(n, w.currentText()))
@@ -139,18 +201,23 @@ class Inspector(QScrollArea):
                               "off gives the plain diffusers result")
         self.model = QComboBox()
         self.model.addItems(available_presets())
-        self.models_dir = QLineEdit()
-        self.models_dir.setReadOnly(True)
-        self.models_dir.setPlaceholderText("default ($STUDIO_MODELS)")
+        self.models_dir = ElidedPath("default ($STUDIO_MODELS)")
         self.choose_models = QPushButton("Choose…")
+        self.choose_models.setToolTip("Choose the folder the diffusion models are loaded from")
         self.choose_models.clicked.connect(self.choose_models_dir)
         folder = QWidget()
+        folder.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         row = QHBoxLayout(folder)
         row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)
         row.addWidget(self.models_dir, 1)
         row.addWidget(self.choose_models)
         self.device = QComboBox()
         self.device.addItems(DEVICES)
+        for widget in (self.renderer, self.width_box, self.height_box, self.fps_box,
+                       self.seed_box, self.preset, self.model, self.steps, self.strength,
+                       self.device):
+            _shrinkable(widget)
         form.addRow("Renderer", self.renderer)
         form.addRow("Width", self.width_box)
         form.addRow("Height", self.height_box)
@@ -158,7 +225,7 @@ class Inspector(QScrollArea):
         form.addRow("Seed", self.seed_box)
         form.addRow("Style preset", self.preset)
         self.diffusion_group = QGroupBox("Diffusion")
-        diffusion = QFormLayout(self.diffusion_group)
+        diffusion = self._form(self.diffusion_group)
         diffusion.addRow("Model", self.model)
         diffusion.addRow("Models folder", folder)
         diffusion.addRow("Steps", self.steps)
@@ -185,7 +252,7 @@ class Inspector(QScrollArea):
 
     def choose_models_dir(self) -> None:
         """The folder picker; the window checks the folder and refuses an unusable one."""
-        start = self.models_dir.text() or str(Path.home())
+        start = self.models_dir.path() or str(Path.home())
         path = QFileDialog.getExistingDirectory(self, "Models folder", start)
         if path:
             self.settingChanged.emit("render.diffusion.models_dir", path)
@@ -203,8 +270,7 @@ class Inspector(QScrollArea):
         self._show_preset(project.style_preset)
         settings = project.render.diffusion
         self.model.setCurrentText(settings.model)
-        self.models_dir.setText(settings.models_dir or "")
-        self.models_dir.setToolTip(settings.models_dir or "")
+        self.models_dir.set_path(settings.models_dir or "")
         self.steps.setValue(settings.steps)
         self.strength.setValue(settings.strength)
         self.device.setCurrentText(settings.device)

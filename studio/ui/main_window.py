@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -26,7 +27,9 @@ from studio.doc.curves import sample_curve, sample_records
 from studio.doc.document import Document
 from studio.doc.errors import InputError
 from studio.doc.project import STYLE_FIELDS, Project
-from studio.jobs import FrameResult, FrameSignals, PreviewRequest, PreviewWorker, TaskRunner
+from studio.jobs import (
+    FrameResult, FrameSignals, PreviewRequest, PreviewWorker, Scene, TaskRunner,
+)
 from studio.jobs.engine import scene_for, signals_for
 from studio.jobs.export import ExportSettings, run_export
 from studio.render.clip import resolve_preset
@@ -36,7 +39,7 @@ from studio.ui.help import about_text, shortcuts_html
 from studio.ui.inspector import Inspector
 from studio.ui.media import (
     PLAYBACK_RATE, AudioAnalysis, Dropped, analyze_portrait_file, audio_key, classify, full_audio,
-    quick_audio,
+    quick_audio, warm_up_analysis,
 )
 from studio.ui.media_panel import MediaPanel
 from studio.ui.playback import Playback, sound_library_problem
@@ -49,6 +52,8 @@ logger = logging.getLogger(__name__)
 APP_NAME = "Talking Portrait Studio"
 MAX_RECENT = 8
 AUTOSAVE_MS = 60_000
+
+_warmed_up = False  # the analysis warm-up runs once per process, for the first window
 
 
 class _Bridge(QObject):
@@ -81,6 +86,9 @@ class MainWindow(QMainWindow):
         self.error_box: QMessageBox | None = None
         self.notification: QMessageBox | None = None
         self._closing = False
+        self._batch: set[str] | None = None  # document parts changed inside a batched edit
+        self._prepared: tuple[str, object] | None = None  # (scene key, renderer) from analysis
+        self._after_frame: list = []  # work that waits until the new project's frame is shown
 
         self._bridge = _Bridge()
         self._bridge.call.connect(lambda fn: fn(), Qt.QueuedConnection)
@@ -109,6 +117,22 @@ class MainWindow(QMainWindow):
         self._autosave_timer.timeout.connect(self.autosave_now)
         self._autosave_timer.start(AUTOSAVE_MS)
         self._show_document()
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Load PortAudio, MediaPipe and its graphs while the user picks files, once per
+        process: the first portrait dropped is then analysed in a fraction of a second."""
+        global _warmed_up
+        if _warmed_up:
+            return
+        _warmed_up = True
+
+        def warm_up(token) -> None:
+            sound_library_problem()  # PortAudio, loaded (or found missing) off the UI thread
+            warm_up_analysis()
+
+        self.tasks.start("warmup", warm_up, on_done=lambda _: None,
+                         on_error=lambda e: logger.debug("analysis warm-up failed", exc_info=e))
 
     # ---- construction ---------------------------------------------------------------------
     def _build_widgets(self) -> None:
@@ -267,6 +291,9 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _doc_changed(self, parts: frozenset[str]) -> None:
+        if self._batch is not None:
+            self._batch |= parts
+            return
         self._signals = None
         self._refresh_views(parts)
         if parts & {"media", "settings"}:
@@ -335,15 +362,29 @@ class MainWindow(QMainWindow):
 
     def _push_with_blinks(self, text: str, edits: list) -> None:
         """Edits that change what automatic blinks follow from, and the redrawn blinks: one step."""
-        self.undo_stack.beginMacro(text)
-        try:
+        with self._batched(text):
             for edit in edits:
                 self.undo_stack.push(edit)
             refresh = commands.refresh_blinks_command(self.doc, self._blink_performance())
             if refresh is not None:
                 self.undo_stack.push(refresh)
+
+    @contextmanager
+    def _batched(self, text: str):
+        """One undo step of several commands, and one redraw of the views when it is complete:
+        redrawing the timeline after each command would cost tens of milliseconds apiece."""
+        outer = self._batch is None
+        if outer:
+            self._batch = set()
+        self.undo_stack.beginMacro(text)
+        try:
+            yield
         finally:
             self.undo_stack.endMacro()
+            if outer:
+                parts, self._batch = frozenset(self._batch), None
+                if parts:
+                    self._doc_changed(parts)
 
     def _blink_performance(self):
         """The voice's performance for blink timing (pauses): the lip-sync pass when there is one.
@@ -462,30 +503,43 @@ class MainWindow(QMainWindow):
         """Analyse dropped or referenced media off the UI thread; `apply` puts it in the project.
 
         The portrait and a quick loudness pass come first (the portrait talks within a second or
-        two); lip sync follows on its own task.
+        two); lip sync follows on its own task once that first frame is on screen.
         """
         marker = ("media", dropped, apply)
         if marker in self._pending_analysis:
             return
         self._pending_analysis.add(marker)
-        fps = self.doc.project.fps
+        snapshot = copy.deepcopy(self.doc.project)
+        fps = snapshot.fps
 
         def voice(token):
-            audio = quick_audio(dropped.audio, fps, token)
-            sound_library_problem()  # load (or fail to load) PortAudio off the UI thread
-            return audio
+            return quick_audio(dropped.audio, fps, token)
 
         def work(token):
-            # the voice decodes while the portrait is analysed: together they set the first frame
+            # the voice decodes while the portrait is analysed and the renderer prepared for it:
+            # together they set the first frame
             with ThreadPoolExecutor(1, thread_name_prefix="studio-voice") as pool:
                 audio = pool.submit(voice, token) if dropped.audio else None
                 rig = analyze_portrait_file(dropped.portrait, token) if dropped.portrait else None
-                return rig, audio.result() if audio is not None else None
+                prepared = self._prepare_early(snapshot, rig, token)
+                return rig, audio.result() if audio is not None else None, prepared
 
         names = " and ".join(p.name for p in (dropped.portrait, dropped.audio) if p)
         self.statusBar().showMessage(f"Analysing {names}…")
         self._start_task("analysis", marker, work,
                          lambda result: self._analysis_done(dropped, apply, *result))
+
+    @staticmethod
+    def _prepare_early(project: Project, rig: FaceRig | None,
+                       token) -> tuple[str, object] | None:
+        """The mesh renderer prepared for a new portrait on the analysis task, where it overlaps
+        the voice decoding, instead of on the preview worker afterwards. Diffusion preparation
+        loads models for seconds and stays with the worker, which reports its failures."""
+        if rig is None or project.render.renderer != "mesh":
+            return None
+        token.raise_if_cancelled()
+        scene = scene_for(project, rig)
+        return scene.key, scene.prepare()
 
     def _start_task(self, name: str, marker, work, done) -> None:
         """Run `work` on a task; `done` and failures come back on this thread."""
@@ -504,7 +558,9 @@ class MainWindow(QMainWindow):
         )
 
     def _analysis_done(self, dropped: Dropped, apply: bool, rig: FaceRig | None,
-                       audio: AudioAnalysis | None) -> None:
+                       audio: AudioAnalysis | None, prepared: tuple[str, object] | None) -> None:
+        if prepared is not None:
+            self._prepared = prepared
         if rig is not None:
             self.rigs[str(dropped.portrait)] = rig
             if rig.faces_found > 1:
@@ -522,10 +578,26 @@ class MainWindow(QMainWindow):
         else:
             self._doc_changed(frozenset({"media"}))
         if audio is not None:
-            self._lip_sync(self.audio[audio_key(project)], apply)
+            quick = self.audio[audio_key(project)]
+            # lip sync keeps both cores busy for seconds: it starts once the talking portrait is
+            # on screen, so it does not slow the first frame down
+            self._after_next_frame(lambda: self._lip_sync(quick, apply))
         else:
             self.statusBar().showMessage("Ready", 3000)
             self.analysisFinished.emit()
+
+    def _after_next_frame(self, fn) -> None:
+        """Run `fn` once the viewport has shown the current project's frame (at once when there
+        is no portrait to show)."""
+        if self.rigs.get(self.doc.project.portrait or "") is None or self._closing:
+            fn()
+        else:
+            self._after_frame.append(fn)
+
+    def _run_after_frame(self) -> None:
+        waiting, self._after_frame = self._after_frame, []
+        for fn in waiting:
+            fn()
 
     def _lip_sync(self, quick: AudioAnalysis, apply: bool) -> None:
         """Replace the quick audio pass with lip sync and prosody; `apply` fills the viseme track."""
@@ -561,7 +633,12 @@ class MainWindow(QMainWindow):
     def _attach_media(self, dropped: Dropped, audio: AudioAnalysis | None) -> None:
         """One undo step that puts newly analysed media (and the clip's length) in the project."""
         names = " and ".join(p.name for p in (dropped.portrait, dropped.audio) if p)
-        self.undo_stack.beginMacro(f"Add {names}")
+        with self._batched(f"Add {names}"):
+            self._push_media(dropped, audio)
+        if dropped.audio is not None:
+            self.timeline.fit()
+
+    def _push_media(self, dropped: Dropped, audio: AudioAnalysis | None) -> None:
         if dropped.portrait is not None:
             self.undo_stack.push(commands.SetSettingCommand(self.doc, "portrait",
                                                             str(dropped.portrait)))
@@ -577,9 +654,6 @@ class MainWindow(QMainWindow):
             refresh = commands.refresh_blinks_command(self.doc, self._blink_performance())
             if refresh is not None:
                 self.undo_stack.push(refresh)
-        self.undo_stack.endMacro()
-        if dropped.audio is not None:
-            self.timeline.fit()
 
     def _analysis_failed(self, error: BaseException) -> None:
         self.statusBar().clearMessage()
@@ -613,8 +687,13 @@ class MainWindow(QMainWindow):
             signals = self._current_signals()
         else:
             signals = self._signals_of(project)
+        scene = scene_for(current, rig)
+        if self._prepared is not None and self._prepared[0] == scene.key:
+            renderer = self._prepared[1]
+            scene = Scene(scene.key, lambda: renderer)
+        self._prepared = None  # the worker keeps the renderer from here on
         request = PreviewRequest(
-            scene_for(current, rig), signals, self.frame,
+            scene, signals, self.frame,
             landmarks=self.actions_by_name["overlay_landmarks"].isChecked(),
             **self._render_ahead(current))
         return self.worker.submit(request)
@@ -644,6 +723,7 @@ class MainWindow(QMainWindow):
                 self.statusBar().clearMessage()
                 self._refining = False
             self.frameShown.emit(result.index)
+            self._run_after_frame()
         else:
             self._refining = True
             self.statusBar().showMessage(
@@ -653,6 +733,7 @@ class MainWindow(QMainWindow):
 
     def _render_failed(self, error: BaseException) -> None:
         self.statusBar().showMessage(f"Preview failed: {error}", 10_000)
+        self._run_after_frame()
 
     def set_frame(self, frame: int) -> None:
         frame = min(max(int(frame), 0), self.doc.project.frame_count() - 1)

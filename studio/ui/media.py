@@ -7,6 +7,7 @@ touches a widget, so tests and benches can call it directly.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,12 +77,29 @@ def analyze_portrait_file(path: Path, token: CancelToken) -> FaceRig:
     return analyze_portrait(path)
 
 
+def warm_up_analysis() -> None:
+    """Import MediaPipe (a second or more) and build the face graphs the portrait analysis
+    keeps for the process, by looking for faces in a tiny blank image; also load what the mesh
+    renderer imports on first use (SciPy's sparse and spatial modules, half a second). Meant
+    for a background thread at start-up, so the first drop pays for none of it."""
+    import scipy.sparse  # noqa: F401
+    import scipy.spatial  # noqa: F401
+
+    from studio.analysis.portrait import find_faces
+    from studio.render.mesh import MeshRenderer  # noqa: F401
+
+    find_faces(np.zeros((64, 64, 3), dtype=np.uint8))
+
+
 def quick_audio(path: Path, fps: int, token: CancelToken) -> AudioAnalysis:
     token.raise_if_cancelled()
-    clip = load_audio(path)
-    token.raise_if_cancelled()
-    playback = load_audio(path, sample_rate=PLAYBACK_RATE).samples
-    return AudioAnalysis(clip, performance_from_audio(clip, fps), waveform_of(clip), playback)
+    # the two decodes are ffmpeg processes: run side by side, they cost the time of one
+    with ThreadPoolExecutor(1, thread_name_prefix="studio-playback-decode") as pool:
+        playback = pool.submit(load_audio, path, sample_rate=PLAYBACK_RATE)
+        clip = load_audio(path)
+        token.raise_if_cancelled()
+        samples = playback.result().samples
+    return AudioAnalysis(clip, performance_from_audio(clip, fps), waveform_of(clip), samples)
 
 
 def full_audio(quick: AudioAnalysis, project: Project, token: CancelToken) -> AudioAnalysis:

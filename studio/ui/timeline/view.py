@@ -14,7 +14,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QPen
-from PySide6.QtWidgets import QGraphicsRectItem, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGraphicsRectItem, QGraphicsTextItem, QMenu, QVBoxLayout, QWidget,
+)
 
 from studio.conditioning.visemes import VISEME_SHAPES
 from studio.doc.curves import sample_curve
@@ -27,6 +29,8 @@ from studio.ui.timeline.keys import (
 from studio.ui.timeline.lanes import LANE_TRACKS, Lane, build_lanes, lane_of_track
 
 PICK_RADIUS_PX = 8.0
+LABEL_COLUMN_PX = 176  # lane names with their curve legends
+HEADER_MARGIN_PX = 6
 
 
 @dataclass
@@ -167,8 +171,8 @@ class Timeline(QWidget):
         self.vb.setYRange(-0.05, total + 0.05, padding=0)
         self.vb.setLimits(yMin=-0.05, yMax=total + 0.05, minXRange=0.2)
         left = self.plot.getAxis("left")
-        left.setTicks([[(lane.centre, lane.label) for lane in self.lanes], []])
-        left.setWidth(92)
+        left.setTicks([[], []])  # the lane headers below name the lanes
+        left.setWidth(LABEL_COLUMN_PX)
         for axis in ("top", "bottom", "left"):
             self.plot.getAxis(axis).setTextPen(theme.MUTED)
             self.plot.getAxis(axis).setPen(theme.MUTED)
@@ -203,12 +207,13 @@ class Timeline(QWidget):
             item = pg.PlotDataItem(pen=pg.mkPen(theme.TRACK_COLORS[name], width=2))
             self._curves[name] = item
             self.vb.addItem(item)
-        self._legends = [
-            self._legend("pose", [(n, n.removeprefix("head_")) for n in POSE_TRACKS]),
-            self._legend("gaze", [(n, n.removeprefix("gaze_")) for n in gaze]),
-            self._legend("blinks", [("blink_rate", "rate"), ("blinks", "blinks (dotted: auto)")]),
-            self._legend("style", [(n, n.replace("_", " ")) for n in STYLE_FIELDS]),
-        ]
+        self._headers = self._lane_headers({
+            "pose": [(n, n.removeprefix("head_")) for n in POSE_TRACKS],
+            "gaze": [(n, n.removeprefix("gaze_")) for n in gaze],
+            "blinks": [("blink_rate", "rate"), ("blinks", "blinks, dotted: auto")],
+            "style": [(n, n.replace("_", " ")) for n in STYLE_FIELDS],
+        })
+        self.vb.sigResized.connect(lambda *_: self._place_headers())
         self._scatter = pg.ScatterPlotItem(pxMode=True)
         self._scatter.setZValue(10)
         self.vb.addItem(self._scatter)
@@ -225,19 +230,33 @@ class Timeline(QWidget):
         layout.addWidget(self.view)
         self.setMinimumHeight(220)
 
-    def _legend(self, lane_name: str, entries: list[tuple[str, str]]) -> pg.LegendItem:
-        """Which colour is which curve, pinned to the lane's top right whatever the zoom."""
-        legend = pg.LegendItem(horSpacing=12, verSpacing=-6, labelTextColor=theme.TEXT,
-                               labelTextSize="8pt")
-        legend.setColumnCount(len(entries))
-        for name, label in entries:
-            legend.addItem(pg.PlotDataItem(pen=pg.mkPen(theme.TRACK_COLORS[name], width=3)), label)
-        legend.setParentItem(self.vb)
-        lane = self._lane[lane_name]
-        total = self.lanes[-1].bottom + 0.1
-        legend.anchor((1, 0), (1, (lane.top + 0.05) / total), offset=(-6, -4))
-        legend.setZValue(15)
-        return legend
+    def _lane_headers(self, legends: dict[str, list[tuple[str, str]]]):
+        """Each lane's name and, under it, which colour is which curve: drawn in the label
+        column, so no legend ever covers the curves, whatever the zoom."""
+        left = self.plot.getAxis("left")
+        headers = []
+        for lane in self.lanes:
+            entries = "&nbsp; ".join(
+                f'<span style="color:{theme.TRACK_COLORS[name]}">&#9644;</span>&nbsp;{label}'
+                for name, label in legends.get(lane.name, []))
+            html = f'<div style="color:{theme.TEXT}">{lane.label}</div>'
+            if entries:
+                html += (f'<div style="color:{theme.MUTED}; font-size:7pt">{entries}</div>')
+            item = QGraphicsTextItem(left)
+            item.setHtml(html)
+            item.setTextWidth(LABEL_COLUMN_PX - 2 * HEADER_MARGIN_PX)
+            item.document().setDocumentMargin(0)
+            headers.append((lane, item))
+        return headers
+
+    def _place_headers(self) -> None:
+        """Centre each header on its lane (top-aligned when taller than the lane)."""
+        left = self.plot.getAxis("left")
+        for lane, item in self._headers:
+            top = left.mapFromScene(self.vb.mapViewToScene(QPointF(0, lane.top))).y()
+            centre = left.mapFromScene(self.vb.mapViewToScene(QPointF(0, lane.centre))).y()
+            height = item.boundingRect().height()
+            item.setPos(HEADER_MARGIN_PX, max(top, centre - height / 2))
 
     # ---- model -> view ------------------------------------------------------------------
     def set_project(self, project: Project | None, waveform: np.ndarray | None = None,
