@@ -14,6 +14,7 @@ import shiboken6
 from PySide6.QtCore import QEvent, QSettings, QStandardPaths
 from PySide6.QtWidgets import QApplication
 
+from studio.conditioning.control_frame import ControlFrame
 from studio.doc.document import Document
 from studio.doc.project import DiffusionSettings, Key, Project, RenderSettings
 from studio.jobs import CancelToken
@@ -120,3 +121,32 @@ def test_models_folder_and_model_preset_refuse_what_the_loader_cannot_use(
     inspector.cache.setChecked(True)
     assert window.project.render.diffusion.steps == 6 and window.project.render.diffusion.cache
     window.worker.wait_idle(60)
+
+
+def test_the_landmarks_overlay_follows_the_diffusion_frames_face(qtbot, window, rig,
+                                                                  portrait_path, models_dir):
+    project = diffusion_project(portrait_path, models_dir)
+    # the diffusion renderer poses its mesh at the pipeline's working size (a multiple of the
+    # latent grid) and stretches the result to the output size: the overlay's landmarks must be
+    # the mesh renderer's at the working size, stretched the same way
+    diffusion = create_renderer(project.render, project.seed)
+    diffusion.prepare(rig, 200, 150)
+    multiple = diffusion.pipeline.size_multiple
+    work = [max(multiple, round(side / multiple) * multiple) for side in (200, 150)]
+    assert work != [200, 150]
+    mesh = create_renderer(RenderSettings("mesh"))
+    mesh.prepare(rig, *work)
+    stretch = np.array([200, 150]) / np.array(work)
+    still, turned = ControlFrame(), ControlFrame(yaw=20.0)
+    for frame in (still, turned):
+        expected = mesh.posed_landmarks(frame) * stretch
+        assert np.abs(diffusion.posed_landmarks(frame) - expected).max() < 1e-3
+    assert np.abs(diffusion.posed_landmarks(turned) - diffusion.posed_landmarks(still)).max() > 4
+
+    window.rigs[project.portrait] = rig
+    window.actions_by_name["overlay_landmarks"].trigger()
+    with qtbot.waitSignal(window.frameShown, timeout=WAIT_MS):
+        window._set_document(Document(project))
+    landmarks = window.viewport.landmarks
+    assert landmarks is not None and landmarks.shape == (478, 2)
+    assert (landmarks >= 0).all() and (landmarks <= 64).all()  # on the 64 x 64 frame

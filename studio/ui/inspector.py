@@ -43,10 +43,11 @@ class ElidedPath(QLabel):
     """A path shown in whatever width there is, elided in the middle (the folder's name at the
     end stays visible); the whole path is in the tooltip. Empty, it shows a grey placeholder."""
 
-    def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
+    def __init__(self, placeholder: str, hint: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._path = ""
         self._placeholder = placeholder
+        self._hint = hint
         self.setFrameShape(QFrame.StyledPanel)
         self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.setMinimumWidth(FIELD_MIN_WIDTH)
@@ -56,7 +57,7 @@ class ElidedPath(QLabel):
 
     def set_path(self, path: str) -> None:
         self._path = path
-        self.setToolTip(path)
+        self.setToolTip(path or self._hint)
         self.update()
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt API)
@@ -201,7 +202,9 @@ class Inspector(QScrollArea):
                               "off gives the plain diffusers result")
         self.model = QComboBox()
         self.model.addItems(available_presets())
-        self.models_dir = ElidedPath("default ($STUDIO_MODELS)")
+        self.models_dir = ElidedPath(
+            "default", "No folder chosen: $STUDIO_MODELS is used (the built-in tiny model "
+            "needs none)")
         self.choose_models = QPushButton("Choose…")
         self.choose_models.setToolTip("Choose the folder the diffusion models are loaded from")
         self.choose_models.clicked.connect(self.choose_models_dir)

@@ -5,6 +5,8 @@ Colours for tracks live here too so the timeline, inspector and screenshots agre
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -41,6 +43,9 @@ EMOTION_COLORS = {
     "fearful": "#20c997",
     "disgusted": "#82c91e",
 }
+
+# Style sheets cannot draw a triangle (CSS border tricks give a box): the arrows are SVG files
+_ICON = (Path(__file__).parent / "icons").as_posix()
 
 _STYLE_SHEET = f"""
 QMainWindow, QDialog {{ background: {BACKGROUND}; }}
@@ -80,15 +85,17 @@ QSpinBox::up-button, QDoubleSpinBox::up-button {{ subcontrol-position: top right
 QSpinBox::down-button, QDoubleSpinBox::down-button {{ subcontrol-position: bottom right; }}
 QSpinBox::up-button:hover, QDoubleSpinBox::up-button:hover,
 QSpinBox::down-button:hover, QDoubleSpinBox::down-button:hover {{ background: #44484e; }}
-QSpinBox::up-arrow, QDoubleSpinBox::up-arrow {{ width: 0; height: 0;
-    border-left: 4px solid transparent; border-right: 4px solid transparent;
-    border-bottom: 5px solid {TEXT}; }}
-QSpinBox::down-arrow, QDoubleSpinBox::down-arrow {{ width: 0; height: 0;
-    border-left: 4px solid transparent; border-right: 4px solid transparent;
-    border-top: 5px solid {TEXT}; }}
+QSpinBox::up-arrow, QDoubleSpinBox::up-arrow {{ image: url("{_ICON}/arrow-up.svg");
+    width: 8px; height: 5px; }}
+QSpinBox::down-arrow, QDoubleSpinBox::down-arrow {{ image: url("{_ICON}/arrow-down.svg");
+    width: 8px; height: 5px; }}
+QSpinBox::up-arrow:disabled, QDoubleSpinBox::up-arrow:disabled {{
+    image: url("{_ICON}/arrow-up-disabled.svg"); }}
+QSpinBox::down-arrow:disabled, QDoubleSpinBox::down-arrow:disabled {{
+    image: url("{_ICON}/arrow-down-disabled.svg"); }}
 QComboBox::drop-down {{ width: 18px; border-left: 1px solid #3a3d42; }}
-QComboBox::down-arrow {{ width: 0; height: 0; border-left: 4px solid transparent;
-    border-right: 4px solid transparent; border-top: 5px solid {TEXT}; }}
+QComboBox::down-arrow {{ image: url("{_ICON}/arrow-down.svg"); width: 8px; height: 5px; }}
+QComboBox::down-arrow:disabled {{ image: url("{_ICON}/arrow-down-disabled.svg"); }}
 """
 
 

@@ -127,6 +127,15 @@ class DiffusionRenderer:
         alpha = self._mesh.render(frame, with_alpha=True)[..., 3]
         return np.dstack([rgb, self._to_output(alpha)])
 
+    def posed_landmarks(self, frame: ControlFrame) -> np.ndarray:
+        """478 x 2 positions (output pixels) of the re-posed face mesh the frame is conditioned
+        on, for the studio's landmarks overlay. The mesh runs at the pipeline's working size, so
+        its positions are scaled to the output size."""
+        if self._mesh is None:
+            raise RuntimeError("DiffusionRenderer.prepare(rig, width, height) must be called first")
+        scale = np.array(self._size, dtype=np.float32) / np.array(self._work_size, dtype=np.float32)
+        return self._mesh.posed_landmarks(frame) * scale
+
     def render_batch(
         self,
         frames: list[ControlFrame],

@@ -57,7 +57,7 @@ def build_lanes() -> list[Lane]:
         Lane("gaze", "Gaze °", 0.9, -30.0, 30.0),
         Lane("blinks", "Blinks /min", 0.9, 0.0, 60.0),
         Lane("emotion", "Emotion", 0.9, 0.0, 1.0),
-        Lane("style", "Style", 0.9, 0.0, 2.0),
+        Lane("style", "Style", 1.0, 0.0, 2.0),  # its header: a name and three legend entries
     ]
     lanes, top = [], 0.0
     for spec in specs:
