@@ -500,3 +500,21 @@ def test_user_style_presets_save_and_load(qtbot, loaded, tmp_path, monkeypatch):
     assert loaded.undo_stack.index() == done - 1
     qtbot.waitUntil(lambda: "lively" in loaded.inspector.preset.currentText())
     settle(qtbot, loaded)  # the engine resolves the preset file
+
+
+def test_the_inspector_fits_its_dock_at_its_narrowest(qtbot, window):
+    from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QPushButton
+
+    from studio.ui.inspector import MIN_WIDTH
+
+    window.resize(1200, 800)
+    window.resizeDocks([window.inspector_dock], [MIN_WIDTH], Qt.Horizontal)
+    qtbot.waitUntil(lambda: window.inspector.width() <= MIN_WIDTH + 20)
+    inspector = window.inspector
+    visible = inspector.viewport().width()
+    fields = [w for kind in (QAbstractSpinBox, QComboBox, QPushButton)
+              for w in inspector.widget().findChildren(kind)]
+    assert inspector.choose_models in fields and len(fields) > 8
+    for field in fields:
+        right = field.mapTo(inspector.viewport(), QPoint(field.width(), 0)).x()
+        assert right <= visible, f"{field.objectName() or type(field).__name__} is clipped"
