@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import copy
 import logging
-from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
-    QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QPushButton, QWidget,
+    QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget,
 )
 
 import numpy as np
