@@ -26,3 +26,24 @@ def speech_path() -> Path:
 @pytest.fixture(scope="session")
 def transcript_path() -> Path:
     return SAMPLES / "speech.txt"
+
+
+@pytest.fixture(scope="session")
+def sample_rig(portrait_path, tmp_path_factory):
+    """The bundled portrait analysed once per test process (its own analysis cache)."""
+    from studio.analysis.portrait import analyze_portrait
+
+    return analyze_portrait(portrait_path, cache_dir=tmp_path_factory.mktemp("sample-analysis"))
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory) -> Path:
+    """A models folder holding the `tiny` diffusion preset, saved through save_pretrained.
+
+    Shared read-only: a test that adds files to a models folder makes its own.
+    """
+    from studio.render.diffusion.tiny import save_tiny_preset
+
+    root = tmp_path_factory.mktemp("models")
+    save_tiny_preset(root / "tiny")
+    return root

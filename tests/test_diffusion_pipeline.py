@@ -17,7 +17,6 @@ from studio.render.diffusion.control_image import draw_control_image
 from studio.render.diffusion.device import choose_device
 from studio.render.diffusion.loader import load_components
 from studio.render.diffusion.presets import load_preset
-from studio.render.diffusion.tiny import save_tiny_preset
 
 SIZE = 128
 STEPS, STRENGTH, SEED = 8, 0.5, 11
@@ -25,8 +24,8 @@ RUN_STEPS = int(STEPS * STRENGTH)
 
 
 @pytest.fixture(scope="module")
-def tiny_dir(tmp_path_factory):
-    return save_tiny_preset(tmp_path_factory.mktemp("models") / "tiny")
+def tiny_dir(tiny_models):
+    return tiny_models / "tiny"
 
 
 @pytest.fixture(scope="module")

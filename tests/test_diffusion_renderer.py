@@ -8,7 +8,6 @@ import pytest
 from studio.conditioning.control_frame import ControlFrame
 from studio.doc.errors import Cancelled, InputError
 from studio.doc.project import DiffusionSettings
-from studio.render.diffusion.tiny import save_tiny_preset
 
 SIZE = 256
 STEPS, STRENGTH, SEED = 8, 0.5, 5
@@ -16,17 +15,13 @@ RUN_STEPS = int(STEPS * STRENGTH)
 
 
 @pytest.fixture(scope="module")
-def models_dir(tmp_path_factory):
-    root = tmp_path_factory.mktemp("models")
-    save_tiny_preset(root / "tiny")
-    return root
+def models_dir(tiny_models):
+    return tiny_models
 
 
 @pytest.fixture(scope="module")
-def rig(portrait_path, tmp_path_factory):
-    from studio.analysis.portrait import analyze_portrait
-
-    return analyze_portrait(portrait_path, cache_dir=tmp_path_factory.mktemp("analysis"))
+def rig(sample_rig):
+    return sample_rig
 
 
 def make_renderer(models_dir, rig, cache=True, size=(SIZE, SIZE)):

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from studio.analysis import pose
-from studio.analysis.portrait import analyze_portrait
 from studio.conditioning.control_frame import ControlFrame
 from studio.doc.errors import InputError
 from studio.render.mesh import MeshRenderer
@@ -21,8 +20,8 @@ SIZE = 512
 
 
 @pytest.fixture(scope="module")
-def rig(portrait_path, tmp_path_factory):
-    return analyze_portrait(portrait_path, cache_dir=tmp_path_factory.mktemp("analysis"))
+def rig(sample_rig):
+    return sample_rig
 
 
 @pytest.fixture(scope="module")
