@@ -205,3 +205,59 @@ def test_bad_sizes_and_unprepared_use_are_refused(rig):
         MeshRenderer().prepare(rig, 4096, 512)
     with pytest.raises(RuntimeError, match="prepare"):
         MeshRenderer().render(ControlFrame())
+
+
+def _midline(renderer, expression: dict, steps: int = 21) -> np.ndarray:
+    """Colours along the posed mouth's midline, from the upper inner lip (13) to the lower (14)."""
+    frame = ControlFrame(expression=expression)
+    out = renderer.render(frame)
+    lips = renderer.posed_landmarks(frame)
+    points = [(lips[13] + (lips[14] - lips[13]) * k).round().astype(int) for k in np.linspace(0, 1, steps)]
+    return np.array([out[y, x] for x, y in points], dtype=float)
+
+
+def test_wide_open_mouth_is_a_shaded_cavity_with_teeth_and_a_low_tongue(renderer):
+    line = _midline(renderer, {"jawOpen": 1.0})
+    luma = line.mean(axis=1)
+    # darkest deep inside, not at the lips; dark but not a flat black hole
+    darkest = int(np.argmin(luma))
+    assert 0.3 <= darkest / (len(luma) - 1) <= 0.7, luma
+    assert 15 < luma[darkest] < 70
+    # warm, not purple: a mouth's inside is red-brown
+    assert line[darkest, 0] > line[darkest, 2] + 5
+    # upper teeth under the upper lip, brighter lower teeth/lip above the lower lip
+    assert luma[:6].max() > 3 * luma[darkest] and luma[-5:].max() > 2.5 * luma[darkest]
+    # the tongue lies in the lower part of the gap: redder and brighter than the cavity above it
+    lower = line[len(line) // 2 + 2:-3]
+    tongue = lower[np.argmax(lower[:, 0] - lower[:, 2])]
+    assert tongue[0] - tongue[2] > line[darkest, 0] - line[darkest, 2] + 20 and tongue.mean() > 1.8 * luma[darkest]
+
+
+def test_open_mouth_reuses_the_photos_own_upper_teeth(renderer, neutral):
+    frame = ControlFrame(expression={"jawOpen": 0.6})
+    opened = renderer.render(frame)
+    rest = renderer.posed_landmarks(ControlFrame())
+    # a strip of the photo's teeth right under the upper lip, between the lip points 81 and 311
+    x0, x1 = int(rest[81, 0]), int(rest[311, 0])
+    y = int(round(rest[13, 1])) + 2
+    photo_strip = neutral[y:y + 3, x0:x1].astype(float).mean(axis=(0, 2))
+    drawn_strip = opened[y:y + 3, x0:x1].astype(float).mean(axis=(0, 2))
+    assert photo_strip.std() > 8  # real teeth: gaps and edges, not a flat fill
+    assert np.corrcoef(photo_strip, drawn_strip)[0, 1] > 0.7
+
+
+@pytest.mark.parametrize("expression", [
+    {"jawOpen": 0.2}, {"jawOpen": 0.5}, {"jawOpen": 0.4, "mouthFunnel": 1.0}, {"jawOpen": 0.3, "mouthPucker": 1.0},
+    {"jawOpen": 0.5, "mouthSmileLeft": 0.8, "mouthSmileRight": 0.8},
+])
+def test_mouth_interior_stays_inside_the_lips(renderer, neutral, expression):
+    frame = ControlFrame(expression=expression)
+    out = renderer.render(frame)
+    lips = renderer.posed_landmarks(frame)
+    # just outside the outer lip contour (under the chin-side lip and above the upper lip) the
+    # skin is not darkened by the interior
+    for index, step in ((0, -3), (17, 3)):
+        x, y = lips[index].round().astype(int)
+        assert out[y + step, x].mean() > 0.8 * neutral[y + step, x].mean(), (expression, index)
+    line = _midline(renderer, expression)
+    assert line.mean(axis=1).min() < 0.7 * line.mean(axis=1).max()

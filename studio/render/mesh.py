@@ -24,7 +24,7 @@ from studio.doc.errors import InputError
 from studio.render import mesh_topology as topo
 from studio.render.mesh_expression import ExpressionRig, build_expression_rig
 from studio.render.mesh_eyes import draw_closed_lid, lid_colour
-from studio.render.mesh_mouth import MouthShape, draw_mouth, teeth_colour
+from studio.render.mesh_mouth import MouthModel, MouthShape, build_mouth_model, draw_mouth
 from studio.render.mesh_scaffold import HeadModel, build_head_model, limit_depth_slope
 from studio.render.mesh_warp import DenseWarp
 
@@ -39,8 +39,7 @@ DEPTH_SLOPE = 2.0
 # MediaPipe's depths are flatter than real faces: a head turned by the commanded angle with them
 # reads (to people, and to FaceMesh itself) as turned less. Yaw and pitch see the face this much
 # deeper, which makes the measured turn match the command (tests/test_mesh_render.py).
-YAW_DEPTH_GAIN, PITCH_DEPTH_GAIN = 1.35, 1.1
-JAW_SHAPES = ("jawOpen", "jawLeft", "jawRight", "jawForward")
+YAW_DEPTH_GAIN, PITCH_DEPTH_GAIN = 1.35, 1.06
 
 
 @dataclass
@@ -56,10 +55,8 @@ class _Prepared:
     plate: np.ndarray         # H x W x 3 uint8: the background with the person removed
     still: np.ndarray         # H x W x 3 uint8: the photo, which is the neutral frame
     mask: np.ndarray          # H x W uint8
-    teeth: np.ndarray         # 3, RGB
-    rest_gap: float           # mean inner-lip gap at rest, pixels
+    mouth: MouthModel
     lids: dict                # ARKit side -> (lid skin RGB, eye corners, upper lid, lower lid)
-    mouth_width: float        # inner mouth width at rest, pixels
 
 
 class MeshRenderer:
@@ -104,11 +101,9 @@ class MeshRenderer:
         source = _premultiplied(image, mask, plate)
         mask_u8 = np.round(mask * 255).astype(np.uint8)
 
-        # 5. the mouth: tooth colour, rest gap and width
-        upper = landmarks[list(topo.LIPS_UPPER_INNER), :2]
-        lower = landmarks[list(topo.LIPS_LOWER_INNER), :2]
-        opening = np.concatenate([upper, lower[::-1][1:-1]])
+        # 5. the mouth's colours, teeth and rest shape; the eyes' lid skin
         skin = image[_skin_mask(landmarks, image.shape[:2])]
+        mouth = build_mouth_model(image, landmarks, expression.axes, skin)
         lids = {}
         for side, corners, upper_lid, lower_lid, crease in (
             ("Left", topo.LEFT_EYE_CORNERS, topo.LEFT_EYE_UPPER, topo.LEFT_EYE_LOWER, topo.LEFT_EYE_CREASE),
@@ -119,10 +114,8 @@ class MeshRenderer:
             lids[side] = (colour, [outer, *upper_lid, inner], [outer, *lower_lid, inner])
         self._p = _Prepared(
             width=width, height=height, landmarks=landmarks, expression=expression, head=head,
-            warp=warp, warp_face=warp_face, source=source, plate=plate, still=image, mask=mask_u8, teeth=teeth_colour(image, opening, skin),
-            lids=lids,
-            rest_gap=float(np.linalg.norm(upper - lower, axis=1).mean()),
-            mouth_width=float(np.linalg.norm(upper[0] - upper[-1])),
+            warp=warp, warp_face=warp_face, source=source, plate=plate, still=image, mask=mask_u8,
+            mouth=mouth, lids=lids,
         )
 
     # -- per frame -----------------------------------------------------------------------------
@@ -192,23 +185,24 @@ class MeshRenderer:
         p = self._p
         upper = face[list(topo.LIPS_UPPER_INNER), :2]
         lower = face[list(topo.LIPS_LOWER_INNER), :2]
-        extra = float(np.linalg.norm(upper - lower, axis=1).mean()) - p.rest_gap * frame.scale
-        if extra <= 0.0:
-            return
+        # The lips part by more than the head's motion alone would show them parted.
         rigid = self._rigid(frame)
-        jaw = {name: frame.coefficient(name) for name in JAW_SHAPES}
-        jaw_offsets = p.expression.offsets(jaw, 0.0, 0.0)
-        lower_idx = list(topo.LIPS_LOWER_INNER)
-        axes = _rotation(frame) @ p.expression.axes
+        rest = rigid(p.landmarks[list(topo.LIPS_UPPER_INNER + topo.LIPS_LOWER_INNER)])[:, :2]
+        half = len(topo.LIPS_UPPER_INNER)
+        extra = float(np.linalg.norm(upper - lower, axis=1).mean() - np.linalg.norm(rest[:half] - rest[half:], axis=1).mean())
+        if extra <= 1e-3:
+            return
+        centre = p.landmarks[list(topo.INNER_MOUTH_CORNERS)].mean(axis=0)
+        axes = (frame.scale * _rotation(frame)) @ p.expression.axes
         shape = MouthShape(
             opening=np.concatenate([upper, lower[::-1][1:-1]]),
-            upper_anchor=rigid(p.landmarks[list(topo.LIPS_UPPER_INNER)])[:, :2],
-            lower_anchor=rigid(p.landmarks[lower_idx] + jaw_offsets[lower_idx])[:, :2],
-            corners=face[list(topo.INNER_MOUTH_CORNERS), :2],
-            down=axes[:2, 1],
+            upper=upper,
+            lower=lower,
+            origin=rigid(centre[None])[0, :2],
+            axes=axes[:2, :2],
             extra_gap=extra,
         )
-        draw_mouth(out, shape, p.teeth, p.mouth_width * frame.scale)
+        draw_mouth(out, shape, p.mouth)
 
 
 def _rotation(frame: ControlFrame) -> np.ndarray:
