@@ -261,3 +261,55 @@ def test_mouth_interior_stays_inside_the_lips(renderer, neutral, expression):
         assert out[y + step, x].mean() > 0.8 * neutral[y + step, x].mean(), (expression, index)
     line = _midline(renderer, expression)
     assert line.mean(axis=1).min() < 0.7 * line.mean(axis=1).max()
+
+
+EYES = {"Left": (263, 362, 386, 374), "Right": (33, 133, 159, 145)}  # corners, mid upper, mid lower
+
+
+def _eye_box(image: np.ndarray, lm: np.ndarray, side: str) -> np.ndarray:
+    """Pixels between an eye's rest corners and lids (the middle 60 % of its width)."""
+    outer, inner, top, bottom = EYES[side]
+    x0, x1 = sorted((lm[outer, 0], lm[inner, 0]))
+    pad = 0.2 * (x1 - x0)
+    return image[int(lm[top, 1]):int(np.ceil(lm[bottom, 1])), int(x0 + pad):int(x1 - pad)].reshape(-1, 3).astype(float)
+
+
+def test_closed_lid_reads_as_skin_with_a_lash_line(renderer, rig, neutral):
+    frame = ControlFrame(expression={"eyeBlinkLeft": 1.0, "eyeBlinkRight": 1.0})
+    closed = renderer.render(frame)
+    posed = renderer.posed_landmarks(frame)
+    lm = rig.landmarks
+    for side, (outer, inner, top, bottom) in EYES.items():
+        below = neutral[int(lm[bottom, 1]) + 6:int(lm[bottom, 1]) + 10, int(lm[bottom, 0]) - 3:int(lm[bottom, 0]) + 3]
+        skin = below.reshape(-1, 3).astype(float).mean(axis=0)
+        open_eye = _eye_box(neutral, lm, side)
+        iris = open_eye[open_eye.sum(axis=1) <= np.quantile(open_eye.sum(axis=1), 0.2)].mean(axis=0)
+        lid = _eye_box(closed, lm, side)
+        # the lid is skin: close to the skin under the eye, far from the iris, and clean (no
+        # dark smear left in it: at most the thin lash line is dark)
+        assert np.linalg.norm(lid.mean(axis=0) - skin) < 0.35 * np.linalg.norm(iris - skin), side
+        assert (lid.sum(axis=1) < iris.sum() + 60).mean() < 0.15, side
+        # the lash line lies where the lids meet: darker than the lid just above it
+        x, y = posed[top].round().astype(int)
+        column = closed[y - 6:y + 4, x].astype(float).mean(axis=1)
+        assert column[-7:].min() < column[:3].mean() - 35, (side, column)
+
+
+def test_half_blink_lowers_a_skin_lid_over_the_iris(renderer, rig, neutral):
+    frame = ControlFrame(expression={"eyeBlinkLeft": 0.5, "eyeBlinkRight": 0.5})
+    half = renderer.render(frame)
+    posed = renderer.posed_landmarks(frame)
+    lm = rig.landmarks
+    for side, (outer, inner, top, bottom) in EYES.items():
+        x = int(round(lm[top, 0]))
+        rest_edge, edge = lm[top, 1], posed[top, 1]
+        assert edge - rest_edge > 0.3 * (lm[bottom, 1] - rest_edge)  # the lid came down
+        y = int(round((rest_edge + edge) / 2))  # covered now; iris/lash at rest
+        lid_colour = half[y, x].astype(float)
+        above = neutral[int(round(lm[top, 1])) - 4, x].astype(float)
+        # skin: the hue of the brow skin above, a little shaded
+        ratio = lid_colour / above
+        assert ratio.max() - ratio.min() < 0.08 and 0.65 < ratio.mean() <= 1.05, (side, lid_colour, above)
+        assert lid_colour.mean() > neutral[y, x].astype(float).mean() + 40
+        # below the new edge the eye is still open: the iris shows
+        assert half[int(round(edge)) + 2, x].astype(float).mean() < lid_colour.mean() - 40

@@ -23,7 +23,7 @@ from studio.conditioning.control_frame import ControlFrame
 from studio.doc.errors import InputError
 from studio.render import mesh_topology as topo
 from studio.render.mesh_expression import ExpressionRig, build_expression_rig
-from studio.render.mesh_eyes import draw_closed_lid, lid_colour
+from studio.render.mesh_eyes import build_eye_lid, draw_closed_lid
 from studio.render.mesh_mouth import MouthModel, MouthShape, build_mouth_model, draw_mouth
 from studio.render.mesh_scaffold import HeadModel, build_head_model, limit_depth_slope
 from studio.render.mesh_warp import DenseWarp
@@ -56,7 +56,7 @@ class _Prepared:
     still: np.ndarray         # H x W x 3 uint8: the photo, which is the neutral frame
     mask: np.ndarray          # H x W uint8
     mouth: MouthModel
-    lids: dict                # ARKit side -> (lid skin RGB, eye corners, upper lid, lower lid)
+    lids: dict                # ARKit side -> (EyeLid, upper lid, lower lid, crease: landmark indices)
 
 
 class MeshRenderer:
@@ -105,13 +105,16 @@ class MeshRenderer:
         skin = image[_skin_mask(landmarks, image.shape[:2])]
         mouth = build_mouth_model(image, landmarks, expression.axes, skin)
         lids = {}
-        for side, corners, upper_lid, lower_lid, crease in (
-            ("Left", topo.LEFT_EYE_CORNERS, topo.LEFT_EYE_UPPER, topo.LEFT_EYE_LOWER, topo.LEFT_EYE_CREASE),
-            ("Right", topo.RIGHT_EYE_CORNERS, topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_LOWER, topo.RIGHT_EYE_CREASE),
+        for side, corners, upper_lid, lower_lid, crease, fold, under in (
+            ("Left", topo.LEFT_EYE_CORNERS, topo.LEFT_EYE_UPPER, topo.LEFT_EYE_LOWER, topo.LEFT_EYE_CREASE,
+             topo.LEFT_EYE_FOLD, topo.LEFT_EYE_UNDER),
+            ("Right", topo.RIGHT_EYE_CORNERS, topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_LOWER, topo.RIGHT_EYE_CREASE,
+             topo.RIGHT_EYE_FOLD, topo.RIGHT_EYE_UNDER),
         ):
-            colour = lid_colour(image, landmarks[list(upper_lid), :2], landmarks[list(crease), :2])
             outer, inner = corners
-            lids[side] = (colour, [outer, *upper_lid, inner], [outer, *lower_lid, inner])
+            upper_ring, lower_ring = [outer, *upper_lid, inner], [outer, *lower_lid, inner]
+            lid = build_eye_lid(image, *(landmarks[list(ring), :2] for ring in (upper_ring, lower_ring, fold, crease, under)))
+            lids[side] = (lid, upper_ring, lower_ring, list(crease))
         self._p = _Prepared(
             width=width, height=height, landmarks=landmarks, expression=expression, head=head,
             warp=warp, warp_face=warp_face, source=source, plate=plate, still=image, mask=mask_u8,
@@ -149,11 +152,10 @@ class MeshRenderer:
                 alpha[region] = warped[..., 3]
         # 3. the mouth interior and closed lids
         self._paint_mouth(out, frame, face)
-        for side, (colour, upper_lid, lower_lid) in p.lids.items():
+        for side, (lid, upper_lid, lower_lid, crease) in p.lids.items():
             blink = frame.coefficient(f"eyeBlink{side}")
             if blink > 0.0:
-                eye_width = float(np.linalg.norm(face[upper_lid[0], :2] - face[upper_lid[-1], :2]))
-                draw_closed_lid(out, face[upper_lid, :2], face[lower_lid, :2], blink, colour, eye_width)
+                draw_closed_lid(out, lid, face[upper_lid, :2], face[lower_lid, :2], face[crease, :2], blink)
         if alpha is not None:
             return np.dstack([out, alpha])
         return out
