@@ -95,8 +95,11 @@ def drag_latencies(app: QApplication, window: MainWindow, moves: int = 40) -> li
     latencies = []
     for i in range(1, moves + 1):
         pos = start + QPointF(0, -8.0 - 2.0 * (i if i <= moves // 2 else moves - i))
+        requested = window.worker.generation
         began = time.perf_counter()
         send_mouse(view, QEvent.MouseMove, pos, Qt.LeftButton)
+        # the window asks for the frame once per event-loop turn (mouse moves are coalesced)
+        spin(app, 2.0, until=lambda: window.worker.generation > requested)
         target = window.worker.generation
         spin(app, 2.0, until=lambda: window._shown_generation >= target)
         latencies.append((time.perf_counter() - began) * 1000)

@@ -14,6 +14,8 @@ How tracks combine:
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -29,6 +31,21 @@ from studio.doc.curves import sample_curve, sample_records
 from studio.doc.project import STYLE_FIELDS, Project
 
 SCALARS: tuple[str, ...] = ("yaw", "pitch", "roll", "tx", "ty", "scale", "gaze_yaw", "gaze_pitch")
+
+
+def _round6(values: np.ndarray) -> np.ndarray:
+    """Python's round(v, 6) over an array.
+
+    np.round scales by 1e6 before rounding, and the scaled product is itself rounded, so a value
+    whose scaled form lies within a rounding error of a half decides differently from Python's
+    exact decimal rounding; those few go through round() itself.
+    """
+    scaled = values * 1e6
+    rounded = np.rint(scaled) / 1e6
+    near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-9 + np.abs(scaled) * 1e-15
+    for at in zip(*np.nonzero(near_half)):
+        rounded[at] = round(float(values[at]), 6)
+    return rounded
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,6 +96,27 @@ class ControlSequence:
             **{name: float(getattr(self, name)[index]) for name in SCALARS},
             expression={BLENDSHAPES[j]: float(row[j]) for j in active},
         )
+
+    def signal_keys(self, indices: Iterable[int] | None = None) -> list[str]:
+        """`frame(i).signal_key()` for each index (all frames by default), without building the
+        frames: a preview compares the keys of every cached frame after each edit.
+
+        The values are packed in ControlFrame.signal_key()'s order and rounded as Python's
+        round(v, 6) rounds them, so the keys are equal string for string.
+        """
+        n = len(self)
+        rows = np.arange(n) if indices is None else np.asarray(list(indices), dtype=np.int64)
+        if rows.size and not (-n <= rows.min() and rows.max() < n):
+            raise IndexError(f"a frame index is outside the clip's {n} frames")
+        rows %= max(n, 1)
+        values = np.empty((rows.size, len(SCALARS) + len(BLENDSHAPES)), dtype=np.float64)
+        for j, name in enumerate(SCALARS):  # the order ControlFrame.signal_key() packs them in
+            values[:, j] = getattr(self, name)[rows]
+        expression = self.expression[rows].astype(np.float64)
+        # a frame stores only non-zero coefficients and reads the others as +0.0
+        values[:, len(SCALARS):] = np.where(expression == 0.0, 0.0, expression)
+        packed = _round6(values).astype("<f8")
+        return [hashlib.blake2b(row.tobytes(), digest_size=16).hexdigest() for row in packed]
 
 
 def build_controls(project: Project, performance: Performance | None = None) -> ControlSequence:

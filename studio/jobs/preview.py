@@ -179,12 +179,9 @@ class PreviewWorker:
             self._renderer = request.scene.prepare()
             self._scene_key = request.scene.key
             token.raise_if_cancelled()
-        # 2. the signals: keep only the cached frames this edit did not change
+        # 2. the playhead frame first, delivered as soon as it is rendered (a refining renderer
+        # streams its steps before it): only its own signal key is needed to find it cached
         signals = request.signals
-        if signals is not self._signals:
-            self.cache.retain_matching(lambda i: signals.key(i) if i < signals.count else None)
-            self._signals = signals
-        # 3. the playhead frame, delivered first (its refinement steps stream before it)
         index = signals.clamp(request.index)
         frame = signals.frame(index)
 
@@ -197,6 +194,12 @@ class PreviewWorker:
         landmarks = self._landmarks(frame) if request.landmarks else None
         token.raise_if_cancelled()
         self._on_frame(FrameResult(generation, index, image, frame, from_cache, landmarks))
+        # 3. then the cache keeps only the frames this edit did not change (their keys compared
+        # in one batch); a frame looked up before this is checked against its own key anyway
+        if signals is not self._signals:
+            held = [i for i in self.cache.indices() if i < signals.count]
+            self.cache.retain_matching(signals.keys(held).get)
+            self._signals = signals
         # 4. render ahead (then a little behind) into the cache until superseded
         order = list(range(index + 1, min(index + request.ahead, signals.count - 1) + 1))
         order += list(range(index - 1, max(index - request.behind, 0) - 1, -1))

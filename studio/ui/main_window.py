@@ -43,7 +43,7 @@ from studio.ui.media import (
 )
 from studio.ui.media_panel import MediaPanel
 from studio.ui.playback import Playback, sound_library_problem
-from studio.ui.timeline.keys import KeyMove, KeyRef, apply_moves
+from studio.ui.timeline.keys import KeyMove, KeyRef, moved_copy
 from studio.ui.timeline.view import Timeline
 from studio.ui.viewport import Viewport
 
@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         self._batch: set[str] | None = None  # document parts changed inside a batched edit
         self._prepared: tuple[str, object] | None = None  # (scene key, renderer) from analysis
         self._after_frame: list = []  # work that waits until the new project's frame is shown
+        self._drag_moves: list[KeyMove] | None = None  # a drag's latest moves, not yet previewed
 
         self._bridge = _Bridge()
         self._bridge.call.connect(lambda fn: fn(), Qt.QueuedConnection)
@@ -142,8 +143,7 @@ class MainWindow(QMainWindow):
         self.timeline.view.setAcceptDrops(False)
         self.timeline.playheadMoved.connect(self.set_frame)
         self.timeline.keysDragging.connect(self._preview_moves)
-        self.timeline.keysMoved.connect(
-            lambda moves: self._push(commands.move_keys(self.doc, moves)))
+        self.timeline.keysMoved.connect(self._commit_moves)
         self.timeline.keyAddRequested.connect(
             lambda track, field, t, v: self._push(
                 commands.add_key_command(self.doc, track, field, t, v)))
@@ -695,19 +695,37 @@ class MainWindow(QMainWindow):
         request = PreviewRequest(
             scene, signals, self.frame,
             landmarks=self.actions_by_name["overlay_landmarks"].isChecked(),
-            **self._render_ahead(current))
+            **self._render_ahead(current, dragging=project is not None))
         return self.worker.submit(request)
 
-    def _render_ahead(self, project: Project) -> dict[str, int]:
-        """Frames rendered around the playhead: diffusion frames cost seconds, mesh ones ms."""
+    def _render_ahead(self, project: Project, dragging: bool = False) -> dict[str, int]:
+        """Frames rendered around the playhead: diffusion frames cost seconds, mesh ones ms.
+
+        None while a drag runs: the next mouse move supersedes those frames, and a render ahead
+        already under way would hold up that move's frame until it finished; the drag's end
+        renders ahead for the state it commits.
+        """
+        if dragging:
+            return {"ahead": 0, "behind": 0}
         if project.render.renderer == "diffusion":
             return {"ahead": 2, "behind": 0}
         return {"ahead": 50 if self.playback.playing else 25, "behind": 5}
 
     def _preview_moves(self, moves: list[KeyMove]) -> None:
-        preview = commands.scratch_copy(self.doc.project)
-        apply_moves(preview, moves)
-        self.request_preview(preview)
+        """A drag's live preview: one request per event-loop turn, for the latest mouse move
+        (the moves that arrived in between would be superseded before they could show)."""
+        if self._drag_moves is None:
+            QTimer.singleShot(0, self, self._request_drag_preview)
+        self._drag_moves = moves
+
+    def _request_drag_preview(self) -> None:
+        moves, self._drag_moves = self._drag_moves, None
+        if moves is not None:
+            self.request_preview(moved_copy(self.doc.project, moves)[0])
+
+    def _commit_moves(self, moves: list[KeyMove]) -> None:
+        self._drag_moves = None  # the command's own preview follows
+        self._push(commands.move_keys(self.doc, moves))
 
     def _frame_ready(self, result: FrameResult) -> None:
         """Newest generation wins; a diffusion frame arrives as its refinement steps first."""

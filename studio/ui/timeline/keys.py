@@ -8,6 +8,7 @@ for real inside an undo command.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,6 +113,19 @@ def apply_moves(project: Project, moves: list[KeyMove]) -> list[KeyRef]:
         KeyRef(ref.track, _index_of(key_list(project, ref.track), key), ref.field)
         for key, ref in moved
     ]
+
+
+def moved_copy(project: Project, moves: list[KeyMove]) -> tuple[Project, list[KeyRef]]:
+    """The project with `moves` applied, for a live preview; the project is left alone.
+
+    Only the moved tracks are copied, the others are shared: a drag previews every mouse move,
+    and copying every track (hundreds of viseme segments) each time would slow it down.
+    """
+    preview = copy.copy(project)
+    preview.tracks = copy.copy(project.tracks)
+    for track in tracks_of(moves):
+        setattr(preview.tracks, track, copy.deepcopy(getattr(project.tracks, track)))
+    return preview, apply_moves(preview, moves)
 
 
 def add_key(project: Project, track: str, field: str, t: float, v: float | None = None) -> KeyRef:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from studio.doc.project import POSE_TRACKS, STYLE_FIELDS
 
 _PAD = 0.1
@@ -33,6 +35,13 @@ class Lane:
     def y_of(self, v: float) -> float:
         span = self.height * (1 - 2 * _PAD)
         u = (min(max(v, self.lo), self.hi) - self.lo) / (self.hi - self.lo)
+        return self.bottom - self.height * _PAD - u * span
+
+    def ys_of(self, values) -> np.ndarray:
+        """y_of for a whole sampled curve at once (a drag redraws one every mouse move)."""
+        span = self.height * (1 - 2 * _PAD)
+        u = (np.clip(np.asarray(values, dtype=float), self.lo, self.hi) - self.lo) / (
+            self.hi - self.lo)
         return self.bottom - self.height * _PAD - u * span
 
     def v_per_y(self) -> float:

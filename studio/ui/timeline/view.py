@@ -7,12 +7,11 @@ so the window can push exactly one undo command per gesture.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QPen
 from PySide6.QtWidgets import (
     QGraphicsRectItem, QGraphicsTextItem, QMenu, QVBoxLayout, QWidget,
@@ -23,8 +22,8 @@ from studio.doc.curves import sample_curve
 from studio.doc.project import INTERPOLATIONS, POSE_TRACKS, STYLE_FIELDS, Project
 from studio.ui import theme
 from studio.ui.timeline.keys import (
-    GAZE_FIELDS, MULTI_FIELDS, KeyMove, KeyRef, apply_moves, key_interp, key_list, key_refs,
-    key_time, key_value, record_values, snap_time,
+    GAZE_FIELDS, MULTI_FIELDS, KeyMove, KeyRef, key_interp, key_list, key_refs, key_time,
+    key_value, moved_copy, record_values, snap_time, tracks_of,
 )
 from studio.ui.timeline.lanes import LANE_TRACKS, Lane, build_lanes, lane_of_track
 
@@ -39,7 +38,7 @@ class _Drag:
     origin: list[tuple[float, float]]
     start: QPointF
     start_screen: QPointF
-    moves: list[KeyMove]
+    undrawn: list[KeyMove] | None = None  # the latest moves, until the lane shows them
 
 
 class _TimeAxis(pg.AxisItem):
@@ -335,39 +334,53 @@ class Timeline(QWidget):
         self._waveform_top.setData(t, lane.centre - peak * lane.height * 0.45)
         self._waveform_bottom.setData(t, lane.centre + peak * lane.height * 0.45)
 
-    def _draw_curves(self, project: Project | None) -> None:
+    def _draw_curves(self, project: Project | None, tracks=None) -> None:
+        """Redraw the curves of `tracks` (every track when None): a drag redraws only what it
+        moves."""
         if project is None:
             for item in (*self._curves.values(), self._auto_blink_item, self._user_blink_item):
                 item.setData([], [])
             return
         times = self._times(project)
-        pose, blinks = self._lane["pose"], self._lane["blinks"]
-        for name in POSE_TRACKS:
-            values = sample_curve(project.tracks.pose_curve(name), times)
-            self._curves[name].setData(times, [pose.y_of(v) for v in values])
+        drawers = {
+            **{name: self._draw_pose for name in POSE_TRACKS},
+            "blink_rate": self._draw_blink_rate, "blinks": self._draw_blinks,
+            "emotion": self._draw_emotion_curve, "style": self._draw_records,
+            "gaze": self._draw_records,
+        }
+        for track in drawers if tracks is None else tracks:
+            drawers[track](project, track, times)
+
+    def _draw_pose(self, project: Project, track: str, times: np.ndarray) -> None:
+        values = sample_curve(project.tracks.pose_curve(track), times)
+        self._curves[track].setData(times, self._lane["pose"].ys_of(values))
+
+    def _draw_blink_rate(self, project: Project, track: str, times: np.ndarray) -> None:
         rate = sample_curve(project.tracks.blink_rate, times)
-        self._curves["blink_rate"].setData(times, [blinks.y_of(v) for v in rate])
-        emotion = self._lane["emotion"]
+        self._curves["blink_rate"].setData(times, self._lane["blinks"].ys_of(rate))
+
+    def _draw_emotion_curve(self, project: Project, track: str, times: np.ndarray) -> None:
         keys = sorted(project.tracks.emotion, key=lambda k: k.t)
-        if keys:
-            xs = [0.0] + [k.t for k in keys] + [times[-1]]
-            ys = [keys[0].intensity] + [k.intensity for k in keys] + [keys[-1].intensity]
-            self._curves["emotion"].setData(xs, [emotion.y_of(v) for v in ys])
-        else:
+        if not keys:
             self._curves["emotion"].setData([], [])
-        style = self._lane["style"]
-        sampled = record_values(project, "style", times)
-        for name in STYLE_FIELDS:
-            self._curves[name].setData(times, [style.y_of(v) for v in sampled[name]])
-        gaze = self._lane["gaze"]
-        sampled = record_values(project, "gaze", times)
-        for name in GAZE_FIELDS:
-            self._curves[f"gaze_{name}"].setData(times, [gaze.y_of(v) for v in sampled[name]])
-        # every blink the clip shows, as a tick across the lane: dotted for automatic ones
+            return
+        xs = [0.0] + [k.t for k in keys] + [times[-1]]
+        ys = [keys[0].intensity] + [k.intensity for k in keys] + [keys[-1].intensity]
+        self._curves["emotion"].setData(xs, self._lane["emotion"].ys_of(ys))
+
+    def _draw_records(self, project: Project, track: str, times: np.ndarray) -> None:
+        lane = self._lane[track]
+        sampled = record_values(project, track, times)
+        for name in MULTI_FIELDS[track]:
+            item = self._curves[name if track == "style" else f"{track}_{name}"]
+            item.setData(times, lane.ys_of(sampled[name]))
+
+    def _draw_blinks(self, project: Project, track: str, times: np.ndarray) -> None:
+        """Every blink the clip shows, as a tick across the lane: dotted for automatic ones."""
         auto = [b.t for b in project.tracks.blinks if b.source == "auto"] + self._auto_blinks
         user = [b.t for b in project.tracks.blinks if b.source != "auto"]
+        lane = self._lane["blinks"]
         for item, marks in ((self._auto_blink_item, auto), (self._user_blink_item, user)):
-            lane = self._lane["blinks"]
             item.setData(np.repeat(np.asarray(marks, dtype=float), 2),
                          np.tile([lane.top + 0.3 * lane.height, lane.bottom - 0.05], len(marks)))
 
@@ -565,7 +578,7 @@ class Timeline(QWidget):
                     self.set_selection([ref])
                 refs = list(self._selected)
                 origin = [(key_time(self.project, r), key_value(self.project, r)) for r in refs]
-                self._dragging = _Drag(refs, origin, start, ev.buttonDownScreenPos(), [])
+                self._dragging = _Drag(refs, origin, start, ev.buttonDownScreenPos())
         if self._dragging is not None:
             self._drag_keys(ev, pos)
         elif self._band is not None:
@@ -598,13 +611,24 @@ class Timeline(QWidget):
             if changed:
                 self.keysMoved.emit(moves)
             return
-        drag.moves = moves
-        preview = copy.deepcopy(self.project)
-        new_refs = apply_moves(preview, moves)
-        self._draw_curves(preview)
+        # the preview request goes out first; the lane follows once per event-loop turn,
+        # however many mouse moves arrived in it
+        self.keysDragging.emit(moves)
+        if drag.undrawn is None:
+            QTimer.singleShot(0, self, self._draw_drag)
+        drag.undrawn = moves
+
+    def _draw_drag(self) -> None:
+        """The dragged keys and their curves where the latest mouse move put them; the other
+        lanes stay as they are."""
+        drag = self._dragging
+        if drag is None or drag.undrawn is None:
+            return
+        preview, new_refs = moved_copy(self.project, drag.undrawn)
+        drag.undrawn = None
+        self._draw_curves(preview, tracks_of(new_refs))
         self._draw_keys(preview)
         self._highlight(new_refs)
-        self.keysDragging.emit(moves)
 
     def _highlight(self, refs: list[KeyRef]) -> None:
         """During a drag the dragged keys stay highlighted, wherever sorting put them."""
