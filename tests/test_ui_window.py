@@ -518,3 +518,25 @@ def test_the_inspector_fits_its_dock_at_its_narrowest(qtbot, window):
     for field in fields:
         right = field.mapTo(inspector.viewport(), QPoint(field.width(), 0)).x()
         assert right <= visible, f"{field.objectName() or type(field).__name__} is clipped"
+
+
+def test_undo_and_redo_of_a_several_command_step_redraw_the_timeline_once(qtbot, loaded,
+                                                                          monkeypatch):
+    timeline = loaded.timeline
+    loaded.inspector.settingChanged.emit("style_preset", "energetic")  # preset + blinks: a macro
+    assert loaded.undo_stack.command(loaded.undo_stack.index() - 1).childCount() >= 2
+    after = copy.deepcopy(loaded.project)
+    draws = []
+    original = timeline.set_project
+    monkeypatch.setattr(timeline, "set_project",
+                        lambda *args, **kwargs: (draws.append(1), original(*args, **kwargs)))
+    undo, redo = loaded.actions_by_name["undo"], loaded.actions_by_name["redo"]
+    assert undo.text().startswith("&Undo ") and undo.isEnabled()
+    undo.trigger()
+    assert loaded.project.style_preset == "neutral" and loaded.project.tracks.style == []
+    assert draws == [1]
+    redo.trigger()
+    assert loaded.project == after and draws == [1, 1]
+    # the stack's own undo() (as scripts and tests call it) is batched the same way
+    loaded.undo_stack.undo()
+    assert draws == [1, 1, 1] and loaded.project.style_preset == "neutral"

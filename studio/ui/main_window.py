@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget,
 )
@@ -45,6 +45,7 @@ from studio.ui.media_panel import MediaPanel
 from studio.ui.playback import Playback, sound_library_problem
 from studio.ui.timeline.keys import KeyMove, KeyRef, moved_copy
 from studio.ui.timeline.view import Timeline
+from studio.ui.undo import BatchedUndoStack
 from studio.ui.viewport import Viewport
 
 logger = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings if settings is not None else QSettings()
         self.doc = Document()
-        self.undo_stack = QUndoStack(self)
+        self.undo_stack = BatchedUndoStack(self._redraw_once, self)
         self.frame = 0
         self.rigs: dict[str, FaceRig] = {}
         self.audio: dict[tuple, AudioAnalysis] = {}
@@ -196,9 +197,8 @@ class MainWindow(QMainWindow):
         a["load_style"] = self._action("&Load Style Preset…", self.load_style_preset)
         a["save_style"] = self._action("Save Style Pre&set…", lambda: self.save_style_preset())
         a["quit"] = self._action("&Quit", self.close, QKeySequence.Quit)
-        a["undo"] = self.undo_stack.createUndoAction(self, "&Undo")
+        a["undo"], a["redo"] = self.undo_stack.create_actions(self)
         a["undo"].setShortcut(QKeySequence.Undo)
-        a["redo"] = self.undo_stack.createRedoAction(self, "&Redo")
         a["redo"].setShortcuts([QKeySequence.Redo, QKeySequence("Ctrl+Shift+Z")])
         self.addActions([a["undo"], a["redo"]])
         a["delete"] = self._action("&Delete", lambda: self.delete_keys(self.timeline.selected()))
@@ -371,16 +371,24 @@ class MainWindow(QMainWindow):
 
     @contextmanager
     def _batched(self, text: str):
-        """One undo step of several commands, and one redraw of the views when it is complete:
-        redrawing the timeline after each command would cost tens of milliseconds apiece."""
+        """One undo step of several commands, redrawn once when it is complete."""
+        with self._redraw_once():
+            self.undo_stack.beginMacro(text)
+            try:
+                yield
+            finally:
+                self.undo_stack.endMacro()
+
+    @contextmanager
+    def _redraw_once(self):
+        """Document changes inside are collected and the views refreshed once at the end:
+        redrawing the timeline after each command of a step would cost tens of ms apiece."""
         outer = self._batch is None
         if outer:
             self._batch = set()
-        self.undo_stack.beginMacro(text)
         try:
             yield
         finally:
-            self.undo_stack.endMacro()
             if outer:
                 parts, self._batch = frozenset(self._batch), None
                 if parts:
