@@ -540,3 +540,28 @@ def test_undo_and_redo_of_a_several_command_step_redraw_the_timeline_once(qtbot,
     # the stack's own undo() (as scripts and tests call it) is batched the same way
     loaded.undo_stack.undo()
     assert draws == [1, 1, 1] and loaded.project.style_preset == "neutral"
+
+
+def test_viseme_labels_show_only_where_they_fit_and_narrow_segments_name_themselves_on_hover(
+        qtbot, loaded):
+    timeline = loaded.timeline
+    timeline.fit()
+    labels = timeline._viseme_labels
+    shown = [label for label, _ in labels if label.isVisible()]
+    assert shown and len(shown) < len(labels)  # the whole clip: some fit, the narrow ones not
+    rects = sorted((label.sceneBoundingRect() for label in shown), key=lambda r: r.left())
+    assert all(a.right() <= b.left() for a, b in zip(rects, rects[1:]))  # no two overlap
+    segments = loaded.project.tracks.visemes
+    index, (label, _) = next((i, pair) for i, pair in enumerate(labels)
+                             if not pair[0].isVisible() and len(segments[i].viseme) > 1)
+    segment = segments[index]
+    # hovering the hidden one names it
+    centre = QPointF((segment.start + segment.end) / 2, timeline._lane["visemes"].centre)
+    timeline.view.scene().sigMouseMoved.emit(timeline.vb.mapViewToScene(centre))
+    assert timeline._visemes.toolTip().startswith(f"{segment.viseme}  {segment.start:.2f}")
+    # zoomed in around it, its label fits and shows
+    timeline.vb.setXRange(segment.start - 0.1, segment.end + 0.1, padding=0)
+    assert label.isVisible()
+    assert label.sceneBoundingRect().width() < (
+        timeline.vb.mapViewToScene(QPointF(segment.end, 0)).x()
+        - timeline.vb.mapViewToScene(QPointF(segment.start, 0)).x())

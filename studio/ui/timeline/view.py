@@ -30,6 +30,7 @@ from studio.ui.timeline.lanes import LANE_TRACKS, Lane, build_lanes, lane_of_tra
 PICK_RADIUS_PX = 8.0
 LABEL_COLUMN_PX = 176  # lane names with their curve legends
 HEADER_MARGIN_PX = 6
+LABEL_PAD_PX = 4  # free space a segment label needs beside its text
 
 
 @dataclass
@@ -190,6 +191,7 @@ class Timeline(QWidget):
         self._visemes = pg.BarGraphItem(x0=[], x1=[], y0=[], y1=[])
         self.vb.addItem(self._visemes)
         self._viseme_labels: list[tuple[pg.TextItem, float]] = []  # label, segment seconds
+        self.view.scene().sigMouseMoved.connect(self._hover)
         self._emotion_bars = pg.BarGraphItem(x0=[], x1=[], y0=[], y1=[])
         self.vb.addItem(self._emotion_bars)
         self._emotion_labels: list[tuple[pg.TextItem, float]] = []
@@ -431,11 +433,12 @@ class Timeline(QWidget):
         self._update_label_visibility()
 
     def _update_label_visibility(self) -> None:
-        """Labels show only where their segment is wide enough on screen to hold them."""
+        """A label shows only where its segment, at the current zoom, is wider than the label's
+        text (so neighbours never overlap); the others are named on hover."""
         px = self.vb.viewPixelSize()[0] or 1.0
-        for labels, min_px in ((self._viseme_labels, 14), (self._emotion_labels, 50)):
+        for labels in (self._viseme_labels, self._emotion_labels):
             for label, width in labels:
-                visible = width / px > min_px
+                visible = width / px >= label.textItem.boundingRect().width() + LABEL_PAD_PX
                 # only on change: with PySide6 6.12, pyqtgraph's itemChange drops a reference to
                 # True/False on every setVisible, which crashes the interpreter after enough calls
                 if label.isVisible() != visible:
@@ -657,6 +660,19 @@ class Timeline(QWidget):
         if ev.modifiers() & Qt.ControlModifier:
             inside = self._selected + [r for r in inside if r not in self._selected]
         self.set_selection(inside)
+
+    def _hover(self, scene_pos: QPointF) -> None:
+        """Over a viseme segment, its tooltip names it (with its span): the name of a segment
+        too narrow for its label is still a hover away."""
+        index = self.viseme_at(self.vb.mapSceneToView(scene_pos))
+        text = ""
+        if index is not None:
+            segment = self.project.tracks.visemes[index]
+            text = f"{segment.viseme}  {segment.start:.2f}–{segment.end:.2f} s"
+            if segment.source == "user":
+                text += " (yours)"
+        if self._visemes.toolTip() != text:
+            self._visemes.setToolTip(text)
 
     def viseme_at(self, pos: QPointF) -> int | None:
         """The viseme segment under a point of the viseme lane, by index in the track."""
