@@ -14,6 +14,7 @@ from pathlib import Path
 
 import imageio_ffmpeg
 import numpy as np
+import pyqtgraph as pg
 import pytest
 import shiboken6
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, QSettings, QStandardPaths, Qt, QUrl
@@ -565,3 +566,37 @@ def test_viseme_labels_show_only_where_they_fit_and_narrow_segments_name_themsel
     assert label.sceneBoundingRect().width() < (
         timeline.vb.mapViewToScene(QPointF(segment.end, 0)).x()
         - timeline.vb.mapViewToScene(QPointF(segment.start, 0)).x())
+
+
+def test_a_drag_previews_the_latest_of_the_mouse_moves_of_one_event_loop_turn(qtbot, loaded,
+                                                                              monkeypatch):
+    # pyqtgraph drops moves closer than 10 ms apart; here every move must reach the timeline
+    monkeypatch.setitem(pg.CONFIG_OPTIONS, "mouseRateLimit", 0)
+    with qtbot.waitSignal(loaded.frameShown, timeout=WAIT_MS):
+        loaded.set_frame(50)  # the second yaw key's frame
+    settle(qtbot, loaded)
+    timeline = loaded.timeline
+    view = timeline.view.viewport()
+    start = QPointF(timeline.key_scene_pos(KeyRef("head_yaw", 1)))
+
+    def send(kind, pos, buttons):
+        QApplication.sendEvent(view, QMouseEvent(kind, pos, view.mapToGlobal(pos), Qt.LeftButton,
+                                                 buttons, Qt.ShiftModifier))
+
+    send(QEvent.MouseButtonPress, start, Qt.LeftButton)
+    before = loaded.worker.generation
+    for dy in range(-10, -70, -10):  # six moves before the event loop runs again
+        send(QEvent.MouseMove, start + QPointF(0, dy), Qt.LeftButton)
+    assert loaded.worker.generation == before and loaded.project.tracks.head_yaw.keys[1].v == 0
+    with qtbot.waitSignal(loaded.frameShown, timeout=WAIT_MS):
+        pass
+    assert loaded.worker.generation == before + 1  # one request, for the last move
+    dragged = loaded.viewport.frame_array.copy()
+    # the lane shows the dragged key where the last move put it, before the drag is committed
+    lane = timeline._lane["pose"]
+    preview_v = lane.v_of(timeline._points[timeline._refs.index(KeyRef("head_yaw", 1))][1])
+    assert preview_v > 5.0 and loaded.project.tracks.head_yaw.keys[1].v == 0
+    send(QEvent.MouseButtonRelease, start + QPointF(0, -60), Qt.NoButton)
+    settle(qtbot, loaded)
+    assert loaded.project.tracks.head_yaw.keys[1].v == pytest.approx(preview_v, abs=1e-6)
+    assert np.array_equal(loaded.viewport.frame_array, dragged)  # the committed frame is the same

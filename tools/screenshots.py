@@ -75,10 +75,14 @@ def main() -> int:
     assert all(isinstance(b, Blink) for b in project.tracks.blinks)
     assert all(isinstance(e, EmotionKey) for e in project.tracks.emotion)
     assert all(isinstance(s, StyleKey) for s in project.tracks.style)
+    # the window as an artist leaves it mid-edit: a pose key selected, eyes open, mid-word
+    window.timeline.set_selection([KeyRef("head_pitch", 1)])
+    window.set_frame(100)
+    settle(window, app)
+    window.grab().save(str(args.out / "studio-main.png"))
     window.timeline.set_selection([KeyRef("head_yaw", 1)])
     window.set_frame(75)
     settle(window, app)
-    window.grab().save(str(args.out / "studio-main.png"))
     window.viewport.grab().save(str(args.out / "studio-head-turn-blink.png"))
 
     window.actions_by_name["overlay_landmarks"].trigger()
