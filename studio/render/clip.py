@@ -8,6 +8,7 @@ render them one by one and stream them to the encoder, so memory stays flat for 
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,13 +37,31 @@ def _quiet(_: str) -> None:
 
 
 def resolve_preset(name: str) -> Preset:
-    """A built-in speaking style by name, or a user's preset file by path."""
+    """A built-in speaking style by name, or a user's preset file by path.
+
+    Read once per file version: every preview re-conditions the clip, and a key drag would
+    otherwise re-read the preset file on each mouse move.
+    """
     if name in BUILTIN:
-        return builtin_preset(name)
+        return _builtin_preset(name)
     if name.endswith(".json"):
-        return load_preset(name)
+        try:
+            version = Path(name).stat().st_mtime_ns
+        except OSError:
+            return load_preset(name)  # says clearly what is wrong with the path
+        return _preset_file(name, version)
     raise InputError(f"unknown speaking style '{name}': use one of {', '.join(BUILTIN)} "
                      "or a preset .json file")
+
+
+@functools.lru_cache(maxsize=None)
+def _builtin_preset(name: str) -> Preset:
+    return builtin_preset(name)
+
+
+@functools.lru_cache(maxsize=32)
+def _preset_file(path: str, version: int) -> Preset:
+    return load_preset(path)
 
 
 def set_style(project: Project, name: str) -> None:
