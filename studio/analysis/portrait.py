@@ -16,6 +16,7 @@ import numpy as np
 from studio.analysis import cache
 from studio.analysis.face_rig import FaceRig
 from studio.analysis.image_io import load_image
+from studio.analysis.mediapipe_solutions import solutions
 from studio.analysis.native_logs import quiet_native_logs
 from studio.analysis.pose import absolute_pose, detect_faces, face_area
 from studio.doc.errors import InputError
@@ -120,12 +121,11 @@ def find_faces(rgb: np.ndarray) -> list[np.ndarray]:
 def _full_range_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
     """Face boxes from the full-range detector, enlarged so each crop frames its face loosely."""
     global _detector
-    import mediapipe as mp
 
     height, width = rgb.shape[:2]
     with _models_lock, quiet_native_logs():
         if _detector is None:
-            _detector = mp.solutions.face_detection.FaceDetection(
+            _detector = solutions().face_detection.FaceDetection(
                 model_selection=1, min_detection_confidence=0.5
             )
         result = _detector.process(np.ascontiguousarray(rgb))
@@ -150,7 +150,6 @@ def person_mask(rgb: np.ndarray, landmarks: np.ndarray, alpha: np.ndarray | None
     """
     global _segmenter
     import cv2
-    import mediapipe as mp
 
     height, width = rgb.shape[:2]
     # The segmentation model sees 256 x 256 whatever it is given, and the guided filter gains
@@ -159,7 +158,7 @@ def person_mask(rgb: np.ndarray, landmarks: np.ndarray, alpha: np.ndarray | None
     segment_input = _fit(rgb, SEGMENT_SIDE)
     with _models_lock, quiet_native_logs():
         if _segmenter is None:
-            _segmenter = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
+            _segmenter = solutions().selfie_segmentation.SelfieSegmentation(model_selection=0)
         raw = _segmenter.process(segment_input).segmentation_mask
     mask = np.clip(np.asarray(raw, dtype=np.float32), 0.0, 1.0)
 

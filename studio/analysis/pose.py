@@ -16,6 +16,7 @@ import threading
 
 import numpy as np
 
+from studio.analysis.mediapipe_solutions import solutions
 from studio.analysis.native_logs import quiet_native_logs
 
 # Landmarks that move with the skull and not with expressions: forehead, nose bridge and tip,
@@ -179,13 +180,12 @@ def detect_faces(image_rgb: np.ndarray) -> list[np.ndarray]:
     graphs are not thread-safe, hence the lock.
     """
     global _face_mesh
-    import mediapipe as mp
 
     image = np.ascontiguousarray(image_rgb, dtype=np.uint8)
     height, width = image.shape[:2]
     with _face_mesh_lock, quiet_native_logs():
         if _face_mesh is None:
-            _face_mesh = mp.solutions.face_mesh.FaceMesh(
+            _face_mesh = solutions().face_mesh.FaceMesh(
                 static_image_mode=True, refine_landmarks=True, max_num_faces=5
             )
         result = _face_mesh.process(image)
