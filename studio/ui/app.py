@@ -8,7 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from studio.ui.main_window import APP_NAME, MainWindow
+from studio.ui.help import APP_NAME
+from studio.ui.main_window import MainWindow
 from studio.ui.theme import apply_dark_theme
 
 

@@ -1,6 +1,9 @@
-"""Text of the Help menu: the keyboard shortcuts (and how K is shared) and About."""
+"""The application's name and the Help menu's text: the keyboard shortcuts (and how K is
+shared) and About."""
 
 from __future__ import annotations
+
+APP_NAME = "Talking Portrait Studio"
 
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Space", "Play / pause"),
@@ -36,7 +39,7 @@ def shortcuts_html() -> str:
 
 def about_text() -> str:
     return (
-        "<b>Talking Portrait Studio</b><br>"
+        f"<b>{APP_NAME}</b><br>"
         "Drop a portrait and a voice clip, direct lip sync, head motion, blinks and emotion on "
         "the timeline, and export a video. Renders on the CPU with the built-in mesh renderer."
     )

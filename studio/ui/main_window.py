@@ -13,8 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget,
 )
@@ -31,11 +30,12 @@ from studio.jobs import (
     FrameResult, FrameSignals, PreviewRequest, PreviewWorker, Scene, TaskRunner,
 )
 from studio.jobs.engine import scene_for, signals_for
-from studio.jobs.export import ExportSettings, run_export
 from studio.render.clip import resolve_preset
 from studio.ui import autosave, commands
-from studio.ui.export_dialog import ExportDialog, ExportProgress
-from studio.ui.help import about_text, shortcuts_html
+from studio.ui.actions import WindowActions
+from studio.ui.export_dialog import ExportProgress
+from studio.ui.export_flow import ExportFlow
+from studio.ui.help import APP_NAME
 from studio.ui.inspector import Inspector
 from studio.ui.media import (
     PLAYBACK_RATE, AudioAnalysis, Dropped, analyze_portrait_file, audio_key, classify, full_audio,
@@ -43,6 +43,7 @@ from studio.ui.media import (
 )
 from studio.ui.media_panel import MediaPanel
 from studio.ui.playback import Playback, sound_library_problem
+from studio.ui.project_files import ProjectFiles
 from studio.ui.timeline.keys import KeyMove, KeyRef, moved_copy
 from studio.ui.timeline.view import Timeline
 from studio.ui.undo import BatchedUndoStack
@@ -50,8 +51,6 @@ from studio.ui.viewport import Viewport
 
 logger = logging.getLogger(__name__)
 
-APP_NAME = "Talking Portrait Studio"
-MAX_RECENT = 8
 AUTOSAVE_MS = 60_000
 
 _warmed_up = False  # the analysis warm-up runs once per process, for the first window
@@ -63,7 +62,7 @@ class _Bridge(QObject):
     call = Signal(object)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowActions, ProjectFiles, ExportFlow, QMainWindow):
     frameShown = Signal(int)  # frame index, after the viewport got a new picture
     frameRefined = Signal(int, int)  # frame index, denoising step of an intermediate picture
     analysisFinished = Signal()
@@ -177,95 +176,6 @@ class MainWindow(QMainWindow):
         dock.setAcceptDrops(False)
         self.addDockWidget(area, dock)
         return dock
-
-    def _action(self, text: str, slot, shortcut=None, checkable: bool = False) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setCheckable(checkable)
-        action.triggered.connect(slot)
-        self.addAction(action)  # shortcuts work whichever panel has focus
-        return action
-
-    def _build_actions(self) -> None:
-        a = self.actions_by_name = {}
-        a["new"] = self._action("&New", self.new_project, QKeySequence.New)
-        a["open"] = self._action("&Open…", self.open_dialog, QKeySequence.Open)
-        a["save"] = self._action("&Save", self.save, QKeySequence.Save)
-        a["save_as"] = self._action("Save &As…", self.save_as_dialog, QKeySequence.SaveAs)
-        a["export"] = self._action("&Export…", self.export_dialog, "Ctrl+E")
-        a["load_style"] = self._action("&Load Style Preset…", self.load_style_preset)
-        a["save_style"] = self._action("Save Style Pre&set…", lambda: self.save_style_preset())
-        a["quit"] = self._action("&Quit", self.close, QKeySequence.Quit)
-        a["undo"], a["redo"] = self.undo_stack.create_actions(self)
-        a["undo"].setShortcut(QKeySequence.Undo)
-        a["redo"].setShortcuts([QKeySequence.Redo, QKeySequence("Ctrl+Shift+Z")])
-        self.addActions([a["undo"], a["redo"]])
-        a["delete"] = self._action("&Delete", lambda: self.delete_keys(self.timeline.selected()))
-        a["delete"].setShortcuts([QKeySequence.Delete, QKeySequence(Qt.Key_Backspace)])
-        a["select_all"] = self._action("Select &All", self.timeline.select_all,
-                                       QKeySequence.SelectAll)
-        a["play"] = self._action("Play / Pause", self.toggle_play, Qt.Key_Space)
-        a["reverse"] = self._action("Play Backward", lambda: self.shuttle(-1), Qt.Key_J)
-        a["stop_or_key"] = self._action("Pause / Add Key", self.pause_or_add_key, Qt.Key_K)
-        a["forward"] = self._action("Play Forward", lambda: self.shuttle(1), Qt.Key_L)
-        a["prev"] = self._action("Previous Frame", lambda: self.step(-1), Qt.Key_Left)
-        a["next"] = self._action("Next Frame", lambda: self.step(1), Qt.Key_Right)
-        a["prev10"] = self._action("Back 1 Second", lambda: self.step(-self.doc.project.fps),
-                                   "Shift+Left")
-        a["next10"] = self._action("Forward 1 Second", lambda: self.step(self.doc.project.fps),
-                                   "Shift+Right")
-        a["start"] = self._action("Go to Start", lambda: self.set_frame(0), Qt.Key_Home)
-        a["end"] = self._action("Go to End",
-                                lambda: self.set_frame(self.doc.project.frame_count() - 1),
-                                Qt.Key_End)
-        a["fit"] = self._action("Fit Timeline to Clip", self.timeline.fit, "Ctrl+0")
-        a["zoom_in"] = self._action("Zoom In", lambda: self.timeline.zoom(0.5), "Ctrl+=")
-        a["zoom_out"] = self._action("Zoom Out", lambda: self.timeline.zoom(2.0), "Ctrl+-")
-        for name, label in (("landmarks", "Face &Mesh Overlay"),
-                            ("original", "&Original Side by Side"),
-                            ("safe_frame", "&Safe Frame")):
-            action = self._action(label, lambda on, n=name: self._set_overlay(n, on),
-                                  checkable=True)
-            action.setChecked(self.settings.value(f"view/{name}", False, type=bool))
-            self.viewport.set_overlay(name, action.isChecked())
-            a[f"overlay_{name}"] = action
-        a["shortcuts"] = self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1")
-        a["about"] = self._action("&About", self.show_about)
-
-    def _build_menus(self) -> None:
-        a = self.actions_by_name
-        bar = self.menuBar()
-        file = bar.addMenu("&File")
-        file.addActions([a["new"], a["open"]])
-        self.recent_menu = file.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self._fill_recent()
-        file.addSeparator()
-        file.addActions([a["save"], a["save_as"]])
-        file.addSeparator()
-        file.addAction(a["export"])
-        file.addSeparator()
-        file.addActions([a["load_style"], a["save_style"]])
-        file.addSeparator()
-        file.addAction(a["quit"])
-        edit = bar.addMenu("&Edit")
-        edit.addActions([a["undo"], a["redo"]])
-        edit.addSeparator()
-        edit.addActions([a["delete"], a["select_all"]])
-        play = bar.addMenu("&Playback")
-        play.addActions([a[n] for n in ("play", "reverse", "stop_or_key", "forward", "prev",
-                                        "next", "prev10", "next10", "start", "end")])
-        view = bar.addMenu("&View")
-        panels = view.addMenu("&Panels")
-        for dock in (self.timeline_dock, self.inspector_dock, self.media_dock):
-            panels.addAction(dock.toggleViewAction())
-        overlays = view.addMenu("&Overlays")
-        overlays.addActions([a["overlay_landmarks"], a["overlay_original"], a["overlay_safe_frame"]])
-        zoom = view.addMenu("&Zoom")
-        zoom.addActions([a["zoom_in"], a["zoom_out"], a["fit"]])
-        help_menu = bar.addMenu("&Help")
-        help_menu.addActions([a["shortcuts"], a["about"]])
 
     # ---- document <-> views -----------------------------------------------------------------
     @property
@@ -772,12 +682,6 @@ class MainWindow(QMainWindow):
         self.playback.stop()
         self.set_frame(self.frame + frames)
 
-    def _set_overlay(self, name: str, on: bool) -> None:
-        self.settings.setValue(f"view/{name}", on)
-        self.viewport.set_overlay(name, on)
-        if name == "landmarks":
-            self.request_preview()
-
     # ---- playback ---------------------------------------------------------------------------
     def toggle_play(self) -> None:
         if self.playback.playing:
@@ -860,209 +764,12 @@ class MainWindow(QMainWindow):
         if path:
             self.open_paths([Path(path)])
 
-    def new_project(self) -> None:
-        if self.confirm_discard():
-            self._set_document(Document())
-
-    def open_dialog(self) -> None:
-        if not self.confirm_discard():
-            return
-        path = QFileDialog.getOpenFileName(self, "Open project", "", "Projects (*.json)")[0]
-        if path:
-            self.open_project(Path(path), confirmed=True)
-
-    def open_project(self, path: Path, confirmed: bool = False) -> bool:
-        """Open a project file; a bad file gets a dialog and leaves the current project alone."""
-        if not confirmed and not self.confirm_discard():
-            return False
-        try:
-            doc = Document.open(path)
-        except InputError as error:
-            self.show_error(str(error))
-            return False
-        self._set_document(doc)
-        self._add_recent(path)
-        return True
-
-    def save(self) -> bool:
-        if self.doc.path is None:
-            return self.save_as_dialog()
-        return self.save_to(self.doc.path)
-
-    def save_as_dialog(self) -> bool:
-        suggestion = str(self.doc.path or Path.home() / f"{self.doc.name}.json")
-        path = QFileDialog.getSaveFileName(self, "Save project", suggestion, "Projects (*.json)")[0]
-        return self.save_to(Path(path)) if path else False
-
-    def save_to(self, path: Path) -> bool:
-        if path.suffix.lower() != ".json":
-            path = path.with_suffix(".json")
-        old_sidecar = autosave.sidecar_for(self.doc)
-        try:
-            self.doc.save(path)
-        except (InputError, OSError) as error:
-            self.show_error(f"cannot save {path.name}: {error}")
-            return False
-        old_sidecar.unlink(missing_ok=True)
-        autosave.forget_autosave(self.settings)
-        self.undo_stack.setClean()
-        self._add_recent(path)
-        self._update_title()
-        self.statusBar().showMessage(f"Saved {path}", 4000)
-        return True
-
-    def confirm_discard(self) -> bool:
-        """Ask before unsaved edits are lost; True when it is fine to go on."""
-        if self.undo_stack.isClean():
-            return True
-        answer = QMessageBox.question(
-            self, APP_NAME, f"Save changes to {self.doc.name} before closing it?",
-            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
-        if answer == QMessageBox.Save:
-            return self.save()
-        return answer == QMessageBox.Discard
-
-    def _recent(self) -> list[str]:
-        value = self.settings.value("recent", [])
-        return [value] if isinstance(value, str) else list(value or [])
-
-    def _add_recent(self, path: Path) -> None:
-        recent = [str(path)] + [p for p in self._recent() if p != str(path)]
-        self.settings.setValue("recent", recent[:MAX_RECENT])
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        recent = [p for p in self._recent() if Path(p).is_file()]
-        for path in recent:
-            self.recent_menu.addAction(Path(path).name,
-                                       lambda p=path: self.open_project(Path(p)))
-        self.recent_menu.setEnabled(bool(recent))
-
-    # ---- autosave ---------------------------------------------------------------------------
-    def autosave_now(self) -> Path | None:
-        if self.undo_stack.isClean():
-            return None
-        try:
-            return autosave.write_autosave(self.doc, self.settings)
-        except (InputError, OSError) as error:
-            self.statusBar().showMessage(f"Autosave failed: {error}", 10_000)
-            return None
-
-    def offer_recovery(self) -> None:
-        """After a crash, offer the sidecar the last session left behind."""
-        pending = autosave.pending_recovery(self.settings)
-        if pending is None:
-            return
-        sidecar, original = pending
-        answer = QMessageBox.question(
-            self, APP_NAME,
-            f"{APP_NAME} did not close normally. Recover the unsaved changes "
-            f"to {original.name if original else 'the untitled project'}?",
-            QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
-        if answer == QMessageBox.Yes:
-            self.recover(sidecar, original)
-        else:
-            autosave.forget_autosave(self.settings)
-
-    def recover(self, sidecar: Path, original: Path | None) -> bool:
-        try:
-            doc = Document.open(sidecar)
-        except InputError as error:
-            self.show_error(str(error))
-            return False
-        doc.path = original
-        self._set_document(doc)
-        self.undo_stack.resetClean()  # recovered work is unsaved until the user saves it
-        self._update_title()
-        return True
-
-    # ---- export -----------------------------------------------------------------------------
-    def export_dialog(self) -> None:
-        project = self.doc.project
-        if project.portrait is None or project.portrait not in self.rigs:
-            self.show_error("nothing to export yet: drop a portrait and a voice clip first")
-            return
-        folder = self.doc.path.parent if self.doc.path else Path.home()
-        dialog = ExportDialog(project, folder / f"{self.doc.name}.mp4", self)
-        self.last_export_dialog = dialog
-        dialog.accepted.connect(lambda: self.start_export(dialog.settings()))
-        dialog.open()
-
-    def start_export(self, settings: ExportSettings) -> None:
-        self.autosave_now()
-        project = copy.deepcopy(self.doc.project)
-        rig = self.rigs[project.portrait]
-        analysis = self.audio.get(audio_key(project))
-        performance = analysis.performance if analysis else None
-        visemes = analysis.visemes if analysis else None
-        self.export_progress.start(settings.path.name)
-
-        def progress(done: int, total: int) -> None:
-            if done == total or done % 5 == 0:
-                self._bridge.call.emit(lambda: self.export_progress.update_progress(done, total))
-
-        def work(token):
-            return run_export(project, rig, settings, token, progress, performance, visemes)
-
-        self._export_task = self.tasks.start(
-            "export", work,
-            on_done=lambda path: self._bridge.call.emit(lambda: self._export_done(path)),
-            on_error=lambda e: self._bridge.call.emit(lambda: self._export_failed(e)),
-            on_cancelled=lambda: self._bridge.call.emit(self._export_cancelled),
-        )
-        self._update_actions()
-
-    def cancel_export(self) -> None:
-        if self._export_task is not None:
-            self._export_task.cancel()
-
-    def _export_finished(self) -> None:
-        self._export_task = None
-        self.export_progress.hide()
-        self._update_actions()
-
-    def _export_done(self, path: Path) -> None:
-        self._export_finished()
-        box = QMessageBox(QMessageBox.Information, APP_NAME, f"Exported {path.name}",
-                          QMessageBox.Ok, self)
-        box.setInformativeText(str(path))
-        show = box.addButton("Show in Folder", QMessageBox.ActionRole)
-        show.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(
-            str(path if path.is_dir() else path.parent))))
-        box.setModal(False)
-        self.notification = box
-        box.show()
-        self.statusBar().showMessage(f"Exported {path}", 8000)
-        self.exportFinished.emit(path)
-
-    def _export_failed(self, error: BaseException) -> None:
-        self._export_finished()
-        if not isinstance(error, InputError):
-            logger.error("export failed", exc_info=error)
-        self.show_error(f"Export failed: {error}")
-        self.exportFinished.emit(None)
-
-    def _export_cancelled(self) -> None:
-        self._export_finished()
-        self.statusBar().showMessage("Export cancelled", 5000)
-        self.exportFinished.emit(None)
-
     # ---- dialogs ----------------------------------------------------------------------------
     def show_error(self, message: str) -> None:
         """A clear, non-blocking message; the project is untouched."""
         box = QMessageBox(QMessageBox.Warning, APP_NAME, message, QMessageBox.Ok, self)
         self.error_box = box
         box.open()
-
-    def show_shortcuts(self) -> None:
-        box = QMessageBox(QMessageBox.NoIcon, "Keyboard shortcuts", shortcuts_html(),
-                          QMessageBox.Close, self)
-        box.setTextFormat(Qt.RichText)
-        self.help_box = box
-        box.open()
-
-    def show_about(self) -> None:
-        QMessageBox.about(self, f"About {APP_NAME}", about_text())
 
     # ---- layout and shutdown ----------------------------------------------------------------
     def _restore_layout(self) -> None:

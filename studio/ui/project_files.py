@@ -1,0 +1,137 @@
+"""Project files: new, open, save, recent files, and the autosave sidecar with crash recovery.
+
+Opening or saving refuses a bad file with a dialog and leaves the current project alone; unsaved
+edits are never dropped without asking.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from studio.doc.document import Document
+from studio.doc.errors import InputError
+from studio.ui import autosave
+from studio.ui.help import APP_NAME
+
+MAX_RECENT = 8
+
+
+class ProjectFiles:
+    """MainWindow's File menu work on project files and the autosave sidecar."""
+
+    def new_project(self) -> None:
+        if self.confirm_discard():
+            self._set_document(Document())
+
+    def open_dialog(self) -> None:
+        if not self.confirm_discard():
+            return
+        path = QFileDialog.getOpenFileName(self, "Open project", "", "Projects (*.json)")[0]
+        if path:
+            self.open_project(Path(path), confirmed=True)
+
+    def open_project(self, path: Path, confirmed: bool = False) -> bool:
+        """Open a project file; a bad file gets a dialog and leaves the current project alone."""
+        if not confirmed and not self.confirm_discard():
+            return False
+        try:
+            doc = Document.open(path)
+        except InputError as error:
+            self.show_error(str(error))
+            return False
+        self._set_document(doc)
+        self._add_recent(path)
+        return True
+
+    def save(self) -> bool:
+        if self.doc.path is None:
+            return self.save_as_dialog()
+        return self.save_to(self.doc.path)
+
+    def save_as_dialog(self) -> bool:
+        suggestion = str(self.doc.path or Path.home() / f"{self.doc.name}.json")
+        path = QFileDialog.getSaveFileName(self, "Save project", suggestion, "Projects (*.json)")[0]
+        return self.save_to(Path(path)) if path else False
+
+    def save_to(self, path: Path) -> bool:
+        if path.suffix.lower() != ".json":
+            path = path.with_suffix(".json")
+        old_sidecar = autosave.sidecar_for(self.doc)
+        try:
+            self.doc.save(path)
+        except (InputError, OSError) as error:
+            self.show_error(f"cannot save {path.name}: {error}")
+            return False
+        old_sidecar.unlink(missing_ok=True)
+        autosave.forget_autosave(self.settings)
+        self.undo_stack.setClean()
+        self._add_recent(path)
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {path}", 4000)
+        return True
+
+    def confirm_discard(self) -> bool:
+        """Ask before unsaved edits are lost; True when it is fine to go on."""
+        if self.undo_stack.isClean():
+            return True
+        answer = QMessageBox.question(
+            self, APP_NAME, f"Save changes to {self.doc.name} before closing it?",
+            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
+        if answer == QMessageBox.Save:
+            return self.save()
+        return answer == QMessageBox.Discard
+
+    def _recent(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _add_recent(self, path: Path) -> None:
+        recent = [str(path)] + [p for p in self._recent() if p != str(path)]
+        self.settings.setValue("recent", recent[:MAX_RECENT])
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = [p for p in self._recent() if Path(p).is_file()]
+        for path in recent:
+            self.recent_menu.addAction(Path(path).name,
+                                       lambda p=path: self.open_project(Path(p)))
+        self.recent_menu.setEnabled(bool(recent))
+
+    def autosave_now(self) -> Path | None:
+        if self.undo_stack.isClean():
+            return None
+        try:
+            return autosave.write_autosave(self.doc, self.settings)
+        except (InputError, OSError) as error:
+            self.statusBar().showMessage(f"Autosave failed: {error}", 10_000)
+            return None
+
+    def offer_recovery(self) -> None:
+        """After a crash, offer the sidecar the last session left behind."""
+        pending = autosave.pending_recovery(self.settings)
+        if pending is None:
+            return
+        sidecar, original = pending
+        answer = QMessageBox.question(
+            self, APP_NAME,
+            f"{APP_NAME} did not close normally. Recover the unsaved changes "
+            f"to {original.name if original else 'the untitled project'}?",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+        if answer == QMessageBox.Yes:
+            self.recover(sidecar, original)
+        else:
+            autosave.forget_autosave(self.settings)
+
+    def recover(self, sidecar: Path, original: Path | None) -> bool:
+        try:
+            doc = Document.open(sidecar)
+        except InputError as error:
+            self.show_error(str(error))
+            return False
+        doc.path = original
+        self._set_document(doc)
+        self.undo_stack.resetClean()  # recovered work is unsaved until the user saves it
+        self._update_title()
+        return True
