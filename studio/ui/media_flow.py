@@ -83,7 +83,7 @@ class MediaAnalysisFlow:
                 prepared = self._prepare_early(snapshot, rig, token)
                 return rig, audio.result() if audio is not None else None, prepared
 
-        names = " and ".join(p.name for p in (dropped.portrait, dropped.audio) if p)
+        names = _names(dropped)
         self.statusBar().showMessage(f"Analysing {names}…")
         self._start_task("analysis", marker, work,
                          lambda result: self._analysis_done(dropped, apply, *result))
@@ -142,8 +142,7 @@ class MediaAnalysisFlow:
             # on screen, so it does not slow the first frame down
             self._after_next_frame(lambda: self._lip_sync(quick, apply))
         else:
-            self.statusBar().showMessage("Ready", 3000)
-            self.analysisFinished.emit()
+            self._analysis_ready()
 
     def _after_next_frame(self, fn) -> None:
         """Run `fn` once the viewport has shown the current project's frame (at once when there
@@ -165,8 +164,7 @@ class MediaAnalysisFlow:
         if apply:
             self._fill_visemes.add(key)
         if quick.complete:
-            self.statusBar().showMessage("Ready", 3000)
-            self.analysisFinished.emit()
+            self._analysis_ready()
             return
         marker = ("lipsync", key)
         if marker in self._pending_analysis:
@@ -184,14 +182,13 @@ class MediaAnalysisFlow:
             else:
                 self._doc_changed(frozenset({"media"}))
             self._fill_visemes.discard(key)
-            self.statusBar().showMessage("Ready", 3000)
-            self.analysisFinished.emit()
+            self._analysis_ready()
 
         self._start_task("lipsync", marker, lambda token: full_audio(quick, project, token), done)
 
     def _attach_media(self, dropped: Dropped, audio: AudioAnalysis | None) -> None:
         """One undo step that puts newly analysed media (and the clip's length) in the project."""
-        names = " and ".join(p.name for p in (dropped.portrait, dropped.audio) if p)
+        names = _names(dropped)
         with self._batched(f"Add {names}"):
             self._push_media(dropped, audio)
         if dropped.audio is not None:
@@ -213,6 +210,10 @@ class MediaAnalysisFlow:
             refresh = commands.refresh_blinks_command(self.doc, self._blink_performance())
             if refresh is not None:
                 self.undo_stack.push(refresh)
+
+    def _analysis_ready(self) -> None:
+        self.statusBar().showMessage("Ready", 3000)
+        self.analysisFinished.emit()
 
     def _analysis_failed(self, error: BaseException) -> None:
         self.statusBar().clearMessage()
@@ -251,3 +252,8 @@ class MediaAnalysisFlow:
         if dropped.portrait is None and dropped.audio is None:
             return
         self._analyse(Dropped(dropped.portrait, dropped.audio), apply=True)
+
+
+def _names(dropped: Dropped) -> str:
+    """How the status bar and the undo history name a drop: "portrait.jpg and speech.wav"."""
+    return " and ".join(p.name for p in (dropped.portrait, dropped.audio) if p)
