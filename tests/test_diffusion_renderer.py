@@ -56,15 +56,23 @@ def clip(models_dir, rig):
     return frames, on, off
 
 
-def test_cached_frames_are_close_to_uncached(clip):
+def test_cached_frames_are_close_to_uncached(clip, rig):
+    from studio.render.mesh import MeshRenderer
+
     frames, on, off = clip
     for a, b in zip(on, off):
         assert a.shape == (SIZE, SIZE, 3) and a.dtype == np.uint8
         assert psnr(a, b) >= 30.0
-    # the motion reaches the picture: neighbouring frames differ visibly, in both modes
+    # the motion reaches the picture where the face moved, in both modes: between neighbouring
+    # frames the output changes several times more where the mesh render changed than elsewhere
+    mesh = MeshRenderer()
+    mesh.prepare(rig, SIZE, SIZE)
+    moved = np.abs(mesh.render(frames[0]).astype(int) - mesh.render(frames[1]).astype(int))
+    moved = moved.max(axis=2) > 8
+    assert 0.005 < moved.mean() < 0.5
     for frames_ in (on, off):
-        diff = np.abs(frames_[0].astype(int) - frames_[1].astype(int)).max(axis=2)
-        assert diff.max() >= 16
+        change = np.abs(frames_[0].astype(int) - frames_[1].astype(int)).mean(axis=2)
+        assert change[moved].mean() > 4 * change[~moved].mean()
 
 
 def test_frame_cache_hits_unchanged_frames_and_misses_edited_ones(models_dir, rig):
