@@ -28,7 +28,7 @@ studio: $(STAMP)
 	$(VENV)/bin/studio gui
 
 bench: $(STAMP)
-	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
+	for b in bench/bench_*.py; do QT_QPA_PLATFORM=offscreen $(PY) $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) out build dist .pytest_cache
