@@ -31,7 +31,7 @@ from studio.ui.export_dialog import ExportProgress
 from studio.ui.export_flow import ExportFlow
 from studio.ui.help import APP_NAME
 from studio.ui.inspector import Inspector
-from studio.ui.media import AudioAnalysis, audio_key
+from studio.ui.media import AUDIO_SUFFIXES, IMAGE_SUFFIXES, AudioAnalysis, audio_key, file_filter
 from studio.ui.media_flow import MediaAnalysisFlow
 from studio.ui.media_panel import MediaPanel
 from studio.ui.playback import Playback
@@ -158,9 +158,9 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
     def _choose_media(self, kind: str) -> None:
         """The media panel's buttons: a chosen file takes the same path as a dropped one."""
         if kind == "portrait":
-            filter_ = "Images (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff)"
+            filter_ = file_filter("Images", IMAGE_SUFFIXES)
         else:
-            filter_ = "Audio (*.wav *.mp3 *.m4a *.aac *.ogg *.opus *.flac)"
+            filter_ = file_filter("Audio", AUDIO_SUFFIXES)
         path = QFileDialog.getOpenFileName(self, f"Choose {kind}", "", filter_)[0]
         if path:
             self.open_paths([Path(path)])
