@@ -28,7 +28,7 @@ from studio.conditioning.control_frame import ControlFrame
 from studio.doc.project import DiffusionSettings
 
 ROOT = Path(__file__).resolve().parent.parent
-PORTRAIT = ROOT / "resources" / "samples" / "portrait.jpg"
+PORTRAIT = ROOT / "studio" / "data" / "samples" / "portrait.jpg"
 SPEED_TARGET, PSNR_TARGET = 2.5, 30.0
 
 

@@ -20,8 +20,8 @@ from studio.analysis.audio import load_audio, loudness_envelope
 from studio.export import export_clip
 
 ROOT = Path(__file__).resolve().parent.parent
-PORTRAIT = ROOT / "resources" / "samples" / "portrait.jpg"
-SPEECH = ROOT / "resources" / "samples" / "speech.wav"
+PORTRAIT = ROOT / "studio" / "data" / "samples" / "portrait.jpg"
+SPEECH = ROOT / "studio" / "data" / "samples" / "speech.wav"
 FPS = 25
 SECONDS = 20
 REAL_TIME_TARGET = 3.0

@@ -48,7 +48,7 @@ def frames(count: int) -> list[ControlFrame]:
 
 def main() -> None:
     cv2.setNumThreads(1)
-    portrait = Path(__file__).resolve().parent.parent / "resources" / "samples" / "portrait.jpg"
+    portrait = Path(__file__).resolve().parent.parent / "studio" / "data" / "samples" / "portrait.jpg"
     rig = analyze_portrait(portrait)
     renderer = MeshRenderer()
     start = time.perf_counter()

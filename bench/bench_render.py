@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PORTRAIT = ROOT / "resources" / "samples" / "portrait.jpg"
-SPEECH = ROOT / "resources" / "samples" / "speech.wav"
+PORTRAIT = ROOT / "studio" / "data" / "samples" / "portrait.jpg"
+SPEECH = ROOT / "studio" / "data" / "samples" / "speech.wav"
 
 
 def looped_speech(seconds: float, folder: Path) -> Path:

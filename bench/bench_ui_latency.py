@@ -30,12 +30,13 @@ from PySide6.QtCore import QElapsedTimer, QEvent, QEventLoop, QPointF, QSettings
 from PySide6.QtGui import QMouseEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from studio.resources import SAMPLES_DIR  # noqa: E402
 from studio.ui.app import make_application  # noqa: E402
 from studio.ui.main_window import MainWindow  # noqa: E402
 from studio.ui.timeline.keys import KeyRef  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "resources" / "samples"
+SAMPLES = SAMPLES_DIR
 DRAG_TARGET_MS = 50.0
 STALL_TARGET_MS = 100.0
 FIRST_FRAME_TARGET_S = 2.0

@@ -1,3 +1,7 @@
 """Talking Portrait Studio: animate a portrait from a voice clip."""
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+# pyproject.toml holds the one version number; the PyInstaller bundle carries the package's
+# metadata (packaging/studio.spec), so a frozen build reports the same number.
+__version__ = version("talking-portrait-studio")

@@ -44,7 +44,7 @@ def _add_performance_flags(p: argparse.ArgumentParser) -> None:
 
 def _add_renderer_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--renderer", choices=("mesh", "diffusion"), help="renderer (default mesh)")
-    p.add_argument("--model", metavar="PRESET", help="diffusion model preset (see models/)")
+    p.add_argument("--model", metavar="PRESET", help="diffusion model preset: tiny, sd15-mediapipe-face or sd15-mediapipe-face-lcm (see docs/models.md)")
     p.add_argument("--models", metavar="DIR", help="folder holding diffusion model weights")
     p.add_argument("--cache", choices=("on", "off"), help="diffusion caches (default on)")
     p.add_argument("--steps", type=int, help="diffusion denoising steps")

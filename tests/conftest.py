@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from studio.resources import SAMPLES_DIR
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "resources" / "samples"
+SAMPLES = SAMPLES_DIR
 
 
 @pytest.fixture(scope="session")

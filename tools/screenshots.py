@@ -21,12 +21,13 @@ from PySide6.QtCore import QEvent, QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from studio.doc.project import Blink, EmotionKey, Key, StyleKey  # noqa: E402
+from studio.resources import SAMPLES_DIR  # noqa: E402
 from studio.ui.app import make_application  # noqa: E402
 from studio.ui.main_window import MainWindow  # noqa: E402
 from studio.ui.timeline.keys import KeyRef  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "resources" / "samples"
+SAMPLES = SAMPLES_DIR
 
 
 def wait_for(signal, timeout_ms: int = 120_000) -> None:

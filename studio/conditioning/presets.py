@@ -21,8 +21,9 @@ import numpy as np
 from studio.analysis.performance import Performance
 from studio.doc.errors import InputError
 from studio.doc.project import STYLE_FIELDS, Curve, Project, StyleKey
+from studio.resources import STYLE_PRESETS_DIR
 
-PRESETS_DIR = Path(__file__).resolve().parent.parent / "data" / "presets"
+PRESETS_DIR = STYLE_PRESETS_DIR
 BUILTIN: tuple[str, ...] = ("calm", "neutral", "energetic", "whisper", "exaggerated")
 MOTION_FIELDS: tuple[str, ...] = ("nod", "drift", "sway")
 MAX_GAIN = 5.0

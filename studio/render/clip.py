@@ -172,9 +172,12 @@ def render_clip(project: Project, out: Path, *, transparent: bool = False,
                 log: Log = _quiet) -> Path:
     """Render the whole project to `out`; the file appears only once it is complete."""
     from studio.export import FORMATS, check_output, export_clip
+    from studio.render.diffusion.availability import require_diffusion
 
-    # 1. a bad output path fails before any analysis
+    # 1. a bad output path, or a renderer this installation lacks, fails before any analysis
     fmt = check_output(out)
+    if project.render.renderer == "diffusion":
+        require_diffusion()
     if transparent and not fmt.alpha:
         if fmt.name != "png":
             raise InputError(f"{out.name}: {fmt.description} cannot hold a transparent "

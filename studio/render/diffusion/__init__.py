@@ -19,6 +19,9 @@ _loaded: dict[tuple, object] = {}
 
 def create_diffusion_renderer(settings: DiffusionSettings, seed: int = 0) -> "DiffusionRenderer":
     """An unprepared DiffusionRenderer for the project's diffusion settings and seed."""
+    from studio.render.diffusion.availability import require_diffusion
+
+    require_diffusion()
     from studio.render.diffusion.device import resolve_device
     from studio.render.diffusion.frame_cache import FrameCache
     from studio.render.diffusion.loader import load_components, weights_key

@@ -1,4 +1,4 @@
-"""Model presets: which weight folders a diffusion preset needs, read from models/*.json.
+"""Model presets: which weight folders a diffusion preset needs, read from studio/data/models/*.json.
 
 A preset is data, not code, so a user can see (and a maintainer can review) exactly which files
 are expected under the models folder and under which licence each component is distributed. The
@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studio.doc.errors import InputError
+from studio.resources import MODEL_MANIFESTS_DIR
 
-MANIFEST_DIR = Path(__file__).resolve().parents[3] / "models"
+MANIFEST_DIR = MODEL_MANIFESTS_DIR
 MODELS_ENV = "STUDIO_MODELS"
 SCHEDULERS: tuple[str, ...] = ("ddim", "lcm")
 
@@ -58,14 +59,14 @@ class Preset:
         if not root.is_dir():
             raise InputError(
                 f"models folder {root} does not exist: create it and put the '{self.name}' "
-                f"weights there (see models/README.md), or pass --models DIR"
+                f"weights there (see docs/models.md), or pass --models DIR"
             )
         missing = self.missing_files(root)
         if missing:
             raise InputError(
                 f"models folder {root} is incomplete for preset '{self.name}': missing "
                 + "; ".join(missing)
-                + " (see models/README.md)"
+                + " (see docs/models.md)"
             )
 
 
@@ -122,6 +123,6 @@ def resolve_models_dir(preset: Preset, models_dir: str | None) -> Path:
     if not chosen:
         raise InputError(
             f"diffusion preset '{preset.name}' needs a models folder: pass --models DIR or set "
-            f"{MODELS_ENV} (see models/README.md for the files it must hold)"
+            f"{MODELS_ENV} (see docs/models.md for the files it must hold)"
         )
     return Path(chosen)
