@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test studio bench lint clean venv
+.PHONY: demo test studio bench lint clean venv package package-test
 
 venv: $(STAMP)
 
@@ -29,6 +29,22 @@ studio: $(STAMP)
 
 bench: $(STAMP)
 	for b in bench/bench_*.py; do QT_QPA_PLATFORM=offscreen $(PY) $$b || exit 1; done
+
+# The standalone bundle (packaging/README.md): dist/TalkingPortraitStudio/. DIFFUSION=1 includes
+# torch, diffusers and transformers for the diffusion renderer.
+PACKAGING := $(VENV)/.packaging
+
+$(PACKAGING): $(STAMP) packaging/requirements.txt
+	$(PY) -m pip install -q -r packaging/requirements.txt
+	touch $(PACKAGING)
+
+package: $(PACKAGING)
+	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist \
+		--workpath build/pyinstaller packaging/studio.spec $(if $(filter 1 yes true,$(DIFFUSION)),-- --diffusion)
+
+# Builds the bundle (make package) and runs it headless from a copy outside the source tree.
+package-test: $(PACKAGING)
+	$(PY) packaging/smoke_test.py
 
 clean:
 	rm -rf $(VENV) out build dist .pytest_cache

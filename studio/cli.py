@@ -84,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     gui = sub.add_parser("gui", help="open the studio application")
     gui.add_argument("project", nargs="?", help="project file to open")
+
+    sub.add_parser("info", help="where this installation keeps its files, and what it can render",
+                   description="Print the version, the folders this installation reads and "
+                   "writes, and which renderers it can run (what to install when one is missing).")
     return parser
 
 
@@ -184,6 +188,9 @@ def _run(args: argparse.Namespace) -> int:
         from studio.ui.app import run
 
         return run(args.project)
+    if args.command == "info":
+        print(installation_report())
+        return EXIT_OK
     from studio.render import clip  # lazily: keeps --help and --version instant
 
     project = project_from_args(args)
@@ -199,6 +206,30 @@ def _run(args: argparse.Namespace) -> int:
         progress.finish()
     _say(f"wrote {out}")
     return EXIT_OK
+
+
+def installation_report() -> str:
+    """`studio info`: what a bug report or a packaging check needs to know about this copy."""
+    from studio.analysis.audio import ffmpeg_exe
+    from studio.render.diffusion.availability import missing_message
+    from studio.render.diffusion.presets import MODELS_ENV, available_presets, default_cache_dir
+    from studio.resources import DATA_DIR
+
+    frozen = getattr(sys, "frozen", False)
+    diffusion = missing_message()
+    rows = [
+        ("version", __version__),
+        ("running", f"standalone bundle {Path(sys.executable).parent}" if frozen
+         else f"Python {sys.version.split()[0]} {sys.executable}"),
+        ("data", str(DATA_DIR)),
+        ("ffmpeg", ffmpeg_exe()),
+        ("mesh", "ready"),
+        ("diffusion", "ready" if diffusion is None else f"not installed: {diffusion}"),
+        ("presets", ", ".join(available_presets())),
+        ("models", os.environ.get(MODELS_ENV) or f"{default_cache_dir()} (built-in presets)"),
+        ("logs", str(_log_dir())),
+    ]
+    return "\n".join(f"{name:<10} {value}" for name, value in rows)
 
 
 def _say(message: str) -> None:
