@@ -30,6 +30,7 @@ class WindowActions:
         a = self.actions_by_name = {}
         a["new"] = self._action("&New", self.new_project, QKeySequence.New)
         a["open"] = self._action("&Open…", self.open_dialog, QKeySequence.Open)
+        a["open_sample"] = self._action("Open Sa&mple Project", self.open_sample)
         a["save"] = self._action("&Save", self.save, QKeySequence.Save)
         a["save_as"] = self._action("Save &As…", self.save_as_dialog, QKeySequence.SaveAs)
         a["export"] = self._action("&Export…", self.export_dialog, "Ctrl+E")
@@ -80,6 +81,7 @@ class WindowActions:
         self.recent_menu = file.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._fill_recent()
+        file.addAction(a["open_sample"])
         file.addSeparator()
         file.addActions([a["save"], a["save_as"]])
         file.addSeparator()

@@ -5,6 +5,8 @@ shortcuts, menus), `editing` (commands through the undo stack), `media_flow` (dr
 -> lip sync), `preview` (requests to the preview worker), `transport` (playhead and playback),
 `project_files` (open, save, recent files, autosave and recovery) and `export_flow`. This module
 builds the widgets, keeps the state they share and refreshes the views when the document changes.
+While the project has neither a portrait nor a voice, the central area shows the welcome page
+instead of the viewport.
 
 Edit flow (DESIGN.md): a gesture makes a command -> the undo stack applies it to the Document ->
 the Document's event redraws the views and submits a preview request that supersedes any stale
@@ -17,11 +19,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget,
+    QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget,
 )
 
 from studio.analysis.face_rig import FaceRig
 from studio.doc.document import Document
+from studio.doc.errors import InputError
 from studio.doc.project import Project
 from studio.jobs import FrameSignals, PreviewWorker, TaskRunner
 from studio.ui import autosave, commands
@@ -29,7 +32,7 @@ from studio.ui.actions import WindowActions
 from studio.ui.editing import DocumentEditing
 from studio.ui.export_dialog import ExportProgress
 from studio.ui.export_flow import ExportFlow
-from studio.ui.help import APP_NAME
+from studio.ui.help import APP_NAME, as_sentence
 from studio.ui.inspector import Inspector
 from studio.ui.media import AUDIO_SUFFIXES, IMAGE_SUFFIXES, AudioAnalysis, audio_key, file_filter
 from studio.ui.media_flow import MediaAnalysisFlow
@@ -42,6 +45,7 @@ from studio.ui.timeline.view import Timeline
 from studio.ui.transport import Transport
 from studio.ui.undo import BatchedUndoStack
 from studio.ui.viewport import Viewport
+from studio.ui.welcome import WelcomePage
 
 AUTOSAVE_MS = 60_000
 
@@ -83,12 +87,15 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
         self._prepared: tuple[str, object] | None = None  # (scene key, renderer) from analysis
         self._after_frame: list = []  # work that waits until the new project's frame is shown
         self._drag_moves: list[KeyMove] | None = None  # a drag's latest moves, not yet previewed
+        self._welcome_shown: bool | None = None
+        self._welcome_hid: list[QDockWidget] = []  # panels the welcome page put away
+        self._preview_problem: str | None = None  # the last preview refusal shown in a dialog
 
         self._bridge = _Bridge()
         self._bridge.call.connect(lambda fn: fn(), Qt.QueuedConnection)
         self.worker = PreviewWorker(
             on_frame=lambda result: self._bridge.call.emit(lambda: self._frame_ready(result)),
-            on_error=lambda gen, error: self._bridge.call.emit(lambda: self._render_failed(error)),
+            on_error=lambda gen, error: self._bridge.call.emit(lambda: self._preview_failed(error)),
         )
         self.tasks = TaskRunner()
         self.playback = Playback(self)
@@ -116,7 +123,16 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
     # ---- construction ---------------------------------------------------------------------
     def _build_widgets(self) -> None:
         self.viewport = Viewport()
-        self.setCentralWidget(self.viewport)
+        self.welcome = WelcomePage()
+        self.welcome.pathsDropped.connect(self.open_paths)
+        self.welcome.mediaRequested.connect(self._choose_media)
+        self.welcome.sampleRequested.connect(self.open_sample)
+        self.welcome.openRequested.connect(self.open_dialog)
+        self.welcome.recentRequested.connect(lambda path: self.open_project(path))
+        self.central = QStackedWidget()
+        self.central.addWidget(self.viewport)
+        self.central.addWidget(self.welcome)
+        self.setCentralWidget(self.central)
         self.timeline = Timeline()
         self.timeline.view.setAcceptDrops(False)
         self.timeline.playheadMoved.connect(self.set_frame)
@@ -172,6 +188,7 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
 
     def _set_document(self, doc: Document) -> None:
         self.playback.stop()
+        self._preview_problem = None
         self.doc.events.disconnect(self._doc_changed)
         self.doc = doc
         self.doc.events.connect(self._doc_changed)
@@ -209,9 +226,33 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
         QTimer.singleShot(0, self, self._refresh_inspector)
         rig = self.rigs.get(project.portrait or "")
         self.viewport.set_original(rig.image if rig is not None else None)
+        self._show_welcome(project.portrait is None and project.audio is None)
+        if rig is None:
+            self.viewport.set_message(*_waiting_message(project))
         self.media_panel.show_project(project, rig)
         self._update_frame_label()
         self._update_actions()
+
+    def _show_welcome(self, show: bool) -> None:
+        """The welcome page for an empty project, the viewport once it has media. The timeline
+        and media panels have nothing to show yet and would crowd a small window: the page puts
+        them away and brings back the ones that were open. The inspector stays: render settings
+        can be chosen before the media."""
+        if show == self._welcome_shown:
+            return
+        self._welcome_shown = show
+        if show:
+            self.welcome.set_recent(self._existing_recent())
+            self._welcome_hid = [d for d in (self.timeline_dock, self.media_dock)
+                                 if not d.isHidden()]
+            for dock in self._welcome_hid:
+                dock.hide()
+            self.central.setCurrentWidget(self.welcome)
+        else:
+            for dock in self._welcome_hid:
+                dock.show()
+            self._welcome_hid = []
+            self.central.setCurrentWidget(self.viewport)
 
     def _refresh_inspector(self) -> None:
         self.inspector.show_key(self.doc.project, self.timeline.selected())
@@ -249,6 +290,19 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
         self.error_box = box
         box.open()
 
+    def _preview_failed(self, error: BaseException) -> None:
+        """A preview the project's settings cannot give (say, the diffusion renderer in an
+        installation without torch) is explained once in a dialog and on the viewport; every
+        later request fails the same way and only notes it in the status bar."""
+        if isinstance(error, InputError):
+            text = as_sentence(str(error))
+            self.viewport.clear()
+            self.viewport.set_message("No preview", text)
+            if text != self._preview_problem:
+                self._preview_problem = text
+                self.show_error(text)
+        self._render_failed(error)
+
     # ---- layout and shutdown ----------------------------------------------------------------
     def _restore_layout(self) -> None:
         geometry = self.settings.value("window/geometry")
@@ -273,7 +327,21 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
         self._autosave_timer.stop()
         self.playback.stop()
         self.settings.setValue("window/geometry", self.saveGeometry())
+        if self._welcome_hid:  # the layout to remember is the one the welcome page put away
+            self.setUpdatesEnabled(False)
+            for dock in self._welcome_hid:
+                dock.show()
         self.settings.setValue("window/state", self.saveState())
         autosave.forget_autosave(self.settings)
         self.worker.shutdown(timeout=60)
         self.tasks.shutdown(timeout=120)  # lip sync cannot be interrupted; it takes seconds
+
+
+def _waiting_message(project: Project) -> tuple[str, str]:
+    """What the viewport says while it has no frame: what it is waiting for."""
+    if project.portrait is None and project.audio is None:
+        return "", ""  # the welcome page shows instead
+    if project.portrait is None:
+        return ("Drop a portrait to go with the voice clip",
+                "a photo with one face, or choose one in the Media panel")
+    return Path(project.portrait).name, "The preview appears once the portrait is analysed"

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from studio.doc.document import Document
 from studio.doc.errors import InputError
+from studio.resources import SAMPLE_PROJECT
 from studio.ui import autosave
 from studio.ui.help import APP_NAME
 
@@ -43,6 +44,20 @@ class ProjectFiles:
             return False
         self._set_document(doc)
         self._add_recent(path)
+        return True
+
+    def open_sample(self) -> bool:
+        """The bundled sample, as an untitled copy: it lives inside the application, which may
+        be read-only, so Save asks where to keep it; and it stays out of the recent files."""
+        if not self.confirm_discard():
+            return False
+        try:
+            doc = Document.open(SAMPLE_PROJECT)
+        except InputError as error:
+            self.show_error(str(error))
+            return False
+        doc.path = None
+        self._set_document(doc)
         return True
 
     def save(self) -> bool:
@@ -87,16 +102,20 @@ class ProjectFiles:
         value = self.settings.value("recent", [])
         return [value] if isinstance(value, str) else list(value or [])
 
+    def _existing_recent(self) -> list[Path]:
+        """Recent projects that are still there, newest first."""
+        return [Path(p) for p in self._recent() if Path(p).is_file()]
+
     def _add_recent(self, path: Path) -> None:
         recent = [str(path)] + [p for p in self._recent() if p != str(path)]
         self.settings.setValue("recent", recent[:MAX_RECENT])
+        self.welcome.set_recent(self._existing_recent())
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
-        recent = [p for p in self._recent() if Path(p).is_file()]
+        recent = self._existing_recent()
         for path in recent:
-            self.recent_menu.addAction(Path(path).name,
-                                       lambda p=path: self.open_project(Path(p)))
+            self.recent_menu.addAction(path.name, lambda p=path: self.open_project(p))
         self.recent_menu.setEnabled(bool(recent))
 
     def autosave_now(self) -> Path | None:

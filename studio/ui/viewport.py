@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from studio.ui import theme
@@ -37,8 +37,8 @@ class Viewport(QWidget):
         self.show_landmarks = False
         self.show_original = False
         self.show_safe_frame = False
-        self.message = "Drop a portrait and a voice clip anywhere"
-        self.detail = "jpg · png · wav · mp3 · m4a · ogg · flac — or open a project (Ctrl+O)"
+        self.message = ""
+        self.detail = ""
         self.frames_shown = 0
 
     def show_frame(self, rgb: np.ndarray, landmarks: np.ndarray | None = None) -> None:
@@ -55,6 +55,12 @@ class Viewport(QWidget):
     def clear(self) -> None:
         self.image = self.frame_array = self.original = self.landmarks = None
         self.update()
+
+    def set_message(self, message: str, detail: str = "") -> None:
+        """What the viewport says while it has no frame to show, and why."""
+        if (message, detail) != (self.message, self.detail):
+            self.message, self.detail = message, detail
+            self.update()
 
     def set_overlay(self, name: str, on: bool) -> None:
         setattr(self, f"show_{name}", on)
@@ -99,18 +105,24 @@ class Viewport(QWidget):
         painter.end()
 
     def _paint_empty(self, painter: QPainter) -> None:
-        rect = QRectF(self.rect()).adjusted(40, 40, -40, -40)
-        pen = QPen(QColor(theme.MUTED), 2, Qt.DashLine)
-        painter.setPen(pen)
-        painter.drawRoundedRect(rect, 14, 14)
+        """The message centred, its detail wrapped below it in a column that stays readable."""
+        width = min(self.width() - 80, 560)
         font = QFont(self.font())
-        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        flags = Qt.AlignHCenter | Qt.AlignTop | Qt.TextWordWrap
+        title = QFontMetricsF(font).boundingRect(QRectF(0, 0, width, 1e4), flags, self.message)
+        detail = QFontMetricsF(self.font()).boundingRect(QRectF(0, 0, width, 1e4), flags,
+                                                         self.detail)
+        gap = 10 if self.detail else 0
+        top = (self.height() - title.height() - gap - detail.height()) / 2
+        left = (self.width() - width) / 2
         painter.setFont(font)
         painter.setPen(QColor(theme.TEXT))
-        painter.drawText(rect.adjusted(0, -20, 0, -20), Qt.AlignCenter, self.message)
+        painter.drawText(QRectF(left, top, width, title.height()), flags, self.message)
         painter.setFont(self.font())
         painter.setPen(QColor(theme.MUTED))
-        painter.drawText(rect.adjusted(0, 30, 0, 30), Qt.AlignCenter, self.detail)
+        painter.drawText(QRectF(left, top + title.height() + gap, width, detail.height()), flags,
+                         self.detail)
         painter.end()
 
     def _checkerboard(self, painter: QPainter, rect: QRectF) -> None:

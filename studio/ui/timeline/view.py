@@ -215,6 +215,8 @@ class Timeline(QWidget):
             "style": [(n, n.replace("_", " ")) for n in STYLE_FIELDS],
         })
         self.vb.sigResized.connect(lambda *_: self._place_headers())
+        # a wider view fits more labels: also when the dock is shown or the window resized
+        self.vb.sigResized.connect(lambda *_: self._update_label_visibility())
         self._scatter = pg.ScatterPlotItem(pxMode=True)
         self._scatter.setZValue(10)
         self.vb.addItem(self._scatter)
