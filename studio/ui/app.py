@@ -6,8 +6,11 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from studio import __version__
+from studio.resources import APP_ICON
 from studio.ui.help import APP_NAME
 from studio.ui.main_window import MainWindow
 from studio.ui.theme import apply_dark_theme
@@ -16,6 +19,10 @@ from studio.ui.theme import apply_dark_theme
 def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    # the Linux .desktop file's id (packaging/), so the desktop matches windows to its icon
+    app.setDesktopFileName("talking-portrait-studio")
+    app.setWindowIcon(QIcon(str(APP_ICON)))
     app.setOrganizationName("TalkingPortraitStudio")
     app.setOrganizationDomain("talking-portrait-studio.local")
     apply_dark_theme(app)

@@ -3,6 +3,8 @@ shared) and About."""
 
 from __future__ import annotations
 
+from studio import __version__
+
 APP_NAME = "Talking Portrait Studio"
 
 SHORTCUTS: tuple[tuple[str, str], ...] = (
@@ -37,9 +39,16 @@ def shortcuts_html() -> str:
     return f"<table>{rows}</table>"
 
 
+def as_sentence(message: str) -> str:
+    """An InputError's one line (lower case, as the CLI prints it after "error:") as a sentence
+    for a dialog or a note."""
+    message = message[:1].upper() + message[1:]
+    return message if message.endswith((".", "?", "!")) else message + "."
+
+
 def about_text() -> str:
     return (
-        f"<b>{APP_NAME}</b><br>"
+        f"<b>{APP_NAME}</b> {__version__}<br>"
         "Drop a portrait and a voice clip, direct lip sync, head motion, blinks and emotion on "
         "the timeline, and export a video. Renders on the CPU with the built-in mesh renderer."
     )

@@ -16,7 +16,10 @@ from PySide6.QtWidgets import (
 )
 
 from studio.doc.project import EMOTIONS, INTERPOLATIONS, MAX_SIZE, RENDERERS, STYLE_FIELDS, Project
+from studio.render.diffusion import availability
 from studio.render.diffusion.presets import available_presets
+from studio.ui import theme
+from studio.ui.help import as_sentence
 from studio.ui.timeline.keys import CURVE_TRACKS, KeyRef, key_list
 
 STYLE_PRESETS = ("calm", "neutral", "energetic", "whisper", "exaggerated")
@@ -222,6 +225,9 @@ class Inspector(QScrollArea):
                        self.device):
             _shrinkable(widget)
         form.addRow("Renderer", self.renderer)
+        self.renderer_note = self._diffusion_note()
+        if self.renderer_note is not None:
+            form.addRow(self.renderer_note)
         form.addRow("Width", self.width_box)
         form.addRow("Height", self.height_box)
         form.addRow("Frame rate", self.fps_box)
@@ -252,6 +258,23 @@ class Inspector(QScrollArea):
             lambda value: self.settingChanged.emit("render.diffusion.strength", float(value)))
         self.cache.toggled.connect(
             lambda on: self.settingChanged.emit("render.diffusion.cache", bool(on)))
+
+    def _diffusion_note(self) -> QLabel | None:
+        """Without torch and diffusers (the bundle built without DIFFUSION=1) the diffusion
+        renderer stays in the list, disabled, and a note says what to install: a choice that
+        vanished would leave the user wondering where it went."""
+        message = availability.missing_message()
+        if message is None:
+            return None
+        text = as_sentence(message)
+        index = self.renderer.findText("diffusion")
+        self.renderer.model().item(index).setEnabled(False)
+        self.renderer.setItemData(index, text, Qt.ToolTipRole)
+        note = QLabel(text)
+        note.setWordWrap(True)
+        note.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        note.setStyleSheet(f"color: {theme.MUTED};")
+        return note
 
     def choose_models_dir(self) -> None:
         """The folder picker; the window checks the folder and refuses an unusable one."""
