@@ -1,0 +1,167 @@
+"""What the standalone bundle relies on, checked on the source tree in every `make test`.
+
+The bundle itself is built and run by `make package-test` (minutes); these checks catch the
+mistakes that would break it cheaply: a resource found through a source-tree path, a data file
+left out of the package, a version that disagrees with pyproject.toml, a diffusion renderer that
+fails obscurely when its packages are missing, a broken desktop entry or icon set.
+"""
+
+from __future__ import annotations
+
+import configparser
+import shutil
+import struct
+import subprocess
+import sys
+import textwrap
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import studio
+from studio import resources
+from studio.doc.io import load_project
+from studio.render.diffusion.availability import missing_message, missing_packages
+from studio.render.diffusion.presets import available_presets
+
+ROOT = Path(__file__).resolve().parent.parent
+STUDIO_EXE = Path(sys.executable).with_name("studio")
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+# Makes torch and diffusers look uninstalled in a child interpreter, as in a bundle built
+# without DIFFUSION=1.
+HIDE_DIFFUSION = textwrap.dedent("""
+    import sys
+
+    class Hide:
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in ("torch", "diffusers"):
+                raise ModuleNotFoundError(f"No module named {name!r}")
+            return None
+
+    sys.meta_path.insert(0, Hide())
+    from studio.cli import main
+    sys.exit(main(sys.argv[1:]))
+""")
+
+
+def studio_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(STUDIO_EXE), *args], capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+def test_version_is_the_one_in_pyproject():
+    version = PYPROJECT["project"]["version"]
+    assert studio.__version__ == version
+    result = studio_cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"studio {version}"
+
+
+def test_resources_live_in_the_package_not_the_source_tree():
+    package = Path(studio.__file__).resolve().parent
+    for path in (resources.SAMPLE_PORTRAIT, resources.SAMPLE_SPEECH, resources.SAMPLE_TRANSCRIPT,
+                 resources.SAMPLE_PROJECT, resources.APP_ICON):
+        assert path.is_file(), path
+        assert path.is_relative_to(package), path
+    assert sorted(available_presets()) == ["sd15-mediapipe-face", "sd15-mediapipe-face-lcm",
+                                           "tiny"]
+    assert len(list(resources.STYLE_PRESETS_DIR.glob("*.json"))) == 5
+
+
+def test_every_data_file_ships_in_the_wheel(tmp_path):
+    """pyproject's package-data globs cover every file studio.resources can point at."""
+    source = tmp_path / "source"  # a clean copy: no build/ or egg-info left from earlier builds
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "studio", source / "studio",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(tmp_path), str(source)], check=True, capture_output=True,
+                   timeout=300)
+    wheel = next(tmp_path.glob("talking_portrait_studio-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    package = Path(studio.__file__).resolve().parent
+    data = [p for p in resources.DATA_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    data += list((package / "ui" / "icons").glob("*.svg")) + [package / "doc" / "project.schema.json"]
+    missing = [p.relative_to(package.parent).as_posix() for p in data
+               if p.relative_to(package.parent).as_posix() not in names]
+    assert not missing
+
+
+def test_sample_project_opens_with_its_media_and_direction():
+    project = load_project(resources.SAMPLE_PROJECT)
+    assert Path(project.portrait) == resources.SAMPLE_PORTRAIT
+    assert Path(project.audio) == resources.SAMPLE_SPEECH
+    assert project.frame_count() == 330
+    assert project.render.renderer == "mesh"
+    tracks = project.tracks
+    assert max(abs(k.v) for k in tracks.head_yaw.keys) >= 5  # the sample turns its head
+    assert any(k.emotion == "happy" and k.intensity > 0 for k in tracks.emotion)
+    assert any(b.source == "user" for b in tracks.blinks)
+    assert len(tracks.visemes) > 50  # lip sync is stored, so opening it needs no alignment
+
+
+def test_info_reports_this_installation():
+    result = studio_cli("info")
+    assert result.returncode == 0, result.stderr
+    rows = dict(line.split(None, 1) for line in result.stdout.splitlines())
+    assert rows["version"] == studio.__version__
+    assert Path(rows["data"]) == resources.DATA_DIR
+    assert Path(rows["ffmpeg"]).is_file()
+    assert rows["diffusion"] == "ready"  # the development install has torch and diffusers
+
+
+def test_missing_diffusion_packages_are_named_with_what_to_install(monkeypatch):
+    assert missing_packages() == []
+    assert missing_message() is None
+    message = missing_message(["torch", "diffusers"])
+    assert "torch, diffusers" in message
+    assert "torch==2.13.0" in message and "diffusers==0.42.1" in message
+    assert "make package DIFFUSION=1" in message
+
+
+def test_render_without_diffusion_packages_refuses_before_any_work(tmp_path):
+    out = tmp_path / "clip.mp4"
+    result = subprocess.run(
+        [sys.executable, "-c", HIDE_DIFFUSION, "render", "--project",
+         str(resources.SAMPLE_PROJECT), "--renderer", "diffusion", "-o", str(out)],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 2
+    line = result.stderr.strip()
+    assert line.count("\n") == 0
+    assert "needs torch, diffusers" in line and "DIFFUSION=1" in line
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+    info = subprocess.run([sys.executable, "-c", HIDE_DIFFUSION, "info"], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert "diffusion  not installed: the diffusion renderer needs torch, diffusers" in info.stdout
+
+
+def test_desktop_entry_names_the_application_and_its_icon():
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.optionxform = str
+    entry.read(ROOT / "packaging" / "linux" / "talking-portrait-studio.desktop")
+    desktop = entry["Desktop Entry"]
+    assert desktop["Type"] == "Application"
+    assert desktop["Name"] == "Talking Portrait Studio"
+    assert desktop["Icon"] == "talking-portrait-studio"
+    assert desktop["Exec"].split()[:2] == ["TalkingPortraitStudio", "gui"]
+    assert desktop["Terminal"] == "false"
+    assert set(desktop["Categories"].rstrip(";").split(";")) >= {"AudioVideo", "Graphics"}
+
+
+@pytest.mark.parametrize("size", [16, 48, 256])
+def test_icon_set_is_rendered_from_the_svg(tmp_path_factory, size):
+    out = tmp_path_factory.getbasetemp() / "icon-set"
+    if not out.exists():
+        subprocess.run([sys.executable, str(ROOT / "packaging" / "icons.py"), str(out)],
+                       check=True, capture_output=True, timeout=120)
+    png = out / "hicolor" / f"{size}x{size}" / "apps" / "talking-portrait-studio.png"
+    header = png.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", header[16:24]) == (size, size)
+    assert (out / "hicolor" / "scalable" / "apps" / "talking-portrait-studio.svg").is_file()
