@@ -55,6 +55,9 @@ def main() -> int:
     window = MainWindow(settings)
     window.resize(1440, 900)
     window.show()
+    # the first run: no settings yet, so the window opens on the welcome page
+    settle(window, app)
+    window.grab().save(str(args.out / "welcome.png"))
     window.open_paths([SAMPLES / "portrait.jpg", SAMPLES / "speech.wav"])
     wait_for(window.analysisFinished)
     # direct the performance a little, as an artist would, through undoable edits
@@ -105,7 +108,8 @@ def main() -> int:
     window.close()
     window.deleteLater()
     QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
-    print("\n".join(str(p) for p in sorted(args.out.glob("studio-*.png"))))
+    print("\n".join(str(p) for p in sorted(args.out.glob("studio-*.png"))
+                    + [args.out / "welcome.png"]))
     return 0
 
 
