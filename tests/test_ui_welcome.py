@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import gc
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import shiboken6
 from PySide6.QtCore import QEvent, QMimeData, QPointF, QSettings, QStandardPaths, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication
 
 from studio import __version__
@@ -245,3 +248,28 @@ def test_a_diffusion_project_in_an_installation_without_it_is_explained_once(
     with qtbot.waitSignal(window.frameShown, timeout=WAIT_MS):
         window.inspector.settingChanged.emit("render.renderer", "mesh")
     assert window.viewport.frame_array is not None
+
+
+def test_gui_screenshot_mode_pictures_the_welcome_page_or_the_first_frame_and_quits(tmp_path):
+    """What the packaging smoke test runs on the bundle (`studio gui --screenshot`), here from
+    source, in a process of its own with its own empty settings."""
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "XDG_DATA_HOME": str(tmp_path / "data"), "QT_QPA_PLATFORM": "offscreen"}
+    script = ("import sys; from pathlib import Path; from studio.ui.app import run; "
+              "sys.exit(run(sys.argv[2] if len(sys.argv) > 2 else None, "
+              "screenshot=Path(sys.argv[1])))")
+    for name, args in (("welcome", []), ("sample", [str(SAMPLE_PROJECT)]),
+                       ("missing", [str(tmp_path / "gone.json")])):
+        shot = tmp_path / f"{name}.png"
+        result = subprocess.run([sys.executable, "-c", script, str(shot), *args], env=env,
+                                capture_output=True, text=True, timeout=240)
+        if name == "missing":
+            assert result.returncode == 1 and "gone.json" in result.stderr
+            assert not shot.exists()
+            continue
+        assert result.returncode == 0, result.stderr[-500:]
+        image = QImage(str(shot))
+        assert image.width() >= 640 and image.height() >= 480
+        colours = {image.pixel(x, y) for x in range(0, image.width(), 7)
+                   for y in range(0, image.height(), 7)}
+        assert len(colours) > (1000 if name == "sample" else 20), name  # a photo, or the page

@@ -15,6 +15,8 @@ from studio.ui.help import APP_NAME
 from studio.ui.main_window import MainWindow
 from studio.ui.theme import apply_dark_theme
 
+SCREENSHOT_TIMEOUT_S = 150  # the first frame of a project: analysis and the renderer, cold
+
 
 def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
@@ -29,13 +31,51 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run(project_path: str | None = None) -> int:
-    """Open the studio (with a project if given) and run until the window closes."""
+def run(project_path: str | None = None, screenshot: Path | None = None) -> int:
+    """Open the studio (with a project if given) and run until the window closes.
+
+    `screenshot` saves a picture of the window and quits, for checks of an installation with
+    no person watching (packaging/smoke_test.py): with a project, once its first frame is on
+    screen; without one, the welcome page. Exit status 1 when the picture could not be taken.
+    """
     app = make_application()
     window = MainWindow()
     window.show()
-    if project_path is not None:
-        window.open_project(Path(project_path), confirmed=True)
-    else:
+    opened = project_path is None or window.open_project(Path(project_path), confirmed=True)
+    if screenshot is not None:
+        return _screenshot(app, window, screenshot, wait_for_frame=project_path is not None,
+                           opened=opened)
+    if project_path is None:
         QTimer.singleShot(0, window.offer_recovery)
     return app.exec()
+
+
+def _screenshot(app: QApplication, window: MainWindow, path: Path, wait_for_frame: bool,
+                opened: bool) -> int:
+    """Save the window once it shows what it should, then close it the normal way (threads
+    joined); no dialog is left waiting for an answer nobody can give."""
+    outcome: list[int] = []
+
+    def finish(problem: str | None) -> None:
+        if outcome:
+            return
+        if problem is None and not window.grab().save(str(path)):
+            problem = f"cannot write {path}"
+        if problem is not None:
+            print(f"error: {problem}", file=sys.stderr)
+        outcome.append(0 if problem is None else 1)
+        window.undo_stack.setClean()
+        window.close()
+
+    if not opened:
+        QTimer.singleShot(0, lambda: finish(window.error_box.text() if window.error_box
+                                            else "the project did not open"))
+    elif wait_for_frame:
+        window.frameShown.connect(lambda _index: finish(None))
+        QTimer.singleShot(SCREENSHOT_TIMEOUT_S * 1000, lambda: finish(
+            f"no frame within {SCREENSHOT_TIMEOUT_S} s"
+            + (f": {window.error_box.text()}" if window.error_box else "")))
+    else:
+        QTimer.singleShot(0, lambda: finish(None))
+    app.exec()
+    return outcome[0] if outcome else 1
