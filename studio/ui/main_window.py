@@ -95,7 +95,8 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
         self._bridge.call.connect(lambda fn: fn(), Qt.QueuedConnection)
         self.worker = PreviewWorker(
             on_frame=lambda result: self._bridge.call.emit(lambda: self._frame_ready(result)),
-            on_error=lambda gen, error: self._bridge.call.emit(lambda: self._preview_failed(error)),
+            on_error=lambda gen, error: self._bridge.call.emit(
+                lambda: self._preview_failed(gen, error)),
         )
         self.tasks = TaskRunner()
         self.playback = Playback(self)
@@ -290,10 +291,12 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
         self.error_box = box
         box.open()
 
-    def _preview_failed(self, error: BaseException) -> None:
+    def _preview_failed(self, generation: int, error: BaseException) -> None:
         """A preview the project's settings cannot give (say, the diffusion renderer in an
         installation without torch) is explained once in a dialog and on the viewport; every
         later request fails the same way and only notes it in the status bar."""
+        if generation < self._shown_generation:
+            return  # a newer request's frame is already on screen
         if isinstance(error, InputError):
             text = as_sentence(str(error))
             self.viewport.clear()
