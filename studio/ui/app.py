@@ -59,8 +59,16 @@ def _screenshot(app: QApplication, window: MainWindow, path: Path, wait_for_fram
     def finish(problem: str | None) -> None:
         if outcome:
             return
-        if problem is None and not window.grab().save(str(path)):
-            problem = f"cannot write {path}"
+        if problem is None:
+            picture = window.grab()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if picture.save(str(path), "PNG"):
+                showing = (f"{window.doc.name}, frame {window.frame}" if wait_for_frame
+                           else "the welcome page")
+                print(f"saved {path} ({picture.width()}x{picture.height()}, {showing})",
+                      file=sys.stderr)
+            else:
+                problem = f"cannot write the screenshot {path}: check the folder is writable"
         if problem is not None:
             print(f"error: {problem}", file=sys.stderr)
         outcome.append(0 if problem is None else 1)
