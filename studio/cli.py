@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     gui = sub.add_parser("gui", help="open the studio application")
     gui.add_argument("project", nargs="?", help="project file to open")
+    gui.add_argument("--screenshot", metavar="PNG",
+                     help="save a picture of the window once it shows its first frame (or the "
+                     "welcome page), then quit: checks an installation without a person watching")
 
     sub.add_parser("info", help="where this installation keeps its files, and what it can render",
                    description="Print the version, the folders this installation reads and "
@@ -187,7 +190,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "gui":
         from studio.ui.app import run
 
-        return run(args.project)
+        return run(args.project, screenshot=Path(args.screenshot) if args.screenshot else None)
     if args.command == "info":
         print(installation_report())
         return EXIT_OK
