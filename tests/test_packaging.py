@@ -23,7 +23,7 @@ import pytest
 import studio
 from studio import resources
 from studio.doc.io import load_project
-from studio.render.diffusion.availability import missing_message, missing_packages
+from studio.render.diffusion.availability import missing_message, missing_note, missing_packages
 from studio.render.diffusion.presets import available_presets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,6 +122,9 @@ def test_missing_diffusion_packages_are_named_with_what_to_install(monkeypatch):
     assert "torch, diffusers" in message
     assert "torch==2.13.0" in message and "diffusers==0.42.1" in message
     assert "make package DIFFUSION=1" in message
+    assert missing_note() is None
+    assert missing_note(["torch", "diffusers"]).startswith(
+        "The diffusion renderer needs torch and diffusers, which this build leaves out")
 
 
 def test_render_without_diffusion_packages_refuses_before_any_work(tmp_path):

@@ -209,9 +209,10 @@ def test_without_the_diffusion_packages_the_renderer_says_what_to_install(
     assert combo.model().item(combo.findText("mesh")).isEnabled()
     note = window.inspector.renderer_note
     assert note is not None and note.isVisible()
-    assert note.text().startswith("The diffusion renderer needs torch, diffusers")
+    assert note.text().startswith("The diffusion renderer needs torch and diffusers")
     assert "make package DIFFUSION=1" in note.text()
-    assert combo.itemData(index, Qt.ToolTipRole) == note.text()
+    assert "pip install torch==2.13.0" in note.toolTip()
+    assert combo.itemData(index, Qt.ToolTipRole) == note.toolTip()
 
 
 def test_with_the_diffusion_packages_there_is_no_note(open_window):
@@ -232,7 +233,7 @@ def test_a_diffusion_project_in_an_installation_without_it_is_explained_once(
     drop_on(window.welcome.drop_area, path)  # a project file dropped opens
     qtbot.waitUntil(lambda: window.error_box is not None, timeout=WAIT_MS)
     box = window.error_box
-    assert box.text() == window.inspector.renderer_note.text()
+    assert box.text() == window.inspector.renderer_note.toolTip()
     assert window.project.render.renderer == "diffusion" and window.doc.path == path
     assert window.viewport.isVisible() and window.viewport.frame_array is None
     assert window.viewport.message == "No preview" and "torch" in window.viewport.detail

@@ -263,14 +263,15 @@ class Inspector(QScrollArea):
         """Without torch and diffusers (the bundle built without DIFFUSION=1) the diffusion
         renderer stays in the list, disabled, and a note says what to install: a choice that
         vanished would leave the user wondering where it went."""
-        message = availability.missing_message()
-        if message is None:
+        missing = availability.missing_packages()
+        if not missing:
             return None
-        text = as_sentence(message)
+        text = as_sentence(availability.missing_message(missing))
         index = self.renderer.findText("diffusion")
         self.renderer.model().item(index).setEnabled(False)
         self.renderer.setItemData(index, text, Qt.ToolTipRole)
-        note = QLabel(text)
+        note = QLabel(availability.missing_note(missing))
+        note.setToolTip(text)
         note.setWordWrap(True)
         note.setTextInteractionFlags(Qt.TextSelectableByMouse)
         note.setStyleSheet(f"color: {theme.MUTED};")

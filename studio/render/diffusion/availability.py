@@ -46,6 +46,17 @@ def missing_message(missing: list[str] | None = None) -> str | None:
     )
 
 
+def missing_note(missing: list[str] | None = None) -> str | None:
+    """The short form, for a settings panel next to the renderer choice (the full line, with
+    the pip command, goes in its tooltip and in the dialog): None when it can run."""
+    missing = missing_packages() if missing is None else missing
+    if not missing:
+        return None
+    names = ", ".join(missing[:-1]) + f" and {missing[-1]}" if len(missing) > 1 else missing[0]
+    return (f"The diffusion renderer needs {names}, which this build leaves out: use the build "
+            f"made with 'make package DIFFUSION=1'.")
+
+
 def require_diffusion() -> None:
     """Refuse the diffusion renderer with one clear line when its packages are missing."""
     message = missing_message()
