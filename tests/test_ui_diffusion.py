@@ -6,21 +6,17 @@ Uses the tiny random-weight preset saved with save_pretrained at 64x64, so it ru
 
 from __future__ import annotations
 
-import gc
 
 import numpy as np
 import pytest
-import shiboken6
-from PySide6.QtCore import QEvent, QSettings, QStandardPaths
-from PySide6.QtWidgets import QApplication
 
 from studio.conditioning.control_frame import ControlFrame
 from studio.doc.document import Document
 from studio.doc.project import DiffusionSettings, Key, Project, RenderSettings
 from studio.jobs import CancelToken
 from studio.render.factory import create_renderer
-from studio.ui.main_window import MainWindow
 from studio.ui.media import analyze_portrait_file
+from qt_windows import close_window, fresh_settings, make_window
 
 WAIT_MS = 120_000
 STEPS, STRENGTH = 4, 0.75  # three denoising steps
@@ -42,17 +38,9 @@ def rig(portrait_path):
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    QStandardPaths.setTestModeEnabled(True)
-    window = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    window.show()
-    qtbot.waitExposed(window)
+    window = make_window(qtbot, fresh_settings(tmp_path))
     yield window
-    if shiboken6.isValid(window):
-        window.undo_stack.setClean()
-        window.close()
-        window.deleteLater()
-        QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
-        gc.collect()
+    close_window(window)
 
 
 def diffusion_project(portrait_path, models_dir) -> Project:

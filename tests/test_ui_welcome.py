@@ -8,7 +8,6 @@ and speech.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import subprocess
@@ -16,8 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-import shiboken6
-from PySide6.QtCore import QEvent, QMimeData, QPointF, QSettings, QStandardPaths, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication
 
@@ -26,9 +24,9 @@ from studio.doc.document import Document
 from studio.doc.project import DiffusionSettings, Project, RenderSettings
 from studio.jobs import CancelToken
 from studio.resources import SAMPLE_PORTRAIT, SAMPLE_PROJECT, SAMPLE_SPEECH
-from studio.ui.app import make_application
 from studio.ui.main_window import MainWindow
 from studio.ui.media import analyze_portrait_file
+from qt_windows import close_window, fresh_settings, make_window
 
 WAIT_MS = 60_000
 MISSING = ["torch", "diffusers"]
@@ -36,8 +34,7 @@ MISSING = ["torch", "diffusers"]
 
 @pytest.fixture
 def settings(tmp_path):
-    QStandardPaths.setTestModeEnabled(True)
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    return fresh_settings(tmp_path)
 
 
 @pytest.fixture
@@ -46,21 +43,12 @@ def open_window(qtbot, settings):
     windows = []
 
     def make() -> MainWindow:
-        make_application()
-        window = MainWindow(settings)
-        window.show()
-        qtbot.waitExposed(window)
-        windows.append(window)
-        return window
+        windows.append(make_window(qtbot, settings))
+        return windows[-1]
 
     yield make
     for window in windows:
-        if shiboken6.isValid(window):
-            window.undo_stack.setClean()
-            window.close()
-            window.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
-    gc.collect()
+        close_window(window)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ runs once per session; windows then start with it cached, as a reopened project 
 from __future__ import annotations
 
 import copy
-import gc
 import subprocess
 import threading
 from pathlib import Path
@@ -16,8 +15,7 @@ import imageio_ffmpeg
 import numpy as np
 import pyqtgraph as pg
 import pytest
-import shiboken6
-from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, QSettings, QStandardPaths, Qt, QUrl
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
@@ -30,8 +28,8 @@ from studio.jobs import CancelToken
 from studio.ui import autosave
 from studio.ui.main_window import MainWindow
 from studio.ui.media import analyze_portrait_file, audio_key, full_audio, quick_audio
-from studio.ui.theme import apply_dark_theme
 from studio.ui.timeline.keys import KeyRef, key_refs
+from qt_windows import close_window, fresh_settings, make_window
 
 WAIT_MS = 60_000
 
@@ -48,27 +46,7 @@ def analysed(portrait_path, speech_path):
 
 @pytest.fixture
 def settings(tmp_path):
-    QStandardPaths.setTestModeEnabled(True)
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-
-
-def make_window(qtbot, settings) -> MainWindow:
-    apply_dark_theme(QApplication.instance())
-    window = MainWindow(settings)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
-
-
-def close_window(window: MainWindow) -> None:
-    """Close and destroy now, while Qt is alive, rather than at interpreter exit."""
-    if not shiboken6.isValid(window):
-        return
-    window.undo_stack.setClean()
-    window.close()
-    window.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
-    gc.collect()
+    return fresh_settings(tmp_path)
 
 
 @pytest.fixture

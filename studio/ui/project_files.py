@@ -37,24 +37,28 @@ class ProjectFiles:
         """Open a project file; a bad file gets a dialog and leaves the current project alone."""
         if not confirmed and not self.confirm_discard():
             return False
-        try:
-            doc = Document.open(path)
-        except InputError as error:
-            self.show_error(str(error))
+        doc = self._read(path)
+        if doc is None:
             return False
         self._set_document(doc)
         self._add_recent(path)
         return True
+
+    def _read(self, path: Path) -> Document | None:
+        """The document in `path`, or None after a dialog saying why it cannot be opened."""
+        try:
+            return Document.open(path)
+        except InputError as error:
+            self.show_error(str(error))
+            return None
 
     def open_sample(self) -> bool:
         """The bundled sample, as an untitled copy: it lives inside the application, which may
         be read-only, so Save asks where to keep it; and it stays out of the recent files."""
         if not self.confirm_discard():
             return False
-        try:
-            doc = Document.open(SAMPLE_PROJECT)
-        except InputError as error:
-            self.show_error(str(error))
+        doc = self._read(SAMPLE_PROJECT)
+        if doc is None:
             return False
         doc.path = None
         self._set_document(doc)
@@ -144,10 +148,8 @@ class ProjectFiles:
             autosave.forget_autosave(self.settings)
 
     def recover(self, sidecar: Path, original: Path | None) -> bool:
-        try:
-            doc = Document.open(sidecar)
-        except InputError as error:
-            self.show_error(str(error))
+        doc = self._read(sidecar)
+        if doc is None:
             return False
         doc.path = original
         self._set_document(doc)
