@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from studio.conditioning.control_frame import ControlFrame
-from studio.doc.errors import Cancelled
+from studio.doc.errors import Cancelled, InputError
 from studio.jobs.cancel import CancelToken
 from studio.jobs.frame_cache import FrameCache
 from studio.jobs.signals import FrameSignals
@@ -162,7 +162,10 @@ class PreviewWorker:
             except Cancelled:
                 pass
             except Exception as error:  # reported to the UI, which shows it; the worker lives on
-                logger.exception("preview render failed")
+                if isinstance(error, InputError):  # settings asking for what cannot be: expected
+                    logger.info("preview refused: %s", error)
+                else:
+                    logger.exception("preview render failed")
                 if self._on_error is not None:
                     self._on_error(generation, error)
             finally:
