@@ -21,7 +21,8 @@ def direct(path) -> None:
                             Key(11.0, 0.0)]
     tracks.head_pitch.keys = [Key(0.0, 0.0), Key(4.0, 3.0), Key(4.6, -4.0), Key(5.4, 0.0)]
     tracks.head_roll.keys = [Key(0.0, 0.0), Key(9.0, 4.0), Key(12.0, 0.0)]
-    tracks.emotion = [EmotionKey(0.0, "neutral", 0.0), EmotionKey(9.0, "happy", 0.6)]
+    tracks.emotion = [EmotionKey(0.0, "neutral", 0.0), EmotionKey(8.2, "neutral", 0.0),
+                      EmotionKey(9.0, "happy", 0.6)]
     tracks.blinks = sorted(tracks.blinks + [Blink(t=12.6, duration=0.25, source="user")],
                            key=lambda b: b.t)
     save_project(project, path)
