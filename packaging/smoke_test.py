@@ -40,6 +40,7 @@ DESKTOP_ID = "talking-portrait-studio"
 ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 SAMPLE_IN_BUNDLE = Path("_internal/studio/data/samples/sample-project.json")
+HIDDEN = (ROOT, Path(sys.base_prefix))  # what a machine without Python would not have
 
 
 class Check:
@@ -84,9 +85,9 @@ class Bundle:
         environment = {"PATH": "/usr/bin:/bin", "HOME": str(self.home), "LANG": "C.UTF-8",
                        "QT_QPA_PLATFORM": "offscreen", **env}
         command = [str(self.exe), *args]
-        if self.hide_source:
-            mount = f"mount -t tmpfs tmpfs {ROOT} && exec \"$@\""
-            command = ["unshare", "-m", "sh", "-c", mount, "sh", *command]
+        if self.hide_source:  # the source tree and the Python that built the bundle
+            hidden = " && ".join(f"mount -t tmpfs tmpfs {folder}" for folder in HIDDEN)
+            command = ["unshare", "-m", "sh", "-c", f"{hidden} && exec \"$@\"", "sh", *command]
         return subprocess.run(command, env=environment, capture_output=True, text=True,
                               timeout=timeout, check=False, cwd=self.home)
 
@@ -151,6 +152,21 @@ def check_runs(check: Check, app: Bundle, diffusion: bool, work: Path, shots: Pa
           rows.get("diffusion", result.stderr.strip())[:90])
 
     sample = app.folder / SAMPLE_IN_BUNDLE
+    # MediaPipe (the portrait) and pocketsphinx (lip sync aligned to the transcript beside the
+    # audio) run inside the bundle: its project must equal the source tree's, viseme for viseme
+    made, reference = work / "init.json", work / "init-reference.json"
+    portrait, speech = (str(sample.with_name(name)) for name in ("portrait.jpg", "speech.wav"))
+    result = app.run("init", portrait, speech, "-o", str(made))
+    env = {**os.environ, "STUDIO_CACHE_DIR": str(work / "reference-cache")}
+    subprocess.run([str(ROOT / ".venv/bin/studio"), "init", portrait, speech, "-o",
+                    str(reference)], env=env, check=True, capture_output=True)
+    if check(result.returncode == 0, "init: analysis and lip sync in the bundle",
+             result.stderr.strip()[-200:]):
+        ours, theirs = load_project(made).tracks, load_project(reference).tracks
+        check(len(ours.visemes) > 50 and ours.visemes == theirs.visemes
+              and ours.blinks == theirs.blinks, "the same lip sync as the source tree",
+              f"{len(ours.visemes)} viseme segments")
+
     project = load_project(sample)
     frames = round(project.duration * project.fps)
     out = work / "sample.mp4"
@@ -167,7 +183,6 @@ def check_runs(check: Check, app: Bundle, diffusion: bool, work: Path, shots: Pa
               "the clip: every frame, the voice, a moving face",
               f"{len(video)}/{frames} frames, up to {moved:.1%} of the picture moves")
         reference = work / "reference.mp4"
-        env = {**os.environ, "STUDIO_CACHE_DIR": str(work / "reference-cache")}
         subprocess.run([str(ROOT / ".venv/bin/studio"), "render", "--project", str(sample), "-o",
                         str(reference), "--quiet"], env=env, check=True, capture_output=True)
         check(frame_digests(ffmpeg, out) == frame_digests(ffmpeg, reference),
@@ -221,8 +236,8 @@ def main() -> int:
 
     args.shots.mkdir(parents=True, exist_ok=True)
     hide = can_hide_source()
-    print(f"source tree {'hidden from' if hide else 'NOT hidden from (no unshare -m)'} the bundle",
-          flush=True)
+    print(f"{' and '.join(map(str, HIDDEN))} "
+          f"{'hidden from' if hide else 'NOT hidden from (no unshare -m)'} the bundle", flush=True)
     with tempfile.TemporaryDirectory(prefix="studio-bundle-") as tmp:
         work = Path(tmp)
         copy = work / NAME

@@ -244,16 +244,19 @@ def test_gui_screenshot_mode_pictures_the_welcome_page_or_the_first_frame_and_qu
     source, in a process of its own with its own empty settings."""
     env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"),
            "XDG_DATA_HOME": str(tmp_path / "data"), "QT_QPA_PLATFORM": "offscreen"}
-    script = ("import sys; from pathlib import Path; from studio.ui.app import run; "
-              "sys.exit(run(sys.argv[2] if len(sys.argv) > 2 else None, "
-              "screenshot=Path(sys.argv[1])))")
+    faceless = tmp_path / "faceless.json"  # a portrait with no face: analysis refuses it
+    wall = tmp_path / "wall.png"
+    QImage(256, 256, QImage.Format_RGB32).save(str(wall))
+    Document(Project(portrait=str(wall))).save(faceless)
+    studio_exe = Path(sys.executable).with_name("studio")
     for name, args in (("welcome", []), ("sample", [str(SAMPLE_PROJECT)]),
-                       ("missing", [str(tmp_path / "gone.json")])):
+                       ("missing", [str(tmp_path / "gone.json")]), ("faceless", [str(faceless)])):
         shot = tmp_path / f"{name}.png"
-        result = subprocess.run([sys.executable, "-c", script, str(shot), *args], env=env,
-                                capture_output=True, text=True, timeout=240)
-        if name == "missing":
-            assert result.returncode == 1 and "gone.json" in result.stderr
+        result = subprocess.run([str(studio_exe), "gui", "--screenshot", str(shot), *args],
+                                env=env, capture_output=True, text=True, timeout=240)
+        if name in ("missing", "faceless"):  # no picture, exit 1, and the reason
+            assert result.returncode == 1
+            assert ("gone.json" if name == "missing" else "wall.png") in result.stderr
             assert not shot.exists()
             continue
         assert result.returncode == 0, result.stderr[-500:]
