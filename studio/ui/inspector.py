@@ -200,9 +200,10 @@ class Inspector(QScrollArea):
         self.steps.setRange(1, 200)
         self.steps.setKeyboardTracking(False)
         self.strength = _double(0.05, 1.0, 0.5, 0.05)
-        self.cache = QCheckBox("Caches (step, foreground, frames)")
-        self.cache.setToolTip("Reuse work across denoising steps and frames (faster previews); "
-                              "off gives the plain diffusers result")
+        self.cache = QCheckBox("Reuse work")
+        self.cache.setToolTip("Step, foreground and frame caches: reuse work across denoising "
+                              "steps and frames (faster previews); off gives the plain diffusers "
+                              "result")
         self.model = QComboBox()
         self.model.addItems(available_presets())
         self.models_dir = ElidedPath(
@@ -240,7 +241,7 @@ class Inspector(QScrollArea):
         diffusion.addRow("Steps", self.steps)
         diffusion.addRow("Strength", self.strength)
         diffusion.addRow("Device", self.device)
-        diffusion.addRow("", self.cache)
+        diffusion.addRow("Caches", self.cache)
         self.widget().layout().insertWidget(2, self.diffusion_group)
         self.renderer.activated.connect(
             lambda _: self.settingChanged.emit("render.renderer", self.renderer.currentText()))
