@@ -124,6 +124,12 @@ def check_folder(check: Check, bundle: Path) -> None:
     check(entry.get("Type") == "Application" and entry.get("Icon") == DESKTOP_ID
           and entry.get("Exec", "").startswith(NAME) and entry.get("X-AppVersion") == VERSION,
           ".desktop entry", f"Name={entry.get('Name')}, Exec={entry.get('Exec')}")
+    validator = shutil.which("desktop-file-validate")  # Debian: desktop-file-utils
+    if validator:
+        result = subprocess.run([validator, str(bundle / f"{DESKTOP_ID}.desktop")],
+                                capture_output=True, text=True, check=False)
+        check(result.returncode == 0 and "error" not in result.stdout, "desktop-file-validate",
+              result.stdout.strip()[:120] or "no errors")
     icons = bundle / "icons" / "hicolor"
     wrong = [s for s in ICON_SIZES
              if png_size(icons / f"{s}x{s}" / "apps" / f"{DESKTOP_ID}.png") != (s, s)]

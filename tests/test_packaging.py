@@ -154,7 +154,7 @@ def test_desktop_entry_names_the_application_and_its_icon():
     assert desktop["Icon"] == "talking-portrait-studio"
     assert desktop["Exec"].split()[:2] == ["TalkingPortraitStudio", "gui"]
     assert desktop["Terminal"] == "false"
-    assert set(desktop["Categories"].rstrip(";").split(";")) >= {"AudioVideo", "Graphics"}
+    assert set(desktop["Categories"].rstrip(";").split(";")) >= {"AudioVideo", "Video"}
 
 
 @pytest.mark.parametrize("size", [16, 48, 256])
