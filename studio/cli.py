@@ -101,6 +101,15 @@ def _number(value: str, flag: str) -> float:
         raise InputError(f"{flag}: '{value}' is not a number") from None
 
 
+def _check_range(flag: str, value: float, setting: str, what: str) -> None:
+    """The project file's own limits (its schema) for a flag that sets one of its values."""
+    from studio.doc.io import setting_bounds
+
+    low, high = setting_bounds(setting)
+    if not low <= value <= high:
+        raise InputError(f"{flag} {value}: use {what} from {low} to {high}")
+
+
 def _emotion_key(spec: str):
     from studio.doc.project import EMOTIONS, EmotionKey
 
@@ -117,8 +126,8 @@ def _emotion_key(spec: str):
 
 def project_from_args(args: argparse.Namespace):
     """The project to render: a project file or the two inputs, with the flags applied on top."""
-    from studio.doc.io import load_project
-    from studio.doc.project import MAX_SIZE, Project
+    from studio.doc.io import load_project, setting_bounds
+    from studio.doc.project import Project
 
     project_file = getattr(args, "project", None)
     if project_file:
@@ -133,12 +142,12 @@ def project_from_args(args: argparse.Namespace):
     if args.audio:
         project.audio = str(Path(args.audio).absolute())
     if args.fps is not None:
-        if not 1 <= args.fps <= 120:
-            raise InputError(f"--fps {args.fps}: use a frame rate from 1 to 120")
+        _check_range("--fps", args.fps, "fps", "a frame rate")
         project.fps = args.fps
     if args.size is not None:
-        if not 64 <= args.size <= MAX_SIZE or args.size % 2:
-            raise InputError(f"--size {args.size}: use an even size from 64 to {MAX_SIZE} pixels")
+        largest = setting_bounds("width")[1]  # at least 64 and even: what H.264 can encode
+        if not 64 <= args.size <= largest or args.size % 2:
+            raise InputError(f"--size {args.size}: use an even size from 64 to {largest} pixels")
         project.width = project.height = args.size
     if args.seed is not None:
         project.seed = args.seed
@@ -175,8 +184,7 @@ def _apply_renderer_flags(project, args: argparse.Namespace) -> None:
     if args.cache:
         diffusion.cache = args.cache == "on"
     if args.steps is not None:
-        if not 1 <= args.steps <= 200:
-            raise InputError(f"--steps {args.steps}: use 1 to 200 denoising steps")
+        _check_range("--steps", args.steps, "render.diffusion.steps", "a number of denoising steps")
         diffusion.steps = args.steps
     if args.strength is not None:
         if not 0.0 < args.strength <= 1.0:

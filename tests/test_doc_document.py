@@ -9,7 +9,7 @@ import pytest
 
 from studio.doc.document import Document
 from studio.doc.errors import InputError
-from studio.doc.io import load_project
+from studio.doc.io import load_project, setting_bounds
 from studio.doc.project import Blink, EmotionKey, Key, Project
 
 
@@ -75,6 +75,23 @@ def test_settings_announce_settings_or_media(doc, tmp_path):
     assert doc.changes == [frozenset({"settings"})] * 2 + [frozenset({"media"})]
     doc.set_setting("fps", old)
     assert doc.project.fps == 25
+
+
+@pytest.mark.parametrize("name", ["fps", "width", "height", "seed", "render.diffusion.steps",
+                                  "render.diffusion.strength"])
+def test_a_setting_at_its_limit_saves_and_loads_and_one_past_it_is_refused(doc, tmp_path, name):
+    """The document, the command line and the inspector take their limits from the schema, so
+    a value any of them accepts is a value the file format accepts."""
+    low, high = setting_bounds(name)
+    doc.set_setting(name, high)
+    path = doc.save(tmp_path / "limit.json")
+    assert Document.open(path).setting(name) == high
+    past = high + (1 if isinstance(high, int) else 0.01)
+    with pytest.raises(InputError, match=f"{name} must be between"):
+        doc.set_setting(name, past)
+    with pytest.raises(InputError):
+        doc.set_setting(name, low - 1)
+    assert doc.setting(name) == high
 
 
 def test_bad_settings_are_refused_before_they_change_anything(doc):

@@ -16,19 +16,20 @@ from pathlib import Path
 from typing import Any, Callable
 
 from studio.doc.errors import InputError
-from studio.doc.io import CURVE_TRACKS, RECORD_TRACKS, load_project, save_project
+from studio.doc.io import (
+    CURVE_TRACKS, RECORD_TRACKS, load_project, save_project, setting_bounds,
+)
 from studio.doc.project import Curve, Project
 
 TRACK_NAMES: tuple[str, ...] = (*CURVE_TRACKS, *RECORD_TRACKS)
 MEDIA_SETTINGS: tuple[str, ...] = ("portrait", "audio", "transcript")
 
-# (minimum, maximum) for numeric settings the schema bounds; edits outside are refused at once
-# instead of producing a file that will not load.
-_SETTING_BOUNDS: dict[str, tuple[float, float]] = {
-    "fps": (1, 120), "width": (16, 1024), "height": (16, 1024), "seed": (0, 2**63 - 1),
-    "duration": (0, float("inf")), "render.diffusion.steps": (1, 200),
-    "render.diffusion.strength": (0, 1),
-}
+# Numeric settings the schema bounds: edits outside are refused at once instead of producing a
+# file that will not load.
+_BOUNDED_SETTINGS: tuple[str, ...] = (
+    "fps", "width", "height", "seed", "duration", "render.diffusion.steps",
+    "render.diffusion.strength",
+)
 
 Callback = Callable[[frozenset[str]], None]
 
@@ -165,8 +166,8 @@ class Document:
         """
         owner, attr = self._owner(name)
         old = getattr(owner, attr)
-        if name in _SETTING_BOUNDS:
-            low, high = _SETTING_BOUNDS[name]
+        if name in _BOUNDED_SETTINGS:
+            low, high = setting_bounds(name)
             if (not isinstance(value, (int, float)) or isinstance(value, bool)
                     or not low <= value <= high):
                 raise InputError(f"{name} must be between {low:g} and {high:g}, not {value}")

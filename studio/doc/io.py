@@ -211,6 +211,17 @@ def project_schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=None)
+def setting_bounds(name: str) -> tuple[float, float]:
+    """(minimum, maximum) the schema allows for a project-level number such as "fps" or
+    "render.diffusion.steps": the one source of these limits for the document, the command line
+    and the inspector, so a value one of them accepts always saves and loads."""
+    node = project_schema()
+    for part in name.split("."):
+        node = node["properties"][part]
+    return node.get("minimum", float("-inf")), node.get("maximum", float("inf"))
+
+
 def key_path(parts: list[Any] | tuple[Any, ...]) -> str:
     """`["tracks", "head_yaw", "keys", 3, "t"]` -> `tracks.head_yaw.keys[3].t`."""
     text = ""

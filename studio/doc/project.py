@@ -20,7 +20,6 @@ STYLE_FIELDS: tuple[str, ...] = ("lip_amplitude", "head_motion", "expressiveness
 
 DEFAULT_FPS = 25
 DEFAULT_SIZE = 512
-MAX_SIZE = 1024
 DEFAULT_BLINK_RATE = 17.0  # blinks per minute: a relaxed speaker
 
 

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import (
     QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QWidget,
 )
 
-from studio.doc.project import MAX_SIZE, Project
+from studio.doc.io import setting_bounds
+from studio.doc.project import Project
 from studio.export import FORMATS
 from studio.jobs.export import ExportSettings
 
@@ -39,13 +40,13 @@ class ExportDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(browse)
-        self.width_box = self._spin(16, MAX_SIZE, project.width)
-        self.height_box = self._spin(16, MAX_SIZE, project.height)
+        self.width_box = self._spin(*setting_bounds("width"), project.width)
+        self.height_box = self._spin(*setting_bounds("height"), project.height)
         size = QHBoxLayout()
         size.addWidget(self.width_box, 1)  # the fields share the row; the labels stay narrow
         size.addWidget(QLabel("×"))
         size.addWidget(self.height_box, 1)
-        self.fps = self._spin(1, 120, project.fps)
+        self.fps = self._spin(*setting_bounds("fps"), project.fps)
         self.start = self._spin(0, project.frame_count() - 1, 0)
         self.end = self._spin(0, project.frame_count() - 1, project.frame_count() - 1)
         frames = QHBoxLayout()

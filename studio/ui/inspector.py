@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from studio.doc.project import EMOTIONS, INTERPOLATIONS, MAX_SIZE, RENDERERS, STYLE_FIELDS, Project
+from studio.doc.io import setting_bounds
+from studio.doc.project import EMOTIONS, INTERPOLATIONS, RENDERERS, STYLE_FIELDS, Project
 from studio.render.diffusion import availability
 from studio.render.diffusion.presets import available_presets
 from studio.ui import theme
@@ -186,18 +187,18 @@ class Inspector(QScrollArea):
         self.width_box = QSpinBox()
         self.height_box = QSpinBox()
         for box in (self.width_box, self.height_box):
-            box.setRange(16, MAX_SIZE)
+            box.setRange(*setting_bounds("width"))
             box.setSingleStep(16)
             box.setKeyboardTracking(False)
         self.fps_box = QSpinBox()
-        self.fps_box.setRange(1, 120)
+        self.fps_box.setRange(*setting_bounds("fps"))
         self.fps_box.setKeyboardTracking(False)
         self.seed_box = QSpinBox()
         self.seed_box.setRange(0, 2**31 - 1)
         self.seed_box.setKeyboardTracking(False)
         self.preset = QComboBox()
         self.steps = QSpinBox()
-        self.steps.setRange(1, 200)
+        self.steps.setRange(*setting_bounds("render.diffusion.steps"))
         self.steps.setKeyboardTracking(False)
         self.strength = _double(0.05, 1.0, 0.5, 0.05)
         self.cache = QCheckBox("Reuse work")
