@@ -9,11 +9,12 @@ import pytest
 
 from studio.analysis.speech import analyze_performance
 from studio.conditioning.presets import (
-    BUILTIN, PRESETS_DIR, Preset, apply_preset, builtin_preset, load_preset, save_preset,
+    BUILTIN, Preset, apply_preset, builtin_preset, load_preset, save_preset,
     shape_performance,
 )
 from studio.conditioning.sequence import build_controls
 from studio.doc.errors import InputError
+from studio.resources import STYLE_PRESETS_DIR
 from studio.doc.project import Project
 
 
@@ -32,7 +33,7 @@ def _controls(preset_name, analysed, speech_path):
 
 
 def test_every_builtin_preset_loads_with_a_description():
-    assert sorted(p.stem for p in PRESETS_DIR.glob("*.json")) == sorted(BUILTIN)
+    assert sorted(p.stem for p in STYLE_PRESETS_DIR.glob("*.json")) == sorted(BUILTIN)
     for name in BUILTIN:
         preset = builtin_preset(name)
         assert preset.name == name and preset.description

@@ -23,7 +23,6 @@ from studio.doc.errors import InputError
 from studio.doc.project import STYLE_FIELDS, Curve, Project, StyleKey
 from studio.resources import STYLE_PRESETS_DIR
 
-PRESETS_DIR = STYLE_PRESETS_DIR
 BUILTIN: tuple[str, ...] = ("calm", "neutral", "energetic", "whisper", "exaggerated")
 MOTION_FIELDS: tuple[str, ...] = ("nod", "drift", "sway")
 MAX_GAIN = 5.0
@@ -100,7 +99,7 @@ def builtin_preset(name: str) -> Preset:
     if name not in BUILTIN:
         raise InputError(f"unknown speaking style '{name}': use one of {', '.join(BUILTIN)} "
                          "or a preset file")
-    return load_preset(PRESETS_DIR / f"{name}.json")
+    return load_preset(STYLE_PRESETS_DIR / f"{name}.json")
 
 
 def apply_preset(project: Project, preset: Preset) -> None:

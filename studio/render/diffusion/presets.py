@@ -16,7 +16,6 @@ from pathlib import Path
 from studio.doc.errors import InputError
 from studio.resources import MODEL_MANIFESTS_DIR
 
-MANIFEST_DIR = MODEL_MANIFESTS_DIR
 MODELS_ENV = "STUDIO_MODELS"
 SCHEDULERS: tuple[str, ...] = ("ddim", "lcm")
 
@@ -71,11 +70,11 @@ class Preset:
 
 
 def available_presets() -> list[str]:
-    return sorted(p.stem for p in MANIFEST_DIR.glob("*.json"))
+    return sorted(p.stem for p in MODEL_MANIFESTS_DIR.glob("*.json"))
 
 
 def load_preset(name: str) -> Preset:
-    path = MANIFEST_DIR / f"{name}.json"
+    path = MODEL_MANIFESTS_DIR / f"{name}.json"
     if not path.is_file():
         raise InputError(
             f"unknown diffusion model preset '{name}': choose one of {', '.join(available_presets())}"
