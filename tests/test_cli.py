@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from studio.analysis.audio import ffmpeg_exe, probe_audio
+from studio.analysis.audio import probe_audio
 from studio.cli import main
 from studio.doc.io import load_project
+from media_probe import describe, frame_count
 
 ROOT = Path(__file__).resolve().parent.parent
 PHRASE = ROOT / "tests" / "data" / "audio" / "phrase.wav"
@@ -28,21 +29,6 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     cache = tmp_path_factory.getbasetemp() / "analysis-cache"
     monkeypatch.setenv("STUDIO_CACHE_DIR", str(cache))
     monkeypatch.setenv("STUDIO_LOG_DIR", str(tmp_path_factory.getbasetemp() / "logs"))
-
-
-def _streams(path: Path) -> str:
-    """ffmpeg's description of a media file's streams."""
-    result = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)],
-                            capture_output=True, text=True)
-    return result.stderr
-
-
-def _frame_count(path: Path) -> int:
-    result = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-map", "0:v:0",
-                             "-f", "null", "-c:v", "rawvideo", "-", "-stats"],
-                            capture_output=True, text=True)
-    frames = [line for line in result.stderr.replace("\r", "\n").splitlines() if "frame=" in line]
-    return int(frames[-1].split("frame=")[1].split()[0])
 
 
 def _one_line_error(err: str) -> str:
@@ -59,8 +45,8 @@ def test_render_makes_a_talking_clip_with_the_voice(portrait_path, tmp_path, cap
                  "--fps", "20", "--quiet"])
     assert code == 0, capsys.readouterr().err
     duration = probe_audio(PHRASE).duration
-    assert _frame_count(out) == math.ceil(duration * 20)
-    streams = _streams(out)
+    assert frame_count(out) == math.ceil(duration * 20)
+    streams = describe(out)
     assert "Video: h264" in streams and "yuv420p" in streams and "128x128" in streams
     assert "Audio: aac" in streams
 
@@ -249,8 +235,8 @@ def test_diffusion_renderer_from_the_command_line(portrait_path, tmp_path, capsy
                  "diffusion", "--model", "tiny", "--size", "64", "--fps", "5", "--steps", "2",
                  "--strength", "0.5", "--quiet"])
     assert code == 0, capsys.readouterr().err
-    assert _frame_count(out) == math.ceil(probe_audio(PHRASE).duration * 5)
-    assert "64x64" in _streams(out)
+    assert frame_count(out) == math.ceil(probe_audio(PHRASE).duration * 5)
+    assert "64x64" in describe(out)
 
 
 def test_diffusion_with_missing_weights_names_what_is_missing(portrait_path, tmp_path, capsys):

@@ -14,63 +14,10 @@ from PIL import Image
 
 from studio.analysis.audio import ffmpeg_exe, load_audio
 from studio.export import export_clip
+from media_probe import decode_audio, decode_video, describe
 
 FPS = 25
 PHRASE = Path(__file__).parent / "data" / "audio" / "phrase.wav"
-
-
-def describe(path: Path) -> str:
-    """ffmpeg's own description of a media file (what ffprobe would print)."""
-    result = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True, check=False
-    )
-    return result.stderr
-
-
-def decode_video(path: Path, pix_fmt: str = "rgb24") -> np.ndarray:
-    channels = {"rgb24": 3, "rgba": 4}[pix_fmt]
-    size = re.search(r"Video: .*?, (\d+)x(\d+)", describe(path))
-    width, height = int(size[1]), int(size[2])
-    raw = subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-v",
-            "error",
-            "-i",
-            str(path),
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            pix_fmt,
-            "pipe:1",
-        ],
-        capture_output=True,
-        check=True,
-    ).stdout
-    return np.frombuffer(raw, np.uint8).reshape(-1, height, width, channels)
-
-
-def decode_audio(path: Path, sample_rate: int = 48000) -> np.ndarray:
-    raw = subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-v",
-            "error",
-            "-i",
-            str(path),
-            "-vn",
-            "-ac",
-            "1",
-            "-ar",
-            str(sample_rate),
-            "-f",
-            "f32le",
-            "pipe:1",
-        ],
-        capture_output=True,
-        check=True,
-    ).stdout
-    return np.frombuffer(raw, np.float32)
 
 
 def numbered_frames(portrait: np.ndarray, count: int, alpha: bool = False):

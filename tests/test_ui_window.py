@@ -7,11 +7,9 @@ runs once per session; windows then start with it cached, as a reopened project 
 from __future__ import annotations
 
 import copy
-import subprocess
 import threading
 from pathlib import Path
 
-import imageio_ffmpeg
 import numpy as np
 import pyqtgraph as pg
 import pytest
@@ -29,6 +27,7 @@ from studio.ui import autosave
 from studio.ui.main_window import MainWindow
 from studio.ui.media import analyze_portrait_file, audio_key, full_audio, quick_audio
 from studio.ui.timeline.keys import KeyRef, key_refs
+from media_probe import decode_video, describe
 from qt_windows import close_window, fresh_settings, make_window
 
 WAIT_MS = 60_000
@@ -293,13 +292,8 @@ def test_export_from_the_dialog_writes_a_video_with_sound(qtbot, loaded, tmp_pat
         assert loaded.export_progress.isVisible()
         loaded.set_frame(10)  # editing goes on during the export
     assert finished.args[0] == out and out.is_file()
-    reader = imageio_ffmpeg.read_frames(str(out))
-    meta = reader.__next__()
-    frames = list(reader)
-    assert meta["size"] == (256, 256) and len(frames) == 25
-    probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(out)],
-                           capture_output=True, text=True).stderr
-    assert "Audio: aac" in probe
+    assert decode_video(out).shape == (25, 256, 256, 3)
+    assert "Audio: aac" in describe(out)
     assert "Show in Folder" in [b.text() for b in loaded.notification.buttons()]
     assert loaded.settings.value("session/autosave", "") != ""  # export autosaved first
 
@@ -380,9 +374,7 @@ def test_the_viewport_shows_the_frames_studio_render_writes(qtbot, loaded, tmp_p
     assert loaded.save_to(path)
     out = tmp_path / "frames"
     assert studio_main(["render", "--project", str(path), "-o", str(out), "-q"]) == 0
-    written = imageio_ffmpeg.read_frames(str(out / "frame_00040.png"))
-    meta = written.__next__()
-    rendered = np.frombuffer(next(written), np.uint8).reshape(meta["size"][1], meta["size"][0], 3)
+    rendered = decode_video(out / "frame_00040.png")[0]
     assert shown.shape == (128, 128, 3)
     assert np.array_equal(shown, rendered)
 
