@@ -24,13 +24,19 @@ from studio.jobs import CancelToken
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
 AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".flac"})
 PROJECT_SUFFIXES = frozenset({".json", ".tps"})
+PLAYBACK_RATE = 44100
+WAVEFORM_BINS_PER_SECOND = 100
 
 
 def file_filter(label: str, suffixes: frozenset[str]) -> str:
     """A file-dialog filter for exactly the suffixes a drop accepts, e.g. "Audio (*.flac *.m4a)"."""
     return f"{label} ({' '.join('*' + s for s in sorted(suffixes))})"
-PLAYBACK_RATE = 44100
-WAVEFORM_BINS_PER_SECOND = 100
+
+
+def dropped_files(mime) -> list[Path]:
+    """The local files of a drop's QMimeData, for the window and the welcome page's drop area
+    alike (a dragged web link is not a file to open)."""
+    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
 
 
 @dataclass(frozen=True)

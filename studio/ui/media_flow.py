@@ -19,7 +19,7 @@ from studio.jobs.engine import scene_for
 from studio.ui import commands
 from studio.ui.media import (
     AudioAnalysis, Dropped, analyze_portrait_file, audio_key, classify, full_audio, quick_audio,
-    warm_up_analysis,
+    dropped_files, warm_up_analysis,
 )
 from studio.ui.playback import sound_library_problem
 
@@ -232,9 +232,8 @@ class MediaAnalysisFlow:
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802
-        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
         event.acceptProposedAction()
-        self.open_paths(paths)
+        self.open_paths(dropped_files(event.mimeData()))
 
     def open_paths(self, paths: list[Path]) -> None:
         """Dropped or chosen files: a project opens; a portrait and/or voice clip join the project."""

@@ -21,7 +21,7 @@ from studio import __version__
 from studio.resources import APP_ICON, SAMPLE_PORTRAIT
 from studio.ui import theme
 from studio.ui.help import APP_NAME
-from studio.ui.media import AUDIO_SUFFIXES, IMAGE_SUFFIXES
+from studio.ui.media import AUDIO_SUFFIXES, IMAGE_SUFFIXES, dropped_files
 
 COLUMN_WIDTH = 760  # the column's widest: lines stay short enough to read on a wide window
 STACK_BELOW = 500  # narrower than this, the sample and recent cards stack instead of side by side
@@ -127,9 +127,8 @@ class DropArea(QFrame):
 
     def dropEvent(self, event) -> None:  # noqa: N802 (Qt API)
         self._set_hovering(False)
-        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
         event.acceptProposedAction()
-        self.pathsDropped.emit(paths)
+        self.pathsDropped.emit(dropped_files(event.mimeData()))
 
 
 class RecentProject(QPushButton):
