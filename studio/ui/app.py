@@ -80,11 +80,7 @@ def _screenshot(app: QApplication, window: MainWindow, path: Path, wait_for_fram
                                             else "the project did not open"))
     elif wait_for_frame:
         window.frameShown.connect(lambda _index: finish(None))
-        # a dialog (the analysis failed, say) means no frame is coming: say so at once
-        watch = QTimer(window)
-        watch.timeout.connect(lambda: window.error_box is not None and window.error_box.isVisible()
-                              and finish(window.error_box.text()))
-        watch.start(250)
+        window.errorShown.connect(finish)  # the analysis failed, say: no frame will come
         QTimer.singleShot(SCREENSHOT_TIMEOUT_S * 1000, lambda: finish(
             f"no frame within {SCREENSHOT_TIMEOUT_S} s"
             + (f": {window.error_box.text()}" if window.error_box else "")))

@@ -64,6 +64,7 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
     frameRefined = Signal(int, int)  # frame index, denoising step of an intermediate picture
     analysisFinished = Signal()
     exportFinished = Signal(object)  # Path, or None when cancelled or failed
+    errorShown = Signal(str)  # the message of a dialog saying something could not be done
 
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
@@ -290,6 +291,7 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
         box = QMessageBox(QMessageBox.Warning, APP_NAME, message, QMessageBox.Ok, self)
         self.error_box = box
         box.open()
+        self.errorShown.emit(message)
 
     def _preview_failed(self, generation: int, error: BaseException) -> None:
         """A preview the project's settings cannot give (say, the diffusion renderer in an
