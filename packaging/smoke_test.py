@@ -67,9 +67,9 @@ def png_size(path: Path) -> tuple[int, int]:
 
 def can_hide_source() -> bool:
     """Whether `unshare -m` may mount over the source tree (root, or user namespaces)."""
-    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True, check=False) \
-        if shutil.which("unshare") else None
-    return probe is not None and probe.returncode == 0
+    if shutil.which("unshare") is None:
+        return False
+    return subprocess.run(["unshare", "-m", "true"], capture_output=True, check=False).returncode == 0
 
 
 class Bundle:
@@ -81,9 +81,9 @@ class Bundle:
         self.home = home
         self.hide_source = hide_source
 
-    def run(self, *args: str, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
+    def run(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
         environment = {"PATH": "/usr/bin:/bin", "HOME": str(self.home), "LANG": "C.UTF-8",
-                       "QT_QPA_PLATFORM": "offscreen", **env}
+                       "QT_QPA_PLATFORM": "offscreen"}
         command = [str(self.exe), *args]
         if self.hide_source:  # the source tree and the Python that built the bundle
             hidden = " && ".join(f"mount -t tmpfs tmpfs {folder}" for folder in HIDDEN)
