@@ -12,6 +12,14 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from studio.ui.help import APP_NAME, about_text, shortcuts_html
+from studio.ui.keyboard import KeyRouting
+
+# Redo as on Linux and Windows both; each sequence once (a sequence given twice makes Qt call
+# the shortcut ambiguous, and then neither works)
+REDO_KEYS = [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]
+# the keys that play and step wherever the focus is, except in a text field
+TRANSPORT = ("play", "reverse", "stop_or_key", "forward", "prev", "next", "prev10", "next10",
+             "start", "end")
 
 
 class WindowActions:
@@ -39,7 +47,7 @@ class WindowActions:
         a["quit"] = self._action("&Quit", self.close, QKeySequence.Quit)
         a["undo"], a["redo"] = self.undo_stack.create_actions(self)
         a["undo"].setShortcut(QKeySequence.Undo)
-        a["redo"].setShortcuts([QKeySequence.Redo, QKeySequence("Ctrl+Shift+Z")])
+        a["redo"].setShortcuts(REDO_KEYS)
         self.addActions([a["undo"], a["redo"]])
         a["delete"] = self._action("&Delete", lambda: self.delete_keys(self.timeline.selected()))
         a["delete"].setShortcuts([QKeySequence.Delete, QKeySequence(Qt.Key_Backspace)])
@@ -72,6 +80,9 @@ class WindowActions:
             a[f"overlay_{name}"] = action
         a["shortcuts"] = self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1")
         a["about"] = self._action("&About", self.show_about)
+        self.key_routing = KeyRouting(
+            self, [a[name] for name in TRANSPORT],
+            {"undo": a["undo"], "redo": a["redo"]})
 
     def _build_menus(self) -> None:
         a = self.actions_by_name
@@ -95,8 +106,7 @@ class WindowActions:
         edit.addSeparator()
         edit.addActions([a["delete"], a["select_all"]])
         play = bar.addMenu("&Playback")
-        play.addActions([a[n] for n in ("play", "reverse", "stop_or_key", "forward", "prev",
-                                        "next", "prev10", "next10", "start", "end")])
+        play.addActions([a[n] for n in TRANSPORT])
         view = bar.addMenu("&View")
         panels = view.addMenu("&Panels")
         for dock in (self.timeline_dock, self.inspector_dock, self.media_dock):

@@ -21,12 +21,13 @@ from studio.render.diffusion import availability
 from studio.render.diffusion.presets import available_presets
 from studio.ui import theme
 from studio.ui.help import as_sentence
-from studio.ui.timeline.keys import CURVE_TRACKS, KeyRef, key_list
+from studio.ui.timeline.keys import CURVE_TRACKS, MULTI_FIELDS, KeyRef, key_list
 
 STYLE_PRESETS = ("calm", "neutral", "energetic", "whisper", "exaggerated")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 _RANGES = {"head_yaw": (-90, 90), "head_pitch": (-90, 90), "head_roll": (-90, 90),
            "blink_rate": (0, 120)}
+INTERPOLATED_TRACKS = CURVE_TRACKS + tuple(MULTI_FIELDS)  # keys with an interpolation to the next
 MIN_WIDTH = 240  # the dock's narrowest: labels and fields still readable side by side
 FIELD_MIN_WIDTH = 64
 
@@ -115,6 +116,7 @@ class Inspector(QScrollArea):
         self.fields: dict[str, QWidget] = {}
         self._project: Project | None = None
         self._ref: KeyRef | None = None
+        self._shape: tuple | None = None  # what the key form shows: a message or a track's key
         self._build_render_form()
         self.show_key(None, [])
 
@@ -128,44 +130,72 @@ class Inspector(QScrollArea):
 
     # -- the selected key ------------------------------------------------------------------
     def show_key(self, project: Project | None, refs: list[KeyRef]) -> None:
+        """Show the selected key. The same kind of key as before keeps its fields and only
+        their values change: this is called while a field's own edit is being handled (the
+        edit selects the edited key), and deleting the widget that is handling an event
+        crashes Qt. A form of another shape replaces the old one, which is deleted later."""
         self._project = project
-        while self.key_form.rowCount():
-            self.key_form.removeRow(0)
-        self.fields = {}
         keys = {(r.track, r.index) for r in refs}
         if project is None or len(keys) != 1:
             text = "Select a key on the timeline" if not keys else f"{len(keys)} keys selected"
-            self.key_form.addRow(QLabel(text))
             self._ref = None
+            self._rebuild(("message", text), lambda: self.key_form.addRow(QLabel(text)))
             return
         ref = self._ref = refs[-1]
         key = key_list(project, ref.track)[ref.index]
-        self.key_form.addRow(QLabel(ref.track.replace("_", " ").capitalize()))
-        end = max(project.duration, key.t)
-        self._add("t", "Time (s)", _double(0.0, end, key.t, 1.0 / project.fps, 3))
-        if ref.track in CURVE_TRACKS:
-            low, high = _RANGES[ref.track]
-            self._add("v", "Value", _double(low, high, key.v, 0.5))
-        elif ref.track == "blinks":
-            self._add("duration", "Duration (s)", _double(0.08, 1.0, key.duration, 0.02))
-        elif ref.track == "emotion":
+        self._rebuild(("key", ref.track), lambda: self._key_fields(ref.track))
+        self.fields["t"].setMaximum(max(project.duration, key.t))
+        self.fields["t"].setSingleStep(1.0 / project.fps)
+        for name, widget in self.fields.items():
+            self._show_value(widget, getattr(key, name))
+
+    def _rebuild(self, shape: tuple, build) -> None:
+        if shape == self._shape:
+            return
+        self._shape = shape
+        while self.key_form.rowCount():
+            row = self.key_form.takeRow(0)
+            for item in (row.labelItem, row.fieldItem):
+                if item is not None and item.widget() is not None:
+                    item.widget().hide()
+                    item.widget().deleteLater()
+        self.fields = {}
+        build()
+
+    def _key_fields(self, track: str) -> None:
+        self.key_form.addRow(QLabel(track.replace("_", " ").capitalize()))
+        self._add("t", "Time (s)", _double(0.0, 1.0, 0.0, 0.04, 3))
+        if track in CURVE_TRACKS:
+            self._add("v", "Value", _double(*_RANGES[track], 0.0, 0.5))
+        elif track == "blinks":
+            self._add("duration", "Duration (s)", _double(0.08, 1.0, 0.15, 0.02))
+        elif track == "emotion":
             combo = QComboBox()
             combo.addItems(EMOTIONS)
-            combo.setCurrentText(key.emotion)
             self._add("emotion", "Emotion", combo)
-            self._add("intensity", "Intensity", _double(0.0, 1.0, key.intensity, 0.05))
-        elif ref.track == "style":
+            self._add("intensity", "Intensity", _double(0.0, 1.0, 0.0, 0.05))
+        elif track == "style":
             for name in STYLE_FIELDS:
-                self._add(name, name.replace("_", " ").capitalize(),
-                          _double(0.0, 3.0, getattr(key, name), 0.05))
-        elif ref.track == "gaze":
+                self._add(name, name.replace("_", " ").capitalize(), _double(0.0, 3.0, 1.0, 0.05))
+        elif track == "gaze":
             for name in ("yaw", "pitch"):
-                self._add(name, f"Gaze {name} (°)", _double(-45.0, 45.0, getattr(key, name), 0.5))
-        if hasattr(key, "interp"):
+                self._add(name, f"Gaze {name} (°)", _double(-45.0, 45.0, 0.0, 0.5))
+        if track in INTERPOLATED_TRACKS:
             combo = QComboBox()
             combo.addItems(INTERPOLATIONS)
-            combo.setCurrentText(key.interp)
             self._add("interp", "Interpolation", combo)
+
+    @staticmethod
+    def _show_value(widget: QWidget, value) -> None:
+        """Set a field without echoing it as an edit, and only when it differs: a field that
+        already shows the value is left alone (its cursor and selection stay)."""
+        widget.blockSignals(True)
+        if isinstance(widget, QComboBox):
+            if widget.currentText() != value:
+                widget.setCurrentText(value)
+        elif widget.value() != value:
+            widget.setValue(value)
+        widget.blockSignals(False)
 
     def _add(self, name: str, label: str, widget: QWidget) -> None:
         self.fields[name] = _shrinkable(widget)

@@ -124,6 +124,15 @@ class _Playhead(pg.InfiniteLine):
         super().mouseClickEvent(ev)
 
 
+class _KeyDots(pg.ScatterPlotItem):
+    """The keys, drawn. Picking is the timeline's (_pick, by distance in pixels): a click on a
+    dot must reach the lane's view box, which selects the key, not stop here as pyqtgraph's
+    clickable points would."""
+
+    def mouseClickEvent(self, ev):  # noqa: N802 (pyqtgraph API)
+        ev.ignore()
+
+
 class Timeline(QWidget):
     playheadMoved = Signal(int)  # frame index
     keysDragging = Signal(object)  # list[KeyMove], live
@@ -217,7 +226,7 @@ class Timeline(QWidget):
         self.vb.sigResized.connect(lambda *_: self._place_headers())
         # a wider view fits more labels: also when the dock is shown or the window resized
         self.vb.sigResized.connect(lambda *_: self._update_label_visibility())
-        self._scatter = pg.ScatterPlotItem(pxMode=True)
+        self._scatter = _KeyDots(pxMode=True)
         self._scatter.setZValue(10)
         self.vb.addItem(self._scatter)
         self.playhead = _Playhead(self, pos=0.0, angle=90, movable=True,

@@ -1,0 +1,175 @@
+"""A person at the studio's window: real mouse and keyboard events on the real widgets.
+
+Scenarios (tests/gui_scenarios.py) run in a child process each, so a crash of Qt fails one test
+instead of the whole run. Nothing here calls the window's slots: keys go to whichever widget has
+focus (through Qt's shortcut map, as a key press does), clicks and drags go to the widget under
+the pointer.
+"""
+
+from __future__ import annotations
+
+import copy
+import pickle
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QMessageBox, QStyle, QStyleOptionSpinBox, QWidget
+
+from studio.doc.document import Document
+from studio.doc.project import Key
+from studio.ui.media import audio_key
+
+WAIT_S = 60.0
+
+
+def spin_arrow_pos(box: QAbstractSpinBox, up: bool) -> QPoint:
+    """The centre of a spin box's up or down arrow, where a person clicks it."""
+    option = QStyleOptionSpinBox()
+    option.initFrom(box)
+    option.buttonSymbols = box.buttonSymbols()
+    option.subControls = QStyle.SC_SpinBoxUp | QStyle.SC_SpinBoxDown | QStyle.SC_SpinBoxFrame
+    control = QStyle.SC_SpinBoxUp if up else QStyle.SC_SpinBoxDown
+    return box.style().subControlRect(QStyle.CC_SpinBox, option, control, box).center()
+
+
+class Person:
+    """Drives one MainWindow by input events. `window` is the real studio window."""
+
+    def __init__(self, window) -> None:
+        self.window = window
+
+    # ---- time --------------------------------------------------------------------------
+    def wait(self, ms: int = 50) -> None:
+        QTest.qWait(ms)
+
+    def wait_until(self, condition, timeout: float = WAIT_S, what: str = "") -> None:
+        end = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > end:
+                raise AssertionError(f"timed out waiting for {what or condition}")
+            QTest.qWait(20)
+
+    def settle(self) -> None:
+        """Until the newest preview request's frame is on screen."""
+        w = self.window
+        self.wait_until(lambda: w.worker.wait_idle(0.01) and w.viewport.frame_array is not None
+                        and w._shown_generation == w.worker.generation, what="the preview")
+
+    # ---- keyboard ----------------------------------------------------------------------
+    def focus(self) -> QWidget:
+        return QApplication.focusWidget() or self.window
+
+    def press(self, key, modifiers=Qt.NoModifier) -> None:
+        """A key press where the keyboard focus is, as the window system delivers it."""
+        QTest.keyClick(self.focus(), key, modifiers)
+        self.wait(10)
+
+    def type(self, text: str) -> None:
+        QTest.keyClicks(self.focus(), text)
+
+    # ---- mouse -------------------------------------------------------------------------
+    def click(self, widget: QWidget, pos: QPoint | None = None, button=Qt.LeftButton,
+              modifiers=Qt.NoModifier) -> None:
+        QTest.mouseClick(widget, button, modifiers, pos if pos is not None else widget.rect().center())
+        self.wait(10)
+
+    def double_click(self, widget: QWidget, pos: QPoint, modifiers=Qt.NoModifier) -> None:
+        QTest.mouseDClick(widget, Qt.LeftButton, modifiers, pos)
+        self.wait(10)
+
+    def drag(self, widget: QWidget, start: QPointF, end: QPointF, modifiers=Qt.NoModifier,
+             steps: int = 6) -> None:
+        """Press, move in steps, release: a drag as the mouse sends it."""
+        def send(kind, pos, buttons):
+            point = QPointF(pos)
+            event = QMouseEvent(kind, point, QPointF(widget.mapToGlobal(point)), Qt.LeftButton,
+                                buttons, modifiers)
+            QApplication.sendEvent(widget, event)
+
+        send(QEvent.MouseButtonPress, start, Qt.LeftButton)
+        for i in range(1, steps + 1):
+            send(QEvent.MouseMove, start + (end - start) * (i / steps), Qt.LeftButton)
+            QApplication.processEvents()
+        send(QEvent.MouseButtonRelease, end, Qt.NoButton)
+        self.wait(10)
+
+    def type_into(self, box: QWidget, text: str) -> None:
+        """Click into a field, select what is there, type, press Enter."""
+        line = box.lineEdit() if isinstance(box, QAbstractSpinBox) else box
+        self.click(line)
+        QTest.keyClick(line, Qt.Key_A, Qt.ControlModifier)
+        QTest.keyClicks(line, text)
+        QTest.keyClick(line, Qt.Key_Return)
+        self.wait(30)
+
+    def click_arrow(self, box: QAbstractSpinBox, up: bool = True) -> None:
+        self.click(box, spin_arrow_pos(box, up))
+
+    # ---- the timeline --------------------------------------------------------------------
+    @property
+    def lanes(self) -> QWidget:
+        return self.window.timeline.view.viewport()
+
+    def key_pos(self, ref) -> QPoint:
+        return self.window.timeline.key_scene_pos(ref)
+
+    def click_key(self, ref, modifiers=Qt.NoModifier) -> None:
+        self.click(self.lanes, self.key_pos(ref), modifiers=modifiers)
+
+    # ---- menus ---------------------------------------------------------------------------
+    def menu(self, *path: str) -> None:
+        """Open a menu of the menu bar with the mouse and click an entry in it."""
+        bar = self.window.menuBar()
+        action = next(a for a in bar.actions() if a.text().replace("&", "") == path[0])
+        self.click(bar, bar.actionGeometry(action).center())
+        menu = action.menu()
+        self.wait_until(menu.isVisible, 5, f"the {path[0]} menu")
+        for name in path[1:]:
+            item = next(a for a in menu.actions() if a.text().replace("&", "") == name)
+            assert item.isEnabled(), f"{' > '.join(path)} is disabled"
+            self.click(menu, menu.actionGeometry(item).center())
+            menu = item.menu() or menu
+        self.wait(20)
+
+    def answer(self, button=QMessageBox.Yes, timeout: float = 10) -> str:
+        """Click a button of the message box that is showing; its text."""
+        box: list[QMessageBox] = []
+
+        def showing() -> bool:
+            box[:] = [w for w in QApplication.topLevelWidgets()
+                      if isinstance(w, QMessageBox) and w.isVisible()]
+            return bool(box)
+
+        self.wait_until(showing, timeout, "a message box")
+        text = box[-1].text()
+        self.click(box[-1].button(button))
+        return text
+
+
+def load_analysis(path: Path):
+    with open(path, "rb") as f:
+        return pickle.load(f)
+
+
+def open_analysed(window, analysed, yaw_keys=((0.0, 0.0), (2.0, 0.0))) -> None:
+    """Show the sample project with its analysis cached (as a reopened project would be), with
+    head-yaw keys to click and drag."""
+    from studio.conditioning.blinks import refresh_auto_blinks
+
+    rig, audio, base = analysed
+    project = copy.deepcopy(base)
+    project.tracks.visemes = list(audio.visemes)
+    project.tracks.head_yaw.keys = [Key(t, v, "linear") for t, v in yaw_keys]
+    project.tracks.blinks = refresh_auto_blinks(project, audio.performance)
+    cache(window, analysed)
+    window._set_document(Document(project))
+    Person(window).settle()
+
+
+def cache(window, analysed) -> None:
+    rig, audio, project = analysed
+    window.rigs[project.portrait] = rig
+    window.audio[audio_key(project)] = audio
