@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
-    QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QWidget,
+    QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QSpinBox, QWidget,
 )
 
 from studio.doc.io import setting_bounds
@@ -108,15 +108,28 @@ class ExportDialog(QDialog):
         self.summary.setText(f"{count} frames · {count / self.fps.value():.2f} s · {fmt.description}")
 
     def _browse(self) -> None:
+        # Export asks before replacing an existing output (accept): the file dialog does not too
         fmt = FORMATS[self.format_name()]
         if fmt.is_sequence:
-            chosen = QFileDialog.getSaveFileName(self, "Export frames to folder", self.path.text())[0]
+            chosen = QFileDialog.getSaveFileName(self, "Export frames to folder", self.path.text(),
+                                                 options=QFileDialog.DontConfirmOverwrite)[0]
         else:
             chosen = QFileDialog.getSaveFileName(self, "Export video", self.path.text(),
-                                                 f"Video (*{fmt.suffix})")[0]
+                                                 f"Video (*{fmt.suffix})",
+                                                 options=QFileDialog.DontConfirmOverwrite)[0]
         if chosen:
             self.path.setText(chosen)
             self._format_changed()
+
+    def accept(self) -> None:
+        """Export, once the user agreed to replace what is already at the output path; No
+        leaves the dialog open to choose another."""
+        path = self.settings().path
+        if _occupied(path) and QMessageBox.question(
+                self, "Export", f"{path.name} already exists. Replace it?",
+                QMessageBox.Yes | QMessageBox.No, QMessageBox.No) != QMessageBox.Yes:
+            return
+        super().accept()
 
     def settings(self) -> ExportSettings:
         return ExportSettings(
@@ -124,6 +137,11 @@ class ExportDialog(QDialog):
             width=self.width_box.value(), height=self.height_box.value(), fps=self.fps.value(),
             start=min(self.start.value(), self.end.value()), end=self.end.value(),
         )
+
+
+def _occupied(path: Path) -> bool:
+    """Whether an export would replace something there: a file, or a folder that is not empty."""
+    return path.is_file() or path.is_dir() and any(path.iterdir())
 
 
 class ExportProgress(QWidget):

@@ -1,0 +1,61 @@
+"""Smaller things a person meets in the studio (issue 10), each used through real input events:
+the transcript field, "Back to automatic" on a viseme, the export's replace question, the `tiny`
+model's name and the models-folder message.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+
+from media_probe import decode_video
+from test_ui_window import WAIT_MS, analysed, loaded, settings, window  # noqa: F401 (fixtures)
+
+
+def type_into(widget, text: str) -> None:
+    """Click a field, select what it holds and type over it, as a person does."""
+    QTest.mouseClick(widget, Qt.LeftButton)
+    QTest.keyClick(widget, Qt.Key_A, Qt.ControlModifier)
+    QTest.keyClicks(widget, text)
+
+
+def answer_next_question(button) -> list[str]:
+    """Click `button` of the next message box that opens (a modal one runs its own event loop,
+    so the click is sent from a timer); returns the texts of the boxes answered."""
+    texts: list[str] = []
+
+    def answer(tries: int = 200) -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            texts.append(box.text())
+            QTest.mouseClick(box.button(button), Qt.LeftButton)
+        elif tries:
+            QTimer.singleShot(20, lambda: answer(tries - 1))
+
+    QTimer.singleShot(0, answer)
+    return texts
+
+
+def test_export_asks_before_replacing_an_existing_file(qtbot, loaded, tmp_path):
+    out = tmp_path / "clip.mp4"
+    out.write_bytes(b"an earlier export")
+    QTest.keyClick(loaded, Qt.Key_E, Qt.ControlModifier)
+    dialog = loaded.last_export_dialog
+    qtbot.waitExposed(dialog)
+    type_into(dialog.path, str(out))
+    for box, value in ((dialog.width_box, "64"), (dialog.height_box, "64"), (dialog.end, "4")):
+        type_into(box, value)
+    export = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.Ok)
+    # No: back to the dialog, nothing started, the file as it was
+    asked = answer_next_question(QMessageBox.No)
+    QTest.mouseClick(export, Qt.LeftButton)
+    assert asked == ["clip.mp4 already exists. Replace it?"]
+    assert dialog.isVisible() and loaded._export_task is None
+    assert out.read_bytes() == b"an earlier export"
+    # Yes: the export replaces it
+    asked = answer_next_question(QMessageBox.Yes)
+    with qtbot.waitSignal(loaded.exportFinished, timeout=WAIT_MS) as finished:
+        QTest.mouseClick(export, Qt.LeftButton)
+    assert asked == ["clip.mp4 already exists. Replace it?"] and not dialog.isVisible()
+    assert finished.args[0] == out and decode_video(out).shape == (5, 64, 64, 3)
