@@ -13,10 +13,12 @@ import pickle
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QMessageBox, QStyle, QStyleOptionSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox, QApplication, QMessageBox, QStyle, QStyleOptionSpinBox, QWidget,
+)
 
 from studio.doc.document import Document
 from studio.doc.project import Key
@@ -73,12 +75,27 @@ class Person:
     # ---- mouse -------------------------------------------------------------------------
     def click(self, widget: QWidget, pos: QPoint | None = None, button=Qt.LeftButton,
               modifiers=Qt.NoModifier) -> None:
-        QTest.mouseClick(widget, button, modifiers, pos if pos is not None else widget.rect().center())
+        """A click as the window system delivers it: to the window under the pointer, which
+        routes it (popups, modal dialogs and all) and makes two quick ones a double-click."""
+        if widget.window().windowFlags() & Qt.Popup == Qt.Popup:
+            # a menu or a list that closes (and loses its window) on this very click
+            QTest.mouseClick(widget, button, modifiers, pos if pos is not None
+                             else widget.rect().center())
+        else:
+            window, at = self._window_pos(widget, pos)
+            QTest.mouseClick(window, button, modifiers, at)
         self.wait(10)
 
     def double_click(self, widget: QWidget, pos: QPoint, modifiers=Qt.NoModifier) -> None:
-        QTest.mouseDClick(widget, Qt.LeftButton, modifiers, pos)
+        window, at = self._window_pos(widget, pos)
+        QTest.mouseDClick(window, Qt.LeftButton, modifiers, at)
         self.wait(10)
+
+    @staticmethod
+    def _window_pos(widget: QWidget, pos: QPoint | None):
+        pos = pos if pos is not None else widget.rect().center()
+        top = widget.window()
+        return top.windowHandle(), widget.mapTo(top, QPoint(pos))
 
     def drag(self, widget: QWidget, start: QPointF, end: QPointF, modifiers=Qt.NoModifier,
              steps: int = 6) -> None:
@@ -119,6 +136,23 @@ class Person:
     def click_key(self, ref, modifiers=Qt.NoModifier) -> None:
         self.click(self.lanes, self.key_pos(ref), modifiers=modifiers)
 
+    def lane_pos(self, t: float, lane: str, v: float | None = None) -> QPoint:
+        return self.window.timeline.time_to_view(t, lane, v)
+
+    def choose(self, combo, text: str) -> None:
+        """Open a combo box's list with a click, walk to the entry with the arrow keys, Enter.
+        (Qt's list takes a click on an entry only from the window system's own mouse.)"""
+        QTest.mouseClick(combo, Qt.LeftButton)
+        popup = combo.view()
+        self.wait_until(popup.isVisible, 5, "the combo box's list")
+        index = combo.findText(text)
+        assert index >= 0, f"{text!r} is not offered"
+        steps = index - popup.currentIndex().row()
+        for _ in range(abs(steps)):
+            QTest.keyClick(popup, Qt.Key_Down if steps > 0 else Qt.Key_Up)
+        QTest.keyClick(popup, Qt.Key_Return)
+        self.wait(20)
+
     # ---- menus ---------------------------------------------------------------------------
     def menu(self, *path: str) -> None:
         """Open a menu of the menu bar with the mouse and click an entry in it."""
@@ -128,11 +162,29 @@ class Person:
         menu = action.menu()
         self.wait_until(menu.isVisible, 5, f"the {path[0]} menu")
         for name in path[1:]:
-            item = next(a for a in menu.actions() if a.text().replace("&", "") == name)
+            # "Undo" is "Undo Add head yaw key" by then: entries are found by how they begin
+            item = next(a for a in menu.actions() if a.text().replace("&", "").startswith(name))
             assert item.isEnabled(), f"{' > '.join(path)} is disabled"
             self.click(menu, menu.actionGeometry(item).center())
             menu = item.menu() or menu
         self.wait(20)
+
+    def answer_soon(self, button=QMessageBox.Yes) -> list[str]:
+        """Answer the next message box when it shows, even a modal one whose own event loop
+        holds this scenario's code: the click comes from a timer. The list gets its text."""
+        texts: list[str] = []
+
+        def look() -> None:
+            boxes = [w for w in QApplication.topLevelWidgets()
+                     if isinstance(w, QMessageBox) and w.isVisible()]
+            if not boxes:
+                QTimer.singleShot(20, look)
+                return
+            texts.append(boxes[-1].text())
+            QTest.mouseClick(boxes[-1].button(button), Qt.LeftButton)
+
+        QTimer.singleShot(0, look)
+        return texts
 
     def answer(self, button=QMessageBox.Yes, timeout: float = 10) -> str:
         """Click a button of the message box that is showing; its text."""

@@ -16,11 +16,16 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from PySide6.QtCore import QSettings, Qt  # noqa: E402
+import os  # noqa: E402
+import time  # noqa: E402
+
+from PySide6.QtCore import QPointF, QSettings, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton  # noqa: E402
 
 from gui_driver import Person, load_analysis, open_analysed  # noqa: E402
-from studio.ui.timeline.keys import KeyRef  # noqa: E402
+from studio.doc.project import STYLE_FIELDS  # noqa: E402
+from studio.ui.timeline.keys import KeyRef, key_refs  # noqa: E402
 
 SCENARIOS = {}
 
@@ -35,15 +40,37 @@ class Setting:
     workdir: Path
     analysed: tuple
     settings: QSettings
+    windows: list
+
+    def start(self, project: Path | None = None) -> Person:
+        """The studio as `studio gui [PROJECT]` opens it, in this scenario's settings."""
+        from studio.ui.app import open_studio
+
+        window, _ = open_studio(project, self.settings)
+        self.windows.append(window)
+        window.activateWindow()
+        QTest.qWaitForWindowExposed(window)
+        return Person(window)
+
+    def loaded(self, **keys) -> Person:
+        """A window on the sample project (analysis cached), with head-yaw keys at 0 s and 2 s."""
+        person = self.start()
+        open_analysed(person.window, self.analysed, **keys)
+        return person
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 # ---- the inspector -----------------------------------------------------------------------
 @scenario
-def inspector_typing_and_arrows(person: Person, setting: Setting) -> None:
+def inspector_typing_and_arrows(setting: Setting) -> None:
     """Type into every field of a selected key and press Enter, click every arrow: no crash,
     each edit lands in the project as one undo step."""
+    person = setting.loaded()
     w = person.window
-    open_analysed(w, setting.analysed)
     person.click_key(KeyRef("head_yaw", 1))
     assert w.timeline.selected() == [KeyRef("head_yaw", 1)], w.timeline.selected()
     person.wait_until(lambda: "v" in w.inspector.fields, 5, "the key's fields")
@@ -69,24 +96,282 @@ def inspector_typing_and_arrows(person: Person, setting: Setting) -> None:
     assert w.project.tracks.head_yaw.keys[1].t == 1.5
 
 
+@scenario
+def inspector_every_key_kind(setting: Setting) -> None:
+    """Keys of every lane made by double-click, selected by a click, every numeric field typed
+    into and every arrow clicked."""
+    person = setting.loaded(yaw_keys=())
+    w = person.window
+    rate = w.project.tracks.blink_rate.default
+    made = [("emotion", 3.0, None), ("gaze", 4.0, 0.0), ("blinks", 5.0, rate), ("style", 6.0, 1.0),
+            ("blinks", 7.0, 50.0)]
+    for lane, t, v in made:
+        person.double_click(person.lanes, person.lane_pos(t, lane, v))
+        person.wait(100)
+    tracks = w.project.tracks
+    assert [k.t for k in tracks.emotion] == [3.0] and [k.t for k in tracks.gaze] == [4.0]
+    assert [k.t for k in tracks.blink_rate.keys] == [5.0] and [k.t for k in tracks.style] == [6.0]
+    assert 7.0 in [b.t for b in tracks.blinks if b.source == "user"]
+    typed = {}
+    for ref in key_refs(w.project):
+        if ref.track == "blinks" and w.project.tracks.blinks[ref.index].source == "auto":
+            continue
+        person.click_key(ref)
+        assert w.timeline.selected()[-1].track == ref.track, (ref, w.timeline.selected())
+        person.wait(50)
+        for name in [n for n in w.inspector.fields if n not in ("t", "interp", "emotion")]:
+            box = w.inspector.fields[name]
+            value = round(box.minimum() + 0.3 * (box.maximum() - box.minimum()), 1)
+            person.type_into(box, f"{value}")
+            person.wait(100)
+            person.click_arrow(w.inspector.fields[name], up=True)
+            person.wait(100)
+            person.click_arrow(w.inspector.fields[name], up=False)
+            person.wait(100)
+            typed[(ref.track, name)] = value
+    tracks = w.project.tracks
+    user_blink = next(b for b in tracks.blinks if b.source == "user")
+    found = {("emotion", "intensity"): tracks.emotion[0].intensity,
+             ("gaze", "yaw"): tracks.gaze[0].yaw, ("gaze", "pitch"): tracks.gaze[0].pitch,
+             ("blink_rate", "v"): tracks.blink_rate.keys[0].v,
+             ("blinks", "duration"): user_blink.duration,
+             **{("style", n): getattr(tracks.style[0], n) for n in STYLE_FIELDS}}
+    assert set(typed) == set(found), (typed, found)
+    for field, value in typed.items():
+        assert abs(found[field] - value) < 1e-6, (field, found[field], value)
+
+
+# ---- the timeline ------------------------------------------------------------------------
+@scenario
+def click_drag_box_delete(setting: Setting) -> None:
+    """Click-select, drag, box-select and delete keys; a key under the playhead drags too."""
+    person = setting.loaded()
+    w = person.window
+    person.click_key(KeyRef("head_yaw", 0))
+    assert w.timeline.selected() == [KeyRef("head_yaw", 0)]
+    person.click_key(KeyRef("head_yaw", 1), Qt.ControlModifier)
+    assert set(w.timeline.selected()) == {KeyRef("head_yaw", 0), KeyRef("head_yaw", 1)}
+    person.click(person.lanes, person.lane_pos(6.0, "emotion"))  # empty space: none selected
+    assert w.timeline.selected() == []
+    # the playhead onto the key at 2 s (frame 50): Shift+Right twice
+    person.press(Qt.Key_Home)
+    person.press(Qt.Key_Right, Qt.ShiftModifier)
+    person.press(Qt.Key_Right, Qt.ShiftModifier)
+    assert w.frame == 50, w.frame
+    start = QPointF(person.key_pos(KeyRef("head_yaw", 1)))
+    person.drag(person.lanes, start, start + QPointF(0, -50), Qt.ShiftModifier)
+    assert w.project.tracks.head_yaw.keys[1].v > 5.0, w.project.tracks.head_yaw.keys
+    assert w.project.tracks.head_yaw.keys[1].t == 2.0
+    assert w.undo_stack.count() == 1
+    # a box around both keys, Delete
+    a = QPointF(person.key_pos(KeyRef("head_yaw", 0)))
+    b = QPointF(person.key_pos(KeyRef("head_yaw", 1)))
+    top, bottom = min(a.y(), b.y()) - 8, max(a.y(), b.y()) + 8
+    person.drag(person.lanes, QPointF(a.x() - 6, top), QPointF(b.x() + 6, bottom))
+    assert set(w.timeline.selected()) == {KeyRef("head_yaw", 0), KeyRef("head_yaw", 1)}
+    person.press(Qt.Key_Delete)
+    assert w.project.tracks.head_yaw.keys == []
+    person.press(Qt.Key_Z, Qt.ControlModifier)
+    assert len(w.project.tracks.head_yaw.keys) == 2
+
+
+@scenario
+def double_click_keys_the_curve_where_it_is(setting: Setting) -> None:
+    """A double-click low in the head-pose lane adds a key at the curve's value, not -28°."""
+    person = setting.loaded(yaw_keys=((0.0, 4.0), (2.0, 4.0)))
+    w = person.window
+    person.double_click(person.lanes, person.lane_pos(1.0, "pose", -27.0))
+    keys = w.project.tracks.head_yaw.keys + w.project.tracks.head_pitch.keys + \
+        w.project.tracks.head_roll.keys
+    added = [k for k in keys if k.t == 1.0]
+    assert len(added) == 1 and abs(added[0].v) <= 4.0 + 1e-9, keys
+
+
+@scenario
+def undo_and_redo_every_way(setting: Setting) -> None:
+    """Edit > Undo and Redo by menu, Ctrl+Z, Ctrl+Shift+Z and Ctrl+Y."""
+    person = setting.loaded()
+    w = person.window
+    yaw = w.project.tracks.head_yaw
+    person.double_click(person.lanes, person.lane_pos(1.0, "pose", 0.0))
+    assert len(yaw.keys) == 3
+    person.menu("Edit", "Undo")
+    assert len(w.project.tracks.head_yaw.keys) == 2
+    person.menu("Edit", "Redo")
+    assert len(w.project.tracks.head_yaw.keys) == 3
+    for redo in ((Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier), (Qt.Key_Y, Qt.ControlModifier)):
+        person.press(Qt.Key_Z, Qt.ControlModifier)
+        assert len(w.project.tracks.head_yaw.keys) == 2
+        person.press(*redo)
+        assert len(w.project.tracks.head_yaw.keys) == 3, redo
+
+
+# ---- focus and transport -----------------------------------------------------------------
+@scenario
+def transport_keys_wherever_the_focus_is(setting: Setting) -> None:
+    """After "Choose voice clip…" Space plays instead of pressing the button again; arrows step
+    from a combo box; in a text field they stay with the text."""
+    person = setting.loaded()
+    w = person.window
+    speech = Path(w.project.audio)
+    chosen = []
+
+    def choose(*_args, **_kwargs):
+        chosen.append(1)
+        return str(speech), ""
+
+    QFileDialog.getOpenFileName = choose  # the desktop's file chooser, answered
+    button = next(b for b in w.media_panel.findChildren(QPushButton) if "voice" in b.text())
+    person.click(button)
+    assert chosen == [1]
+    person.wait(200)
+    button.setFocus()
+    person.press(Qt.Key_Space)
+    assert chosen == [1], "Space pressed the button again"
+    assert w.playback.playing
+    person.press(Qt.Key_Space)
+    assert not w.playback.playing
+    person.press(Qt.Key_Home)
+    w.inspector.renderer.setFocus()
+    person.press(Qt.Key_Right)
+    assert w.frame == 1 and w.project.render.renderer == "mesh"
+    w.inspector.seed_box.setFocus()
+    person.press(Qt.Key_Right)
+    assert w.frame == 1  # the arrow moved the text cursor
+
+
+# ---- settings ----------------------------------------------------------------------------
+@scenario
+def settings_while_playing(setting: Setting) -> None:
+    """Every render setting of the inspector changed by typing and arrows while the clip plays."""
+    person = setting.loaded()
+    w = person.window
+    inspector = w.inspector
+    person.press(Qt.Key_Space)
+    assert w.playback.playing
+    for box, text, attr in ((inspector.width_box, "320", "width"),
+                            (inspector.height_box, "256", "height"),
+                            (inspector.seed_box, "42", "seed"),
+                            (inspector.fps_box, "30", "fps")):
+        person.type_into(box, text)
+        person.wait(200)
+        assert getattr(w.project, attr) == int(text), (attr, getattr(w.project, attr))
+        person.click_arrow(box, up=True)
+        person.wait(200)
+    assert (w.project.width, w.project.height, w.project.seed, w.project.fps) == (336, 272, 43, 31)
+    for preset in ("calm", "energetic", "whisper", "exaggerated", "neutral"):
+        person.choose(inspector.preset, preset)
+        person.wait(200)
+        assert w.project.style_preset == preset
+    person.settle()
+    assert w.viewport.frame_array.shape[:2] == (272, 336), w.viewport.frame_array.shape
+    person.press(Qt.Key_Space)
+
+
+@scenario
+def style_preset_keeps_the_blink_rate_keys(setting: Setting) -> None:
+    person = setting.loaded()
+    w = person.window
+    rate = w.project.tracks.blink_rate.default
+    person.double_click(person.lanes, person.lane_pos(3.0, "blinks", rate))
+    keys = list(w.project.tracks.blink_rate.keys)
+    assert [k.t for k in keys] == [3.0], keys
+    person.choose(w.inspector.preset, "energetic")
+    person.wait(100)
+    assert w.project.style_preset == "energetic"
+    assert w.project.tracks.blink_rate.keys == keys
+
+
+# ---- autosave, bad input, layout -----------------------------------------------------------
+@scenario
+def autosave_shortly_after_an_edit(setting: Setting) -> None:
+    person = setting.loaded()
+    w = person.window
+    project = setting.workdir / "talk.json"
+    w.save_to(project)
+    person.click_key(KeyRef("head_yaw", 1))
+    person.type_into(w.inspector.fields["v"], "21")
+    sidecar = project.with_name("talk.autosave.json")
+    began = time.monotonic()
+    person.wait_until(sidecar.is_file, 10, "the autosave")
+    assert time.monotonic() - began < 6
+    from studio.doc.io import load_project
+    assert load_project(sidecar).tracks.head_yaw.keys[1].v == 21.0
+
+
+@scenario
+def bad_files_dropped_and_chosen(setting: Setting) -> None:
+    person = setting.loaded()
+    w = person.window
+    before = w.project
+    fake = setting.workdir / "notes.jpg"
+    fake.write_text("not a picture")
+    drop_files(w, fake)
+    person.wait_until(lambda: w.error_box is not None and w.error_box.isVisible(), 30, "a dialog")
+    assert "notes.jpg" in w.error_box.text(), w.error_box.text()
+    person.click(w.error_box.button(QMessageBox.Ok))
+    empty = setting.workdir / "silence.wav"
+    empty.write_bytes(b"")
+    QFileDialog.getOpenFileName = lambda *a, **k: (str(empty), "")
+    w.error_box = None
+    button = next(b for b in w.media_panel.findChildren(QPushButton) if "voice" in b.text())
+    person.click(button)
+    person.wait_until(lambda: w.error_box is not None and w.error_box.isVisible(), 30, "a dialog")
+    assert "silence.wav" in w.error_box.text(), w.error_box.text()
+    assert w.project == before
+
+
+@scenario
+def small_and_large_windows(setting: Setting) -> None:
+    """At its smallest the window's panels do not overlap and the lanes stay readable; grown
+    again, the lanes grow back."""
+    person = setting.loaded()
+    w = person.window
+    for width, height in ((800, 560), (640, 400), (1920, 1080), (1024, 700)):
+        w.resize(width, height)
+        person.wait(300)
+        assert w.width() >= w.minimumWidth() and w.height() >= w.minimumHeight()
+        docks = [d for d in (w.media_dock, w.timeline_dock, w.inspector_dock) if d.isVisible()]
+        rects = [d.geometry() for d in docks] + [w.centralWidget().geometry()]
+        for i, a in enumerate(rects):
+            for b in rects[i + 1:]:
+                assert not a.intersects(b), (width, height, a, b)
+        for button in w.media_panel.findChildren(QPushButton):
+            inside = w.media_panel.rect().contains(button.geometry())
+            assert inside or not button.isVisible(), (width, height, button.text())
+        pose = w.timeline.time_to_view(0.0, "pose", 30.0).y(), \
+            w.timeline.time_to_view(0.0, "pose", -30.0).y()
+        assert pose[1] - pose[0] >= 24, (width, height, pose)
+
+
+def drop_files(window, *paths: Path) -> None:
+    """Files dragged from the desktop onto the viewport."""
+    from PySide6.QtCore import QMimeData, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    pos = window.viewport.rect().center()
+    target = window.viewport
+    enter = QDragEnterEvent(pos, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(target, enter)
+    QApplication.sendEvent(target, QDropEvent(QPointF(pos), Qt.CopyAction, mime, Qt.LeftButton,
+                                              Qt.NoModifier))
+
+
 def main(argv: list[str]) -> int:
     name, workdir, analysis = argv[0], Path(argv[1]), Path(argv[2])
     from qt_windows import fresh_settings
     from studio.ui.app import make_application
-    from studio.ui.main_window import MainWindow
 
     make_application()
-    settings = fresh_settings(workdir)
-    window = MainWindow(settings)
-    window.show()
-    window.activateWindow()
-    QTest.qWaitForWindowExposed(window)
-    person = Person(window)
+    setting = Setting(workdir, load_analysis(analysis), fresh_settings(workdir), [])
     try:
-        SCENARIOS[name](person, Setting(workdir, load_analysis(analysis), settings))
+        SCENARIOS[name](setting)
     finally:
-        window.undo_stack.setClean()
-        window.close()
+        for window in setting.windows:
+            window.undo_stack.setClean()
+            window.close()
     print("scenario passed")
     return 0
 

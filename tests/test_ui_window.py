@@ -295,7 +295,7 @@ def test_export_from_the_dialog_writes_a_video_with_sound(qtbot, loaded, tmp_pat
     assert decode_video(out).shape == (25, 256, 256, 3)
     assert "Audio: aac" in describe(out)
     assert "Show in Folder" in [b.text() for b in loaded.notification.buttons()]
-    assert loaded.settings.value("session/autosave", "") != ""  # export autosaved first
+    assert autosave.sidecar_for(loaded.doc).is_file()  # export autosaved first
 
 
 def test_export_can_be_cancelled(qtbot, loaded, tmp_path):
@@ -307,24 +307,6 @@ def test_export_can_be_cancelled(qtbot, loaded, tmp_path):
         dialog.accept()
         loaded.export_progress.cancel.click()
     assert finished.args[0] is None and not out.exists()
-
-
-def test_autosave_offers_recovery_after_a_crash(qtbot, loaded, settings, analysed):
-    loaded.timeline.keyAddRequested.emit("head_yaw", "v", 3.0, -11.0)
-    edited = copy.deepcopy(loaded.project)
-    sidecar = loaded.autosave_now()
-    assert sidecar is not None and sidecar.is_file()
-    # a crash: the next session starts while the sidecar is still registered
-    pending = autosave.pending_recovery(settings)
-    assert pending is not None and pending[0] == sidecar
-    again = make_window(qtbot, settings)
-    try:
-        again.rigs[edited.portrait] = analysed[0]
-        again.audio[audio_key(edited)] = analysed[1]
-        assert again.recover(*pending)
-        assert again.project == edited and again.isWindowModified()
-    finally:
-        close_window(again)
 
 
 def test_menus_overlays_and_help(qtbot, loaded):

@@ -20,7 +20,7 @@ import numpy as np
 
 from studio.analysis.performance import Performance
 from studio.doc.errors import InputError
-from studio.doc.project import STYLE_FIELDS, Curve, Project, StyleKey
+from studio.doc.project import STYLE_FIELDS, Project, StyleKey
 from studio.resources import STYLE_PRESETS_DIR
 
 BUILTIN: tuple[str, ...] = ("calm", "neutral", "energetic", "whisper", "exaggerated")
@@ -103,10 +103,12 @@ def builtin_preset(name: str) -> Preset:
 
 
 def apply_preset(project: Project, preset: Preset) -> None:
-    """Set the project's style keys and blink rate from a preset (one key at t=0, editable)."""
+    """Set the project's speaking style from a preset: one style key at t=0 (editable), and
+    the preset's blink rate wherever the artist has keyed none. The artist's blink-rate keys,
+    like every other track's, stay as they are."""
     project.style_preset = preset.name
     project.tracks.style = [StyleKey(t=0.0, **preset.style)]
-    project.tracks.blink_rate = Curve(default=preset.blink_rate)
+    project.tracks.blink_rate.default = preset.blink_rate
 
 
 def shape_performance(performance: Performance, preset: Preset) -> Performance:

@@ -336,14 +336,23 @@ def loads(text: str, base: Path | None = None, source: str = "project") -> Proje
 # -- files ---------------------------------------------------------------------------------------
 
 def save_project(project: Project, path: str | os.PathLike[str]) -> None:
-    """Write atomically: the new text goes to a temporary file beside the target, reaches the
-    disk, then replaces the target in one step, so a crash or a full disk leaves either the old
-    file or the new one, never a mix."""
+    """Write the project atomically (write_atomic)."""
     path = Path(os.path.abspath(path))
+    write_atomic(path, project_text(project, path))
+
+
+def project_text(project: Project, path: Path) -> str:
+    """What a save of `project` to `path` writes (paths relative to its folder)."""
     try:
-        text = dumps(project, path.parent)
+        return dumps(project, path.parent)
     except ValueError as exc:  # NaN or infinity somewhere: JSON has no such numbers
         raise InputError(f"cannot save {path.name}: {exc}") from None
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """The new text goes to a temporary file beside the target, reaches the disk, then
+    replaces the target in one step, so a crash or a full disk leaves either the old file or
+    the new one, never a mix."""
     try:
         mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

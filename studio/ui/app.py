@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -31,6 +31,21 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def open_studio(project_path: str | Path | None = None, settings: QSettings | None = None,
+                offer_recovery: bool = True) -> tuple[MainWindow, bool]:
+    """The window as `studio gui [PROJECT]` shows it, and whether the project opened. Work a
+    crashed session autosaved is offered either way: for the project when one is given (before
+    it opens), otherwise once the event loop runs."""
+    window = MainWindow(settings)
+    window.show()
+    if project_path is None:
+        if offer_recovery:
+            QTimer.singleShot(0, window.offer_recovery)
+        return window, True
+    return window, window.open_project(Path(project_path), confirmed=True,
+                                       offer_recovery=offer_recovery)
+
+
 def run(project_path: str | None = None, screenshot: Path | None = None) -> int:
     """Open the studio (with a project if given) and run until the window closes.
 
@@ -39,14 +54,11 @@ def run(project_path: str | None = None, screenshot: Path | None = None) -> int:
     screen; without one, the welcome page. Exit status 1 when the picture could not be taken.
     """
     app = make_application()
-    window = MainWindow()
-    window.show()
-    opened = project_path is None or window.open_project(Path(project_path), confirmed=True)
+    # a picture for a script never waits on a question nobody is there to answer
+    window, opened = open_studio(project_path, offer_recovery=screenshot is None)
     if screenshot is not None:
         return _screenshot(app, window, screenshot, wait_for_frame=project_path is not None,
                            opened=opened)
-    if project_path is None:
-        QTimer.singleShot(0, window.offer_recovery)
     return app.exec()
 
 

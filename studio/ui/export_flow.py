@@ -38,7 +38,7 @@ class ExportFlow:
         dialog.open()
 
     def start_export(self, settings: ExportSettings) -> None:
-        self.autosave_now()
+        self.autosave_now(wait=True)
         project = copy.deepcopy(self.doc.project)
         rig = self.rigs[project.portrait]
         analysis = self.audio.get(audio_key(project))

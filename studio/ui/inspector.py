@@ -28,6 +28,8 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 _RANGES = {"head_yaw": (-90, 90), "head_pitch": (-90, 90), "head_roll": (-90, 90),
            "blink_rate": (0, 120)}
 INTERPOLATED_TRACKS = CURVE_TRACKS + tuple(MULTI_FIELDS)  # keys with an interpolation to the next
+# Where the studio chooses a models folder, for the message refusing a preset without one
+MODELS_DIR_CHOICE = "choose the folder that holds it with Models folder > Choose… in the inspector"
 MIN_WIDTH = 240  # the dock's narrowest: labels and fields still readable side by side
 FIELD_MIN_WIDTH = 64
 

@@ -47,7 +47,7 @@ from studio.ui.undo import BatchedUndoStack
 from studio.ui.viewport import Viewport
 from studio.ui.welcome import WelcomePage
 
-AUTOSAVE_MS = 60_000
+AUTOSAVE_DELAY_MS = 2_000  # after the last edit: a crash loses at most the last few seconds
 
 
 class _Bridge(QObject):
@@ -116,9 +116,14 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
         self.doc.events.connect(self._doc_changed)
         self.undo_stack.cleanChanged.connect(self._update_title)
         self.undo_stack.indexChanged.connect(self._update_actions)
+        self.autosaver = autosave.SessionAutosave(
+            self.settings,
+            on_error=lambda text: self._bridge.call.emit(lambda: self._autosave_failed(text)))
         self._autosave_timer = QTimer(self)
+        self._autosave_timer.setSingleShot(True)
+        self._autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
         self._autosave_timer.timeout.connect(self.autosave_now)
-        self._autosave_timer.start(AUTOSAVE_MS)
+        self.undo_stack.indexChanged.connect(lambda _: self._autosave_timer.start())
         self._show_document()
         self._warm_up()
 
@@ -337,7 +342,7 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
             for dock in self._welcome_hid:
                 dock.show()
         self.settings.setValue("window/state", self.saveState())
-        autosave.forget_autosave(self.settings)
+        self.autosaver.close()  # the user saved or chose to discard (confirm_discard)
         self.worker.shutdown(timeout=60)
         self.tasks.shutdown(timeout=120)  # lip sync cannot be interrupted; it takes seconds
 

@@ -6,6 +6,7 @@ edits are never dropped without asking.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
@@ -33,16 +34,36 @@ class ProjectFiles:
         if path:
             self.open_project(Path(path), confirmed=True)
 
-    def open_project(self, path: Path, confirmed: bool = False) -> bool:
-        """Open a project file; a bad file gets a dialog and leaves the current project alone."""
+    def open_project(self, path: Path, confirmed: bool = False,
+                     offer_recovery: bool = True) -> bool:
+        """Open a project file; a bad file gets a dialog and leaves the current project alone.
+        Work autosaved for it by a session that did not close is offered first."""
         if not confirmed and not self.confirm_discard():
             return False
+        path = Path(path).absolute()
+        sidecar = autosave.recoverable(self.settings, path) if offer_recovery else None
+        if sidecar is not None and self._ask_recovery(path.name, sidecar):
+            if self.recover(sidecar, path):
+                self._add_recent(path)
+                return True
         doc = self._read(path)
         if doc is None:
             return False
         self._set_document(doc)
         self._add_recent(path)
         return True
+
+    def _ask_recovery(self, name: str, sidecar: Path) -> bool:
+        """Recover (True) or drop (False) the sidecar; either way it is the user's answer."""
+        when = datetime.fromtimestamp(sidecar.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        answer = QMessageBox.question(
+            self, APP_NAME,
+            f"{APP_NAME} did not close normally: {name} has unsaved changes autosaved at "
+            f"{when}. Recover them? (No deletes them.)",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+        keep = answer == QMessageBox.Yes
+        autosave.answered(self.settings, sidecar, keep)
+        return keep
 
     def _read(self, path: Path) -> Document | None:
         """The document in `path`, or None after a dialog saying why it cannot be opened."""
@@ -77,14 +98,12 @@ class ProjectFiles:
     def save_to(self, path: Path) -> bool:
         if path.suffix.lower() != ".json":
             path = path.with_suffix(".json")
-        old_sidecar = autosave.sidecar_for(self.doc)
         try:
             self.doc.save(path)
         except (InputError, OSError) as error:
             self.show_error(f"cannot save {path.name}: {error}")
             return False
-        old_sidecar.unlink(missing_ok=True)
-        autosave.forget_autosave(self.settings)
+        self.autosaver.discard()
         self.undo_stack.setClean()
         self._add_recent(path)
         self._update_title()
@@ -100,7 +119,10 @@ class ProjectFiles:
             QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
         if answer == QMessageBox.Save:
             return self.save()
-        return answer == QMessageBox.Discard
+        if answer == QMessageBox.Discard:
+            self.autosaver.discard()
+            return True
+        return False
 
     def _recent(self) -> list[str]:
         value = self.settings.value("recent", [])
@@ -122,30 +144,30 @@ class ProjectFiles:
             self.recent_menu.addAction(path.name, lambda p=path: self.open_project(p))
         self.recent_menu.setEnabled(bool(recent))
 
-    def autosave_now(self) -> Path | None:
+    def autosave_now(self, wait: bool = False) -> Path | None:
+        """Write unsaved work to the sidecar in the background (`wait`: until it is on disk);
+        with nothing unsaved, the sidecar goes."""
         if self.undo_stack.isClean():
+            self.autosaver.discard()
             return None
         try:
-            return autosave.write_autosave(self.doc, self.settings)
-        except (InputError, OSError) as error:
-            self.statusBar().showMessage(f"Autosave failed: {error}", 10_000)
+            written = self.autosaver.write(self.doc)
+            return written.result() if wait else autosave.sidecar_for(self.doc)
+        except InputError as error:
+            self._autosave_failed(str(error))
             return None
 
+    def _autosave_failed(self, message: str) -> None:
+        self.statusBar().showMessage(f"Autosave failed: {message}", 10_000)
+
     def offer_recovery(self) -> None:
-        """After a crash, offer the sidecar the last session left behind."""
-        pending = autosave.pending_recovery(self.settings)
-        if pending is None:
-            return
-        sidecar, original = pending
-        answer = QMessageBox.question(
-            self, APP_NAME,
-            f"{APP_NAME} did not close normally. Recover the unsaved changes "
-            f"to {original.name if original else 'the untitled project'}?",
-            QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
-        if answer == QMessageBox.Yes:
-            self.recover(sidecar, original)
-        else:
-            autosave.forget_autosave(self.settings)
+        """At a start with no project: the work of sessions that ended without closing, newest
+        first, until one is recovered."""
+        for orphan in autosave.orphans(self.settings):
+            name = orphan.original.name if orphan.original else "the untitled project"
+            if self._ask_recovery(name, orphan.sidecar):
+                self.recover(orphan.sidecar, orphan.original)
+                return
 
     def recover(self, sidecar: Path, original: Path | None) -> bool:
         doc = self._read(sidecar)
@@ -154,5 +176,6 @@ class ProjectFiles:
         doc.path = original
         self._set_document(doc)
         self.undo_stack.resetClean()  # recovered work is unsaved until the user saves it
+        self.autosaver.adopt(sidecar)
         self._update_title()
         return True

@@ -489,8 +489,10 @@ class Timeline(QWidget):
         x, y = self._points[i]
         return self.view.mapFromScene(self.vb.mapViewToScene(QPointF(float(x), float(y))))
 
-    def time_to_view(self, t: float, lane: str) -> QPointF:
-        y = self._lane[lane].centre
+    def time_to_view(self, t: float, lane: str, v: float | None = None) -> QPointF:
+        """Where time t (and value v, else the middle) of a lane is drawn, in view pixels."""
+        band = self._lane[lane]
+        y = band.centre if v is None else band.y_of(v)
         return self.view.mapFromScene(self.vb.mapViewToScene(QPointF(t, y)))
 
     def lane_at(self, y: float) -> Lane | None:
@@ -567,10 +569,10 @@ class Timeline(QWidget):
         if target is None or self.project is None:
             return
         track, field = target
-        lane = self._lane[lane_of_track(track)]
         t = snap_time(pos.x(), self._fps, self.project.frame_count())
-        value = None if track == "blinks" else lane.v_of(pos.y())
-        self.keyAddRequested.emit(track, field, t, value)
+        # on the curve, at its value there: a double-click is no place to pick a value (a
+        # little low in the pose lane would mean -28°); dragging the new key sets it
+        self.keyAddRequested.emit(track, field, t, None)
 
     def _drag(self, ev) -> None:
         if self.project is None:
