@@ -66,6 +66,11 @@ class Person:
 
     def press(self, key, modifiers=Qt.NoModifier) -> None:
         """A key press where the keyboard focus is, as the window system delivers it."""
+        if QApplication.activeWindow() is None:
+            # a dialog just closed: a desktop's window manager gives the window the keyboard
+            # back; the offscreen platform has none
+            self.window.activateWindow()
+            QTest.qWaitForWindowActive(self.window)
         QTest.keyClick(self.focus(), key, modifiers)
         self.wait(10)
 
@@ -170,21 +175,7 @@ class Person:
         self.wait(20)
 
     def answer_soon(self, button=QMessageBox.Yes) -> list[str]:
-        """Answer the next message box when it shows, even a modal one whose own event loop
-        holds this scenario's code: the click comes from a timer. The list gets its text."""
-        texts: list[str] = []
-
-        def look() -> None:
-            boxes = [w for w in QApplication.topLevelWidgets()
-                     if isinstance(w, QMessageBox) and w.isVisible()]
-            if not boxes:
-                QTimer.singleShot(20, look)
-                return
-            texts.append(boxes[-1].text())
-            QTest.mouseClick(boxes[-1].button(button), Qt.LeftButton)
-
-        QTimer.singleShot(0, look)
-        return texts
+        return answer_soon(button)
 
     def answer(self, button=QMessageBox.Yes, timeout: float = 10) -> str:
         """Click a button of the message box that is showing; its text."""
@@ -225,3 +216,22 @@ def cache(window, analysed) -> None:
     rig, audio, project = analysed
     window.rigs[project.portrait] = rig
     window.audio[audio_key(project)] = audio
+
+
+def answer_soon(button=QMessageBox.Yes) -> list[str]:
+    """Answer the next message box when it shows, even a modal one whose own event loop holds
+    the scenario's code (say, a question asked while the studio opens): the click comes from a
+    timer. The list gets the box's text."""
+    texts: list[str] = []
+
+    def look() -> None:
+        boxes = [w for w in QApplication.topLevelWidgets()
+                 if isinstance(w, QMessageBox) and w.isVisible()]
+        if not boxes:
+            QTimer.singleShot(20, look)
+            return
+        texts.append(boxes[-1].text())
+        QTest.mouseClick(boxes[-1].button(button), Qt.LeftButton)
+
+    QTimer.singleShot(0, look)
+    return texts

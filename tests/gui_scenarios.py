@@ -17,13 +17,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import os  # noqa: E402
+import signal  # noqa: E402
 import time  # noqa: E402
 
 from PySide6.QtCore import QPointF, QSettings, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton  # noqa: E402
 
-from gui_driver import Person, load_analysis, open_analysed  # noqa: E402
+from gui_driver import Person, answer_soon, load_analysis, open_analysed  # noqa: E402
 from studio.doc.project import STYLE_FIELDS  # noqa: E402
 from studio.ui.timeline.keys import KeyRef, key_refs  # noqa: E402
 
@@ -342,6 +343,77 @@ def small_and_large_windows(setting: Setting) -> None:
         pose = w.timeline.time_to_view(0.0, "pose", 30.0).y(), \
             w.timeline.time_to_view(0.0, "pose", -30.0).y()
         assert pose[1] - pose[0] >= 24, (width, height, pose)
+
+
+# ---- a crash and the work coming back (run in turn by test_gui_scenarios.py) ------------------
+KILLED_VALUE = 17.0
+
+
+@scenario
+def edit_then_get_killed(setting: Setting) -> None:
+    """Save the project (Ctrl+S), edit a key in the inspector, and die by SIGKILL three
+    seconds later, as a crash would take the studio."""
+    person = setting.loaded()
+    w = person.window
+    project = setting.workdir / "talk.json"
+    QFileDialog.getSaveFileName = lambda *a, **k: (str(project), "")
+    person.press(Qt.Key_S, Qt.ControlModifier)
+    assert project.is_file() and not w.isWindowModified()
+    person.click_key(KeyRef("head_yaw", 1))
+    person.type_into(w.inspector.fields["v"], f"{KILLED_VALUE}")
+    assert w.project.tracks.head_yaw.keys[1].v == KILLED_VALUE
+    edited = time.monotonic()
+    sidecar = project.with_name("talk.autosave.json")
+    person.wait_until(sidecar.is_file, 30, "the autosave")
+    print(f"autosaved {time.monotonic() - edited:.2f} s after the edit", file=sys.stderr)
+    person.wait(500)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _check_recovered(person: Person, project: Path, texts: list[str]) -> None:
+    w = person.window
+    person.wait_until(lambda: texts, 30, "the recovery question")
+    assert "talk.json" in texts[0] and "Recover" in texts[0], texts
+    person.wait_until(lambda: w.doc.path == project, 30, "the project")
+    assert w.project.tracks.head_yaw.keys[1].v == KILLED_VALUE, w.project.tracks.head_yaw.keys
+    assert w.isWindowModified()
+    sidecar = project.with_name("talk.autosave.json")
+    assert sidecar.is_file()  # until the user saves
+    person.press(Qt.Key_S, Qt.ControlModifier)
+    person.wait(200)
+    assert not sidecar.exists() and not w.isWindowModified()
+    from studio.doc.io import load_project
+    assert load_project(project).tracks.head_yaw.keys[1].v == KILLED_VALUE
+
+
+@scenario
+def recover_opening_the_project(setting: Setting) -> None:
+    """`studio gui talk.json` after the crash: the autosaved edit is offered and comes back."""
+    texts = answer_soon(QMessageBox.Yes)
+    project = setting.workdir / "talk.json"
+    person = setting.start(project)
+    _check_recovered(person, project, texts)
+
+
+@scenario
+def recover_starting_empty(setting: Setting) -> None:
+    """`studio gui` with no project after the crash: the same offer."""
+    texts = answer_soon(QMessageBox.Yes)
+    person = setting.start()
+    _check_recovered(person, setting.workdir / "talk.json", texts)
+
+
+@scenario
+def decline_recovery_then_close(setting: Setting) -> None:
+    """No to the offer deletes the sidecar; the saved project opens as it was saved."""
+    texts = answer_soon(QMessageBox.No)
+    project = setting.workdir / "talk.json"
+    person = setting.start(project)
+    person.wait_until(lambda: texts, 30, "the recovery question")
+    w = person.window
+    assert w.doc.path == project and w.project.tracks.head_yaw.keys[1].v == 0.0
+    assert not project.with_name("talk.autosave.json").exists()
+    assert not w.isWindowModified()
 
 
 def drop_files(window, *paths: Path) -> None:
