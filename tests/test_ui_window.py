@@ -427,12 +427,13 @@ def test_viseme_override_and_gaze_keys(qtbot, loaded):
     assert loaded.undo_stack.count() == 1
     loaded.undo_stack.undo()
     assert loaded.project.tracks.visemes[index] == segment
-    # gaze: a double-click high in the gaze lane keys gaze looking up or right
+    # gaze: a double-click high in the gaze lane keys the gaze where it is (ahead), on the
+    # curve; a drag then sets it
     gaze = timeline._lane["gaze"]
     timeline._double_click(QPointF(1.0, gaze.y_of(20.0)))
     keys = loaded.project.tracks.gaze
     assert len(keys) == 1 and keys[0].t == 1.0
-    assert max(keys[0].yaw, keys[0].pitch) == pytest.approx(20.0, abs=1.5)
+    assert (keys[0].yaw, keys[0].pitch) == (0.0, 0.0)
 
 
 def test_user_style_presets_save_and_load(qtbot, loaded, tmp_path, monkeypatch):

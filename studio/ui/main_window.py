@@ -47,6 +47,8 @@ from studio.ui.undo import BatchedUndoStack
 from studio.ui.viewport import Viewport
 from studio.ui.welcome import WelcomePage
 
+MIN_WINDOW = (900, 600)  # the panels side by side, the viewport still a usable size
+TIMELINE_SHARE = 0.5  # of the window's height, at most, that the timeline claims back
 AUTOSAVE_DELAY_MS = 2_000  # after the last edit: a crash loses at most the last few seconds
 
 
@@ -109,8 +111,9 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
         self._build_actions()
         self._build_menus()
         self.setAcceptDrops(True)
+        self.setMinimumSize(*MIN_WINDOW)
         self.resize(1400, 900)
-        self.resizeDocks([self.timeline_dock], [360], Qt.Vertical)
+        self.resizeDocks([self.timeline_dock], [self._timeline_height()], Qt.Vertical)
         self.resizeDocks([self.media_dock, self.inspector_dock], [220, 300], Qt.Horizontal)
         self._restore_layout()
         self.doc.events.connect(self._doc_changed)
@@ -321,6 +324,25 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+
+    def _timeline_height(self) -> int:
+        """The timeline dock's height with every lane readable, within its share of the window."""
+        chrome = self.timeline_dock.height() - self.timeline.scroll.viewport().height()
+        wanted = self.timeline.readable_height() + max(chrome, 24)
+        return int(min(wanted, self.height() * TIMELINE_SHARE))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """A window grown again gives the timeline back the height its lanes need (Qt gives
+        all of it to the viewport), so the lanes are not left squeezed and scrolling."""
+        super().resizeEvent(event)
+        if event.size().height() > event.oldSize().height() > 0:
+            QTimer.singleShot(0, self, self._grow_timeline)
+
+    def _grow_timeline(self) -> None:
+        if self.timeline_dock.isVisible() and not self.timeline_dock.isFloating():
+            wanted = self._timeline_height()
+            if self.timeline_dock.height() < wanted:
+                self.resizeDocks([self.timeline_dock], [wanted], Qt.Vertical)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         if not self.confirm_discard():

@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QPen
 from PySide6.QtWidgets import (
-    QGraphicsRectItem, QGraphicsTextItem, QMenu, QVBoxLayout, QWidget,
+    QFrame, QGraphicsRectItem, QGraphicsTextItem, QMenu, QScrollArea, QVBoxLayout, QWidget,
 )
 
 from studio.conditioning.visemes import VISEME_SHAPES
@@ -31,6 +31,9 @@ PICK_RADIUS_PX = 8.0
 LABEL_COLUMN_PX = 176  # lane names with their curve legends
 HEADER_MARGIN_PX = 6
 LABEL_PAD_PX = 4  # free space a segment label needs beside its text
+LANE_UNIT_PX = 36  # the least pixels per lane height unit: the gaze lane's name and legend fit
+AXES_PX = 64  # the time axes above and below the lanes
+MIN_HEIGHT_PX = 140  # the dock's least height; below the lanes' readable height it scrolls
 
 
 @dataclass
@@ -237,10 +240,22 @@ class Timeline(QWidget):
         self.vb.addItem(self.playhead, ignoreBounds=True)
         self.vb.sigXRangeChanged.connect(lambda *_: self._update_label_visibility())
 
+        # the lanes keep a readable height: a dock shorter than they need scrolls instead of
+        # squeezing them until their headers overlap
+        self.view.setMinimumHeight(self.readable_height())
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.scroll.setFrameShape(QFrame.NoFrame)
+        self.scroll.setWidget(self.view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.view)
-        self.setMinimumHeight(220)
+        layout.addWidget(self.scroll)
+        self.setMinimumHeight(MIN_HEIGHT_PX)
+
+    def readable_height(self) -> int:
+        """The view's height at which every lane is readable: name and legend fit its band."""
+        return int(self.lanes[-1].bottom * LANE_UNIT_PX + AXES_PX)
 
     def _lane_headers(self, legends: dict[str, list[tuple[str, str]]]):
         """Each lane's name and, under it, which colour is which curve: drawn in the label
