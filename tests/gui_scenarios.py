@@ -241,6 +241,34 @@ def transport_keys_wherever_the_focus_is(setting: Setting) -> None:
     assert w.frame == 1  # the arrow moved the text cursor
 
 
+@scenario
+def file_choosers_open_where_the_user_last_was(setting: Setting) -> None:
+    person = setting.loaded()
+    w = person.window
+    speech = Path(w.project.audio)
+    started: list[str] = []
+
+    def chooser(answer):
+        def ask(_parent, _title, folder, *_rest, **_kw):
+            started.append(str(Path(folder)))
+            return answer, ""
+        return ask
+
+    QFileDialog.getOpenFileName = chooser(str(speech))
+    button = next(b for b in w.media_panel.findChildren(QPushButton) if "voice" in b.text())
+    person.click(button)
+    person.click(button)
+    assert started[1] == str(speech.parent), started
+    project = setting.workdir / "keep" / "talk.json"
+    project.parent.mkdir()
+    QFileDialog.getSaveFileName = chooser(str(project))
+    person.press(Qt.Key_S, Qt.ControlModifier | Qt.ShiftModifier)
+    assert project.is_file()
+    QFileDialog.getOpenFileName = chooser("")  # cancelled
+    person.press(Qt.Key_O, Qt.ControlModifier)
+    assert started[-1] == str(project.parent), started
+
+
 # ---- settings ----------------------------------------------------------------------------
 @scenario
 def settings_while_playing(setting: Setting) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget,
+    QDockWidget, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget,
 )
 
 from studio.analysis.face_rig import FaceRig
@@ -27,7 +27,7 @@ from studio.doc.document import Document
 from studio.doc.errors import InputError
 from studio.doc.project import Project
 from studio.jobs import FrameSignals, PreviewWorker, TaskRunner
-from studio.ui import autosave, commands
+from studio.ui import autosave, commands, file_dialogs
 from studio.ui.actions import WindowActions
 from studio.ui.editing import DocumentEditing
 from studio.ui.export_dialog import ExportProgress
@@ -187,9 +187,9 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
             filter_ = file_filter("Images", IMAGE_SUFFIXES)
         else:
             filter_ = file_filter("Audio", AUDIO_SUFFIXES)
-        path = QFileDialog.getOpenFileName(self, f"Choose {kind}", "", filter_)[0]
-        if path:
-            self.open_paths([Path(path)])
+        path = file_dialogs.open_file(self, self.settings, "media", f"Choose {kind}", filter_)
+        if path is not None:
+            self.open_paths([path])
 
     # ---- document <-> views -----------------------------------------------------------------
     @property

@@ -9,15 +9,16 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from studio.doc.document import Document
 from studio.doc.errors import InputError
 from studio.resources import SAMPLE_PROJECT
-from studio.ui import autosave
+from studio.ui import autosave, file_dialogs
 from studio.ui.help import APP_NAME
 
 MAX_RECENT = 8
+PROJECT_FILTER = "Projects (*.json)"
 
 
 class ProjectFiles:
@@ -30,9 +31,10 @@ class ProjectFiles:
     def open_dialog(self) -> None:
         if not self.confirm_discard():
             return
-        path = QFileDialog.getOpenFileName(self, "Open project", "", "Projects (*.json)")[0]
-        if path:
-            self.open_project(Path(path), confirmed=True)
+        path = file_dialogs.open_file(self, self.settings, "project", "Open project",
+                                      PROJECT_FILTER)
+        if path is not None:
+            self.open_project(path, confirmed=True)
 
     def open_project(self, path: Path, confirmed: bool = False,
                      offer_recovery: bool = True) -> bool:
@@ -91,9 +93,10 @@ class ProjectFiles:
         return self.save_to(self.doc.path)
 
     def save_as_dialog(self) -> bool:
-        suggestion = str(self.doc.path or Path.home() / f"{self.doc.name}.json")
-        path = QFileDialog.getSaveFileName(self, "Save project", suggestion, "Projects (*.json)")[0]
-        return self.save_to(Path(path)) if path else False
+        path = file_dialogs.save_file(
+            self, self.settings, "project", "Save project", f"{self.doc.name}.json",
+            PROJECT_FILTER, self.doc.path.parent if self.doc.path else None)
+        return self.save_to(path) if path is not None else False
 
     def save_to(self, path: Path) -> bool:
         if path.suffix.lower() != ".json":

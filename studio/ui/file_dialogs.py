@@ -1,0 +1,44 @@
+"""File choosers that open where the user last was.
+
+Each kind of file (media, projects, style presets, exports) remembers its own folder in the
+settings: a voice clip is looked for beside the last voice clip, not in the folder the studio
+happened to start from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+
+def last_folder(settings: QSettings, kind: str) -> Path:
+    value = settings.value(f"dialogs/{kind}", "")
+    folder = Path(value) if value else Path.home()
+    return folder if folder.is_dir() else Path.home()
+
+
+def remember(settings: QSettings, kind: str, path: Path) -> None:
+    settings.setValue(f"dialogs/{kind}", str(path if path.is_dir() else path.parent))
+
+
+def open_file(parent: QWidget, settings: QSettings, kind: str, title: str,
+              filter_: str) -> Path | None:
+    chosen = QFileDialog.getOpenFileName(parent, title, str(last_folder(settings, kind)),
+                                         filter_)[0]
+    if not chosen:
+        return None
+    remember(settings, kind, Path(chosen))
+    return Path(chosen)
+
+
+def save_file(parent: QWidget, settings: QSettings, kind: str, title: str, name: str,
+              filter_: str, folder: Path | None = None) -> Path | None:
+    """`folder` where the file already lives, else the last folder of this kind."""
+    start = (folder or last_folder(settings, kind)) / name
+    chosen = QFileDialog.getSaveFileName(parent, title, str(start), filter_)[0]
+    if not chosen:
+        return None
+    remember(settings, kind, Path(chosen))
+    return Path(chosen)
