@@ -376,6 +376,66 @@ def small_and_large_windows(setting: Setting) -> None:
             assert not bar.isVisible(), (width, height, w.timeline_dock.height())
 
 
+# ---- a long session ------------------------------------------------------------------------
+SOAK_EDITS = 300
+SOAK_GROWTH_MB = 150
+
+
+@scenario
+def soak_300_mixed_edits(setting: Setting) -> None:
+    """300 edits by input events in one window (add, drag, undo, redo, play, step, presets):
+    alive at the end, the project consistent, memory grown by less than 150 MB."""
+    import random
+
+    person = setting.loaded()
+    w = person.window
+    rng = random.Random(7)
+    lanes = ("pose", "gaze", "blinks", "emotion", "style")
+    presets = ("calm", "neutral", "energetic", "whisper", "exaggerated")
+
+    def add() -> None:
+        person.double_click(person.lanes, person.lane_pos(rng.uniform(0.2, 12.5), rng.choice(lanes)))
+
+    def drag() -> None:
+        refs = key_refs(w.project)
+        if refs:
+            start = QPointF(person.key_pos(rng.choice(refs)))
+            person.drag(person.lanes, start, start + QPointF(rng.uniform(-30, 30),
+                                                             rng.uniform(-20, 20)))
+
+    def play() -> None:
+        person.press(Qt.Key_Space)
+        person.wait(rng.randint(20, 120))
+        person.press(Qt.Key_Space)
+
+    actions = [add, add, drag, drag,
+               lambda: person.press(Qt.Key_Z, Qt.ControlModifier),
+               lambda: person.press(Qt.Key_Y, Qt.ControlModifier),
+               lambda: person.press(Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier),
+               play,
+               lambda: person.press(rng.choice((Qt.Key_Left, Qt.Key_Right))),
+               lambda: person.press(Qt.Key_Right, Qt.ShiftModifier),
+               lambda: person.choose(w.inspector.preset, rng.choice(presets))]
+    for _ in range(20):  # caches, fonts and the renderer warm up before the baseline
+        rng.choice(actions)()
+    person.settle()
+    baseline = rss_mb()
+    for i in range(SOAK_EDITS):
+        rng.choice(actions)()
+        if i % 50 == 49:
+            person.settle()
+    person.settle()
+    grown = rss_mb() - baseline
+    print(f"{SOAK_EDITS} edits: {w.undo_stack.count()} undo steps, memory grew {grown:.0f} MB",
+          file=sys.stderr)
+    assert grown < SOAK_GROWTH_MB, grown
+    # still answering: a key typed in the inspector lands
+    person.double_click(person.lanes, person.lane_pos(13.0, "pose"))
+    ref = w.timeline.selected()[-1]
+    person.type_into(w.inspector.fields["t"], "12.96")
+    assert any(k.t == 12.96 for k in getattr(w.project.tracks, ref.track).keys)
+
+
 # ---- a crash and the work coming back (run in turn by test_gui_scenarios.py) ------------------
 KILLED_VALUE = 17.0
 
