@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test studio bench lint clean venv package package-test
+.PHONY: demo test studio bench lint clean venv package package-test x11-test-deps
 
 venv: $(STAMP)
 
@@ -23,6 +23,13 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n 2 tests
+
+# A real X server for the first-hour scenario (tests/test_gui_scenarios.py); without it that
+# scenario runs offscreen. Debian packages: Xvfb and the xcb libraries Qt's X11 platform loads.
+x11-test-deps:
+	apt-get update -qq && apt-get install -y -qq xvfb xauth libxcb-cursor0 libxcb-icccm4 \
+		libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxkbcommon-x11-0 libxcb-xinerama0 \
+		libxcb-randr0 libxcb-shape0 libxcb-xkb1 > /dev/null
 
 studio: $(STAMP)
 	$(VENV)/bin/studio gui

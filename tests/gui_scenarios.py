@@ -22,7 +22,9 @@ import time  # noqa: E402
 
 from PySide6.QtCore import QPointF, QSettings, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton  # noqa: E402
+from PySide6.QtWidgets import (  # noqa: E402
+    QApplication, QDialogButtonBox, QFileDialog, QMessageBox, QPushButton,
+)
 
 from gui_driver import Person, answer_soon, load_analysis, open_analysed  # noqa: E402
 from studio.doc.project import STYLE_FIELDS  # noqa: E402
@@ -505,6 +507,115 @@ def decline_recovery_then_close(setting: Setting) -> None:
     assert w.doc.path == project and w.project.tracks.head_yaw.keys[1].v == 0.0
     assert not project.with_name("talk.autosave.json").exists()
     assert not w.isWindowModified()
+
+
+# ---- the first hour, start to end (tests/test_gui_scenarios.py runs it in a real X window) --
+FIRST_HOUR_EDIT = 23.0
+
+
+def _shoot(person: Person, folder: Path, name: str) -> None:
+    for width, height in ((1024, 700), (1920, 1080)):
+        person.window.resize(width, height)
+        person.wait(400)
+        person.window.grab().save(str(folder / f"{name}-{width}x{height}.png"))
+
+
+def _key_here(person: Person, t: float, lane: str, v: float | None = None):
+    """Double-click a lane; the new key is selected and shown in the inspector."""
+    person.double_click(person.lanes, person.lane_pos(t, lane, v))
+    person.wait(100)
+    return person.window.timeline.selected()[-1]
+
+
+@scenario
+def first_hour(setting: Setting) -> None:
+    """Drop a portrait and a voice, play, key every direction control by mouse and inspector,
+    save, close, reopen, export, edit again and get killed (first_hour_recovered follows)."""
+    from studio.resources import SAMPLES_DIR
+    from media_probe import decode_video
+
+    shots = setting.workdir / "screenshots"
+    shots.mkdir()
+    person = setting.start()
+    w = person.window
+    _shoot(person, shots, "welcome")
+    drop_files(w, SAMPLES_DIR / "portrait.jpg", SAMPLES_DIR / "speech.wav")
+    person.wait_until(lambda: w.project.tracks.visemes and not w._pending_analysis, 120,
+                      "analysis and lip sync")
+    person.settle()
+    person.press(Qt.Key_Space)
+    person.wait_until(lambda: w.frame > 20, 30, "playback")
+    person.press(Qt.Key_Space)
+    person.press(Qt.Key_Home)
+    # head yaw by mouse: a key, dragged up
+    yaw = _key_here(person, 2.0, "pose", 0.0)
+    start = QPointF(person.key_pos(yaw))
+    person.drag(person.lanes, start, start + QPointF(0, -40), Qt.ShiftModifier)
+    assert w.project.tracks.head_yaw.keys[0].v > 5.0, w.project.tracks.head_yaw.keys
+    # pitch and roll by the inspector: the curve nearest the pointer gets the key
+    pitch = _key_here(person, 6.0, "pose", 0.0)
+    person.type_into(w.inspector.fields["v"], "-12")
+    roll = _key_here(person, 9.0, "pose", 0.0)
+    person.type_into(w.inspector.fields["v"], "8")
+    assert {yaw.track, pitch.track, roll.track} == {"head_yaw", "head_pitch", "head_roll"}, (
+        yaw, pitch, roll)
+    gaze = _key_here(person, 3.0, "gaze")
+    person.type_into(w.inspector.fields["yaw"], "15")
+    _key_here(person, 4.0, "blinks", w.project.tracks.blink_rate.default)
+    person.type_into(w.inspector.fields["v"], "30")
+    _key_here(person, 4.5, "blinks", 55.0)  # off the rate curve: a blink
+    person.type_into(w.inspector.fields["duration"], "0.3")
+    _key_here(person, 7.0, "emotion")
+    person.choose(w.inspector.fields["emotion"], "surprised")
+    person.type_into(w.inspector.fields["intensity"], "0.8")
+    _key_here(person, 5.0, "style")
+    person.type_into(w.inspector.fields["lip_amplitude"], "1.6")
+    tracks = w.project.tracks
+    assert tracks.gaze[0].yaw == 15.0 and tracks.blink_rate.keys[0].v == 30.0
+    assert any(b.duration == 0.3 for b in tracks.blinks)
+    assert (tracks.emotion[0].emotion, tracks.emotion[0].intensity) == ("surprised", 0.8)
+    assert tracks.style[0].lip_amplitude == 1.6 and gaze.track == "gaze"
+    person.settle()
+    _shoot(person, shots, "edited")
+    # save, close, reopen
+    project = setting.workdir / "talk.json"
+    QFileDialog.getSaveFileName = lambda *a, **k: (str(project), "")
+    person.press(Qt.Key_S, Qt.ControlModifier)
+    saved = w.project
+    person.press(Qt.Key_Q, Qt.ControlModifier)
+    person.wait_until(lambda: not w.isVisible(), 30, "the window to close")
+    person = setting.start(project)
+    w = person.window
+    assert w.project == saved
+    person.wait_until(lambda: w.project.portrait in w.rigs, 60, "the portrait's analysis")
+    person.settle()
+    # export a second of the clip, small
+    person.press(Qt.Key_E, Qt.ControlModifier)
+    dialog = w.last_export_dialog
+    out = setting.workdir / "clip.mp4"
+    person.type_into(dialog.path, str(out))
+    for box, text in ((dialog.width_box, "256"), (dialog.height_box, "256"),
+                      (dialog.start, "50"), (dialog.end, "74")):
+        person.type_into(box, text)
+    person.click(dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.Ok))
+    person.wait_until(lambda: out.is_file() and w._export_task is None, 120, "the export")
+    assert decode_video(out).shape == (25, 256, 256, 3)
+    # one more edit, then the crash
+    person.click_key(KeyRef(yaw.track, 0))
+    person.type_into(w.inspector.fields["v"], f"{FIRST_HOUR_EDIT}")
+    sidecar = project.with_name("talk.autosave.json")
+    person.wait_until(sidecar.is_file, 30, "the autosave")
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@scenario
+def first_hour_recovered(setting: Setting) -> None:
+    texts = answer_soon(QMessageBox.Yes)
+    project = setting.workdir / "talk.json"
+    person = setting.start(project)
+    person.wait_until(lambda: texts, 30, "the recovery question")
+    assert person.window.project.tracks.head_yaw.keys[0].v == FIRST_HOUR_EDIT
+    _shoot(person, setting.workdir / "screenshots", "recovered")
 
 
 def drop_files(window, *paths: Path) -> None:

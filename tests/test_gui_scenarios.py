@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import signal
 import subprocess
 import sys
@@ -37,8 +38,7 @@ def analysis_file(tmp_path_factory, portrait_path, speech_path) -> Path:
 
 def run_scenario(name: str, workdir: Path, analysis: Path, env: dict | None = None,
                  timeout: float = TIMEOUT_S) -> subprocess.CompletedProcess:
-    environment = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-                       **(env or {}))
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})}
     return subprocess.run([sys.executable, str(SCRIPT), name, str(workdir), str(analysis)],
                           capture_output=True, text=True, timeout=timeout, env=environment)
 
@@ -57,8 +57,10 @@ def passed(result: subprocess.CompletedProcess) -> bool:
     return result.returncode == 0 and "scenario passed" in result.stdout
 
 
-@pytest.mark.parametrize("name", sorted(set(SCENARIOS) - set(AFTER_A_CRASH)
-                                        - {"edit_then_get_killed"}))
+RUN_IN_TURN = set(AFTER_A_CRASH) | {"edit_then_get_killed", "first_hour", "first_hour_recovered"}
+
+
+@pytest.mark.parametrize("name", sorted(set(SCENARIOS) - RUN_IN_TURN))
 def test_scenario(name, tmp_path, analysis_file):
     result = run_scenario(name, tmp_path, analysis_file)
     assert passed(result), explain(result)
@@ -73,3 +75,53 @@ def test_killed_a_few_seconds_after_an_edit(then, tmp_path, analysis_file):
     assert (tmp_path / "talk.autosave.json").is_file()
     result = run_scenario(then, tmp_path, analysis_file)
     assert passed(result), explain(result)
+
+
+@pytest.fixture(scope="module")
+def x_display():
+    """A real X server (Xvfb) for the first hour, where one is installed; else None."""
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        yield None
+        return
+    read, write = os.pipe()
+    server = subprocess.Popen([xvfb, "-displayfd", str(write), "-screen", "0", "1920x1080x24",
+                               "-nolisten", "tcp"], pass_fds=(write,),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as numbers:
+        number = numbers.readline().strip()
+    display = f":{number}" if number and _xcb_works(f":{number}") else None
+    try:
+        yield display
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_the_first_hour_in_a_real_window(tmp_path, analysis_file, x_display):
+    """Drop, play, key every control by mouse and inspector, save, reopen, export, then a
+    kill -9 and the work offered back: in a real X window (Xvfb) where there is one."""
+    env = {"QT_QPA_PLATFORM": "xcb", "DISPLAY": x_display} if x_display else None
+    hour = run_scenario("first_hour", tmp_path, analysis_file, env)
+    assert hour.returncode == -signal.SIGKILL, explain(hour)
+    assert decode_frames_count(tmp_path / "clip.mp4") == 25
+    after = run_scenario("first_hour_recovered", tmp_path, analysis_file, env)
+    assert passed(after), explain(after)
+    shots = sorted(p.name for p in (tmp_path / "screenshots").iterdir())
+    assert len(shots) == 6, shots
+
+
+def decode_frames_count(path: Path) -> int:
+    from media_probe import decode_video
+
+    return len(decode_video(path))
+
+
+def _xcb_works(display: str) -> bool:
+    """Qt's X11 platform starts on the display (its xcb libraries are all there)."""
+    probe = subprocess.run(
+        [sys.executable, "-c", "from PySide6.QtGui import QGuiApplication; QGuiApplication([])"],
+        env={**os.environ, "QT_QPA_PLATFORM": "xcb", "DISPLAY": display}, capture_output=True,
+        timeout=60)
+    return probe.returncode == 0

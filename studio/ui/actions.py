@@ -44,7 +44,7 @@ class WindowActions:
         a["export"] = self._action("&Export…", self.export_dialog, "Ctrl+E")
         a["load_style"] = self._action("&Load Style Preset…", self.load_style_preset)
         a["save_style"] = self._action("Save Style Pre&set…", lambda: self.save_style_preset())
-        a["quit"] = self._action("&Quit", self.close, QKeySequence.Quit)
+        a["quit"] = self._action("&Quit", self.close, "Ctrl+Q")  # Quit has no key in every theme
         a["undo"], a["redo"] = self.undo_stack.create_actions(self)
         a["undo"].setShortcut(QKeySequence.Undo)
         a["redo"].setShortcuts(REDO_KEYS)
