@@ -9,8 +9,10 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
+from studio.doc.io import save_project
+from studio.doc.project import DiffusionSettings, Project, RenderSettings
 from media_probe import decode_video
-from test_ui_window import WAIT_MS, analysed, loaded, settings, window  # noqa: F401 (fixtures)
+from test_ui_window import WAIT_MS, analysed, drop, loaded, settings, window  # noqa: F401 (fixtures)
 
 
 def type_into(widget, text: str) -> None:
@@ -59,3 +61,24 @@ def test_export_asks_before_replacing_an_existing_file(qtbot, loaded, tmp_path):
         QTest.mouseClick(export, Qt.LeftButton)
     assert asked == ["clip.mp4 already exists. Replace it?"] and not dialog.isVisible()
     assert finished.args[0] == out and decode_video(out).shape == (5, 64, 64, 3)
+
+
+def open_diffusion_project(qtbot, window, tmp_path, model: str) -> None:
+    """A project rendered by diffusion (no media: nothing renders), dropped on the window."""
+    path = tmp_path / "diffusion.json"
+    save_project(Project(render=RenderSettings("diffusion", DiffusionSettings(model=model))), path)
+    drop(window, path)
+    qtbot.waitUntil(lambda: window.inspector.diffusion_group.isEnabled())
+    assert window.project.render.diffusion.model == model
+
+
+def test_a_preset_without_weights_points_at_the_inspectors_models_folder(qtbot, window, tmp_path,
+                                                                         monkeypatch):
+    monkeypatch.delenv("STUDIO_MODELS", raising=False)
+    open_diffusion_project(qtbot, window, tmp_path, "tiny")
+    QTest.keyClick(window.inspector.model, Qt.Key_Up)  # the preset above: SD1.5, no folder
+    message = window.error_box.text()
+    assert "'sd15-mediapipe-face-lcm' needs a models folder" in message
+    assert "Models folder > Choose… in the inspector" in message
+    assert "--models" not in message and "STUDIO_MODELS" not in message
+    assert window.project.render.diffusion.model == "tiny"

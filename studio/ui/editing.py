@@ -21,6 +21,7 @@ from studio.doc.errors import InputError
 from studio.doc.project import STYLE_FIELDS
 from studio.render.clip import resolve_preset
 from studio.ui import commands
+from studio.ui.inspector import MODELS_DIR_CHOICE
 from studio.ui.media import audio_key
 from studio.ui.timeline.keys import KeyRef
 
@@ -129,7 +130,7 @@ class DocumentEditing:
         if trial.renderer != "diffusion" or attr not in ("model", "models_dir", "renderer"):
             return
         preset = load_preset(trial.diffusion.model)
-        root = resolve_models_dir(preset, trial.diffusion.models_dir)
+        root = resolve_models_dir(preset, trial.diffusion.models_dir, MODELS_DIR_CHOICE)
         if not preset.built_in:
             preset.check_folder(root)
 

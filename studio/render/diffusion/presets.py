@@ -17,6 +17,8 @@ from studio.doc.errors import InputError
 from studio.resources import MODEL_MANIFESTS_DIR
 
 MODELS_ENV = "STUDIO_MODELS"
+# How the command line names a models folder; the studio says where its own control is instead
+CHOOSE_MODELS_DIR = f"pass --models DIR or set {MODELS_ENV}"
 SCHEDULERS: tuple[str, ...] = ("ddim", "lcm")
 
 
@@ -109,8 +111,12 @@ def default_cache_dir() -> Path:
     return Path(base) / "talking-portrait-studio" / "models"
 
 
-def resolve_models_dir(preset: Preset, models_dir: str | None) -> Path:
+def resolve_models_dir(preset: Preset, models_dir: str | None,
+                       how_to_choose: str = CHOOSE_MODELS_DIR) -> Path:
     """The folder holding the preset: settings/--models first, then $STUDIO_MODELS.
+
+    Without one, a downloaded preset is refused with `how_to_choose` (where the message is
+    read: the command line's words by default).
 
     A built-in preset (tiny) lives in a subfolder named after it, written on first use; a
     downloaded preset has no default location, because guessing one would hide a misconfigured
@@ -121,7 +127,7 @@ def resolve_models_dir(preset: Preset, models_dir: str | None) -> Path:
         return Path(chosen or default_cache_dir()) / preset.name
     if not chosen:
         raise InputError(
-            f"diffusion preset '{preset.name}' needs a models folder: pass --models DIR or set "
-            f"{MODELS_ENV} (see docs/models.md for the files it must hold)"
+            f"diffusion preset '{preset.name}' needs a models folder: {how_to_choose} "
+            "(see docs/models.md for the files it must hold)"
         )
     return Path(chosen)
