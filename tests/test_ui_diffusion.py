@@ -88,13 +88,13 @@ def test_models_folder_and_model_preset_refuse_what_the_loader_cannot_use(
     with qtbot.waitSignal(window.frameShown, timeout=WAIT_MS):
         window._set_document(Document(project))
     inspector = window.inspector
-    qtbot.waitUntil(lambda: inspector.model.currentText() == "tiny")
+    qtbot.waitUntil(lambda: inspector.model.currentData() == "tiny")
     # a real model preset over a folder that lacks its weights: the loader's message, reverted
     inspector.model.setCurrentText("sd15-mediapipe-face")
     inspector.model.activated.emit(inspector.model.currentIndex())
     assert "incomplete" in window.error_box.text() and "unet" in window.error_box.text()
     assert window.project.render.diffusion.model == "tiny"
-    qtbot.waitUntil(lambda: inspector.model.currentText() == "tiny")
+    qtbot.waitUntil(lambda: inspector.model.currentData() == "tiny")
     # the folder picker: an empty folder is fine for the built-in tiny preset (written there)
     empty = tmp_path / "empty"
     empty.mkdir()

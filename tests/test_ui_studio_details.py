@@ -82,3 +82,16 @@ def test_a_preset_without_weights_points_at_the_inspectors_models_folder(qtbot, 
     assert "Models folder > Choose… in the inspector" in message
     assert "--models" not in message and "STUDIO_MODELS" not in message
     assert window.project.render.diffusion.model == "tiny"
+
+
+def test_the_tiny_model_is_named_a_test_pattern(qtbot, window, tmp_path, monkeypatch):
+    monkeypatch.delenv("STUDIO_MODELS", raising=False)
+    open_diffusion_project(qtbot, window, tmp_path, "sd15-mediapipe-face-lcm")
+    model = window.inspector.model
+    tiny = model.findData("tiny")
+    assert model.itemText(tiny) == "tiny — test pattern (random weights)"
+    assert "test pattern" in model.itemData(tiny, Qt.ToolTipRole)
+    QTest.keyClick(model, Qt.Key_Down)  # the next preset down: tiny, built in
+    assert window.project.render.diffusion.model == "tiny"  # the preset's name, not the label
+    qtbot.waitUntil(lambda: "test pattern" in model.toolTip())
+    assert model.currentText() == "tiny — test pattern (random weights)"

@@ -30,6 +30,9 @@ _RANGES = {"head_yaw": (-90, 90), "head_pitch": (-90, 90), "head_roll": (-90, 90
 INTERPOLATED_TRACKS = CURVE_TRACKS + tuple(MULTI_FIELDS)  # keys with an interpolation to the next
 # Where the studio chooses a models folder, for the message refusing a preset without one
 MODELS_DIR_CHOICE = "choose the folder that holds it with Models folder > Choose… in the inspector"
+TINY_MODEL_TIP = ("Random weights built into the studio: a test pattern that shows the diffusion "
+                  "pipeline working, not a picture of the portrait. Choose an SD1.5 preset (and "
+                  "its models folder) for real frames.")
 MIN_WIDTH = 240  # the dock's narrowest: labels and fields still readable side by side
 FIELD_MIN_WIDTH = 64
 
@@ -237,8 +240,12 @@ class Inspector(QScrollArea):
         self.cache.setToolTip("Step, foreground and frame caches: reuse work across denoising "
                               "steps and frames (faster previews); off gives the plain diffusers "
                               "result")
-        self.model = QComboBox()
-        self.model.addItems(available_presets())
+        self.model = QComboBox()  # preset names as item data: a label may say more
+        for name in available_presets():
+            self.model.addItem(name, name)
+        tiny = self.model.findData("tiny")
+        self.model.setItemText(tiny, "tiny — test pattern (random weights)")
+        self.model.setItemData(tiny, TINY_MODEL_TIP, Qt.ToolTipRole)
         self.models_dir = ElidedPath(
             "default", "No folder chosen: $STUDIO_MODELS is used (the built-in tiny model "
             "needs none)")
@@ -281,7 +288,7 @@ class Inspector(QScrollArea):
         self.preset.activated.connect(
             lambda _: self.settingChanged.emit("style_preset", self.preset.currentData()))
         self.model.activated.connect(
-            lambda _: self.settingChanged.emit("render.diffusion.model", self.model.currentText()))
+            lambda _: self.settingChanged.emit("render.diffusion.model", self.model.currentData()))
         self.device.activated.connect(
             lambda _: self.settingChanged.emit("render.diffusion.device", self.device.currentText()))
         for name, box in (("width", self.width_box), ("height", self.height_box),
@@ -330,7 +337,8 @@ class Inspector(QScrollArea):
         self.seed_box.setValue(min(project.seed, 2**31 - 1))
         self._show_preset(project.style_preset)
         settings = project.render.diffusion
-        self.model.setCurrentText(settings.model)
+        self.model.setCurrentIndex(self.model.findData(settings.model))
+        self.model.setToolTip(self.model.currentData(Qt.ToolTipRole) or "")
         self.models_dir.set_path(settings.models_dir or "")
         self.steps.setValue(settings.steps)
         self.strength.setValue(settings.strength)
