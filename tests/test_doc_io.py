@@ -43,7 +43,7 @@ def project(tmp_path: Path, portrait_path: Path, speech_path: Path) -> Project:
     t.emotion = [EmotionKey(0.0, "neutral", 0.0), EmotionKey(3.0, "happy", 0.8)]
     t.style = [StyleKey(0.0, lip_amplitude=1.2, head_motion=0.0, expressiveness=0.5)]
     t.gaze = [GazeKey(2.0, yaw=10.0, pitch=-5.0, interp="linear")]
-    t.visemes = [VisemeSegment(0.1, 0.3, "AA"), VisemeSegment(0.3, 0.4, "MBP", "user")]
+    t.visemes = [VisemeSegment(0.1, 0.3, "AI"), VisemeSegment(0.3, 0.4, "MBP", "user")]
     return p
 
 
@@ -251,7 +251,7 @@ def valid() -> dict:
         (lambda d: d.update(width=2048), "project.json: width: must be <= 1024"),
         (lambda d: d.update(height=511), "project.json: height: must be even (video encoders "
                                          "need even sizes)"),
-        (lambda d: d["tracks"]["visemes"].append({"start": 1, "end": 0.5, "viseme": "AA"}),
+        (lambda d: d["tracks"]["visemes"].append({"start": 1, "end": 0.5, "viseme": "AI"}),
          "project.json: tracks.visemes[0].end: must be after start"),
         (lambda d: d.update(colour="red"), "project.json: colour: unknown key"),
         (lambda d: d["tracks"].update(head_yawn={}), "project.json: tracks.head_yawn: unknown key"),
@@ -311,3 +311,164 @@ def test_the_documented_example_is_exactly_what_the_studio_writes(tmp_path):
     assert project.tracks.head_yaw.keys[1].interp == "ease"
     assert Path(project.portrait) == tmp_path / "media" / "portrait.jpg"
     assert dumps(project, tmp_path) == example
+
+
+# -- hostile files (issue 13): every file the loader cannot honour is refused in one line --------
+
+def refusal(tmp_path: Path, text: str, name: str = "talk.json") -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    with pytest.raises(InputError) as err:
+        load_project(path)
+    message = str(err.value)
+    assert "\n" not in message and "\r" not in message
+    message.encode("utf-8")  # printable on any terminal: no lone surrogates in the message
+    return message
+
+
+def with_value(path: list, raw: str) -> str:
+    """The text of a valid project with the value at `path` replaced by the JSON text `raw`."""
+    data = json.loads((Path(__file__).resolve().parent.parent / "studio" / "data" / "samples"
+                       / "sample-project.json").read_text())
+    node = data
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = "@@VALUE@@"
+    return json.dumps(data).replace('"@@VALUE@@"', raw)
+
+
+@pytest.mark.parametrize(("path", "raw", "expected"), [
+    (["duration"], "1e400", "talk.json: duration: is too large a number"),
+    (["tracks", "head_yaw", "keys", 1, "v"], "-1e400", "talk.json: tracks.head_yaw.keys[1].v: is too large"),
+    (["tracks", "head_yaw", "keys", 1, "t"], "1" + "0" * 400, "talk.json: tracks.head_yaw.keys[1].t: is too large a number (401 digits)"),
+    (["duration"], "1" + "0" * 5000, "talk.json: duration: is too large a number (5001 digits)"),
+    (["tracks", "head_pitch", "default"], "1e300", "talk.json: tracks.head_pitch.default: must be <= 90"),
+    (["tracks", "head_roll", "keys"], '[{"t": 1, "v": -1e300}]', "talk.json: tracks.head_roll.keys[0].v: must be >= -90"),
+    (["tracks", "blinks", 0, "t"], "1e9", "talk.json: tracks.blinks[0].t: must be <= 86400"),
+    (["seed"], "3.0", "talk.json: seed: must be a whole number"),
+    (["seed"], "-1", "talk.json: seed: must be >= 0"),
+    (["seed"], "1180591620717411303424", "talk.json: seed: must be <= 9223372036854775807"),
+    (["width"], "512.0", "talk.json: width: must be a whole number"),
+    (["fps"], "true", "talk.json: fps: must be a whole number"),
+    (["tracks"], "[]", "talk.json: tracks: must be an object"),
+    (["render"], '"mesh"', "talk.json: render: must be an object"),
+    (["tracks", "head_yaw"], "[]", "talk.json: tracks.head_yaw: must be an object"),
+    (["tracks", "blinks"], "{}", "talk.json: tracks.blinks: must be a list"),
+    (["tracks", "visemes", 0, "viseme"], '"ZZ"', "talk.json: tracks.visemes[0].viseme: must be one of rest, MBP"),
+    (["transcript"], '"caf\\udce9"', "talk.json: transcript: holds text that is not valid Unicode"),
+    (["render", "diffusion", "model"], '"../../secrets/x"', "talk.json: render.diffusion.model: must be a preset name"),
+    (["render", "diffusion", "model"], '"/etc/manifest"', "talk.json: render.diffusion.model: must be a preset name"),
+    (["portrait"], '"face\\u0000.jpg"', "talk.json: portrait: must not hold a NUL character"),
+    (["transcript"], "[" * 5000 + "]" * 5000, "talk.json: nested too deeply"),
+    (["transcript"], "[" * 20 + "]" * 20, "talk.json: transcript" + "[0]" * 8 + ": nested too deeply"),
+])
+def test_hostile_values_are_refused_with_their_key_path(tmp_path, path, raw, expected):
+    assert refusal(tmp_path, with_value(path, raw)).startswith(expected)
+
+
+def test_every_number_in_the_schema_has_a_finite_documented_range():
+    schema = json.loads(SCHEMA_PATH.read_text())
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "project-format.md").read_text()
+    unbounded = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            if node.get("type") in ("number", "integer"):
+                low = node.get("minimum", node.get("exclusiveMinimum"))
+                high = node.get("maximum", node.get("exclusiveMaximum"))
+                if low is None or high is None:
+                    unbounded.append(where)
+            for name, child in node.items():
+                walk(child, f"{where}.{name}")
+
+    walk(schema, "schema")
+    assert unbounded == []
+    for documented in ("0–86400", "−90–90", "integer 0–2⁶³−1", "1–120", "16–1024"):
+        assert documented in docs
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('{"schema": 1, "fps": 25, "fps": 30}', "talk.json: fps: given twice in the same object"),
+    ('{"schema": 1, "tracks": {"head_yaw": {"keys": []}, "head_yaw": {"keys": []}}}',
+     "talk.json: tracks.head_yaw: given twice"),
+    ('{"schema": 1, "tracks": {"blinks": [{"t": 1, "t": 2}]}}',
+     "talk.json: tracks.blinks[0].t: given twice"),
+    ('{"schema": 1, "a\\nb": 1}', 'talk.json: "a\\nb": unknown key'),
+    ('{"schema": 1, "\\ud800": 1}', 'talk.json: "\\ud800": key is not valid Unicode'),
+    ('{"version": 0, "tracks": [], "renderer": "mesh"}', "talk.json: tracks: must be an object"),
+    ('{"version": 0, "render": [], "renderer": "mesh"}', "talk.json: render: must be an object"),
+    ('{"version": 0, "tracks": {"blink_rate": true}}',
+     "talk.json: tracks.blink_rate: must be an object"),
+])
+def test_duplicate_keys_and_odd_documents_are_refused(tmp_path, text, expected):
+    assert refusal(tmp_path, text).startswith(expected)
+
+
+def test_viseme_names_in_the_schema_are_the_renderers():
+    from studio.analysis.lipsync.phonemes import VISEMES
+    from studio.conditioning.visemes import VISEME_SHAPES
+
+    schema = json.loads(SCHEMA_PATH.read_text())
+    names = schema["$defs"]["viseme"]["properties"]["viseme"]["enum"]
+    assert set(names) == set(VISEME_SHAPES) == set(VISEMES)
+
+
+def test_numbers_load_as_a_save_writes_them(tmp_path):
+    """Rounded to 6 decimals on load, so what loads is what saves and reloads: a 0.0000004 s
+    blink or a viseme 0.0000001 s long would otherwise save into a file that is refused."""
+    data = valid()
+    data["tracks"]["visemes"] = [{"start": 1.0000001, "end": 1.0000002, "viseme": "AI"}]
+    assert refusal(tmp_path, json.dumps(data)) == \
+        "talk.json: tracks.visemes[0].end: must be after start"
+    data["tracks"]["visemes"] = [{"start": 1.0000001, "end": 1.25, "viseme": "AI"}]
+    data["tracks"]["blinks"] = [{"t": 0.1234564, "duration": 0.0000004}]
+    assert refusal(tmp_path, json.dumps(data)) == "talk.json: tracks.blinks[0].duration: must be > 0"
+
+
+@pytest.mark.parametrize("edit", [
+    lambda p: setattr(p, "transcript", "caf\udce9"),
+    lambda p: p.tracks.head_yaw.keys.append(Key(10**400, 1.0)),
+    lambda p: setattr(p, "duration", float("inf")),
+])
+def test_a_project_no_file_can_hold_is_refused_on_save_not_half_written(tmp_path, project, edit):
+    path = tmp_path / "scene.json"
+    save_project(project, path)
+    original = path.read_bytes()
+    edit(project)
+    with pytest.raises(InputError, match=r"^cannot save scene\.json: "):
+        save_project(project, path)
+    assert path.read_bytes() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["media", "scene.json"]
+
+
+def test_saving_through_a_symlink_writes_the_target(tmp_path, project):
+    real = tmp_path / "real" / "scene.json"
+    real.parent.mkdir()
+    save_project(project, real)
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    project.seed = 99
+    save_project(project, link)
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert load_project(real).seed == 99
+    assert sorted(p.name for p in real.parent.iterdir()) == ["scene.json"]
+
+
+def test_files_that_are_not_regular_are_refused_by_what_they_are(tmp_path):
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    for path, kind in [(Path("/dev/zero"), "a character device"),
+                       (fifo, "a named pipe (FIFO)"), (tmp_path, "a folder")]:
+        with pytest.raises(InputError) as err:
+            load_project(path)  # never blocks on the pipe, never reads /dev/zero forever
+        assert str(err.value) == (f"{path.name}: {path} is {kind}, not a project file; give a "
+                                  ".json project file")
+
+
+def test_a_huge_file_is_refused_without_reading_it_all(tmp_path, monkeypatch):
+    monkeypatch.setattr(doc_io, "MAX_PROJECT_BYTES", 1000)
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({"schema": 1, "transcript": "x" * 2000}))
+    with pytest.raises(InputError, match=r"^big.json: larger than 1000 bytes, too large for a "
+                                         r"project file"):
+        load_project(path)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from studio.doc.errors import InputError
+from studio.doc.files import read_regular_file
 from studio.doc.project import (
     POSE_TRACKS,
     SCHEMA_VERSION,
@@ -51,6 +52,8 @@ _PROJECT_FIELDS = ("portrait", "audio", "transcript", "duration", "fps", "width"
                    "seed", "style_preset", "lipsync")
 _PATH_FIELDS = ("portrait", "audio")
 _DECIMALS = 6  # microseconds and micro-degrees: exact enough, and stable across save cycles
+MAX_PROJECT_BYTES = 64 * 2**20  # an hour of speech is a few MB of visemes
+MAX_DEPTH = 8  # the deepest value of schema 1 (tracks.head_yaw.keys[0].t) is 5 levels down
 
 
 # -- project <-> dict --------------------------------------------------------------------------
@@ -160,7 +163,12 @@ def _migrate_0_to_1(data: dict[str, Any]) -> dict[str, Any]:
     if "size" in data:
         out["width"] = out["height"] = data["size"]
     if "renderer" in data:
-        out["render"] = {**data.get("render", {}), "renderer": data["renderer"]}
+        render = data.get("render", {})
+        out["render"] = {**render, "renderer": data["renderer"]} if isinstance(render, dict) \
+            else render  # not an object: the schema refuses it with its key path
+    if not isinstance(data.get("tracks", {}), dict):
+        out["tracks"] = data["tracks"]  # not an object: the schema refuses it
+        return out
     old_tracks = dict(data.get("tracks", {}))
     tracks: dict[str, Any] = {}
     for old, new in (("yaw", "head_yaw"), ("pitch", "head_pitch"), ("roll", "head_roll")):
@@ -169,7 +177,7 @@ def _migrate_0_to_1(data: dict[str, Any]) -> dict[str, Any]:
     if "blink_rate" in old_tracks:
         rate = old_tracks.pop("blink_rate")
         tracks["blink_rate"] = {"default": rate, "keys": []} if isinstance(
-            rate, (int, float)) else rate
+            rate, (int, float)) and not isinstance(rate, bool) else rate
     tracks.update(old_tracks)
     out["tracks"] = tracks
     return out
@@ -226,12 +234,24 @@ def key_path(parts: list[Any] | tuple[Any, ...]) -> str:
     """`["tracks", "head_yaw", "keys", 3, "t"]` -> `tracks.head_yaw.keys[3].t`."""
     text = ""
     for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            name = printable(str(part))
+            text += f".{name}" if text else name
     return text or "(top level)"
 
 
+def printable(text: str) -> str:
+    """`text` as it can be shown on one line of any terminal: as a JSON string (escapes, quotes)
+    when it holds a line break, a control character or a lone surrogate."""
+    if text.isprintable() and not any("\ud800" <= c <= "\udfff" for c in text):
+        return text
+    return json.dumps(text)
+
+
 def _bound(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 _TYPE_WORDS = {"number": "a number", "integer": "a whole number", "string": "text",
@@ -258,10 +278,12 @@ def _reason(error: Any) -> tuple[list[Any], str]:
         "enum": lambda: "must be one of " + ", ".join(map(str, expected)),
         "const": lambda: f"must be {expected!r}",
         "minLength": lambda: "must not be empty",
+        "maxLength": lambda: f"must be at most {expected} characters long",
+        "pattern": lambda: error.schema.get("description") or f"must match {expected}",
         "type": lambda: "must be " + " or ".join(
             _TYPE_WORDS.get(t, t) for t in ([expected] if isinstance(expected, str) else expected)),
     }
-    return path, reasons[kind]() if kind in reasons else error.message
+    return path, reasons[kind]() if kind in reasons else printable(error.message)
 
 
 def _semantic_errors(data: dict[str, Any]) -> list[tuple[list[Any], str]]:
@@ -276,11 +298,25 @@ def _semantic_errors(data: dict[str, Any]) -> list[tuple[list[Any], str]]:
     return problems
 
 
+@lru_cache(maxsize=1)
+def _validator_class() -> Any:
+    """Draft 2020-12, except that an integer is written as one: 512.0 is not a size, 3.0 not a
+    seed (the standard counts any float with no fraction as an integer)."""
+    import jsonschema
+
+    def is_integer(_checker: Any, instance: Any) -> bool:
+        return isinstance(instance, int) and not isinstance(instance, bool)
+
+    base = jsonschema.Draft202012Validator
+    return jsonschema.validators.extend(
+        base, type_checker=base.TYPE_CHECKER.redefine("integer", is_integer))
+
+
 def validate(data: dict[str, Any], source: str = "project") -> None:
     """Refuse content that does not follow schema 1, with the first problem's key path."""
     import jsonschema  # lazily: only loading a file needs it
 
-    validator = jsonschema.Draft202012Validator(project_schema())
+    validator = _validator_class()(project_schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         path, reason = _reason(jsonschema.exceptions.best_match(errors))
@@ -324,13 +360,88 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def loads(text: str, base: Path | None = None, source: str = "project") -> Project:
+class _Object(dict):  # type: ignore[type-arg]
+    """A JSON object as parsed, remembering the first key it held twice."""
+
+    duplicate: str | None = None
+
+
+def _object(pairs: list[tuple[str, Any]]) -> _Object:
+    obj = _Object()
+    for name, value in pairs:
+        if name in obj and obj.duplicate is None:
+            obj.duplicate = name
+        obj[name] = value
+    return obj
+
+
+class _HugeInteger:
+    """An integer literal too long to be any number of the schema (kept as its digits)."""
+
+    def __init__(self, digits: str) -> None:
+        self.digits = digits
+
+
+def _integer(digits: str) -> int | _HugeInteger:
+    return int(digits) if len(digits.lstrip("-")) <= 30 else _HugeInteger(digits)
+
+
+def _clean(value: Any, path: list[Any], source: str) -> Any:
+    """Parsed JSON -> plain dicts, lists and rounded floats, or the first thing no project can
+    hold, refused with its key path: a key given twice, a number beyond any range (1e400, a
+    hundred-digit integer), text that is not Unicode (a lone surrogate), or nesting deeper than
+    any project's."""
+    def refuse(where: list[Any], reason: str) -> InputError:
+        return InputError(f"{source}: {key_path(where)}: {reason}")
+
+    if len(path) > MAX_DEPTH:
+        raise refuse(path, "nested too deeply to be part of a project")
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise refuse(path, "is too large a number (beyond 1.8e308)")
+        return round(value, _DECIMALS) + 0.0  # what a save writes, so a reload equals it
+    if isinstance(value, _HugeInteger):
+        raise refuse(path, f"is too large a number ({len(value.digits)} digits)")
+    if isinstance(value, str):
+        if not _encodable(value):
+            raise refuse(path, "holds text that is not valid Unicode (a lone surrogate \\uD8xx)")
+        return value
+    if isinstance(value, list):
+        return [_clean(item, path + [i], source) for i, item in enumerate(value)]
+    if isinstance(value, dict):
+        for name in value:
+            if not _encodable(name):
+                raise refuse(path + [name], "key is not valid Unicode (a lone surrogate)")
+        if getattr(value, "duplicate", None) is not None:
+            raise refuse(path + [value.duplicate], "given twice in the same object; keep one")
+        return {name: _clean(item, path + [name], source) for name, item in value.items()}
+    return value
+
+
+def _encodable(text: str) -> bool:
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def parse(text: str, source: str = "project") -> Any:
+    """The JSON value of a project file's text, cleaned (see _clean) but not yet validated."""
+    try:
+        data = json.loads(text, object_pairs_hook=_object, parse_constant=_reject_constant,
+                          parse_int=_integer)
+    except RecursionError:
+        raise InputError(f"{source}: nested too deeply to be a project file; fix the file or "
+                         "open another project") from None
     except ValueError as exc:
-        raise InputError(f"{source}: not valid JSON ({exc}); fix the file or open another "
-                         "project") from None
-    return project_from_dict(data, base, source)
+        raise InputError(f"{source}: not valid JSON ({printable(str(exc))}); fix the file or "
+                         "open another project") from None
+    return _clean(data, [], source)
+
+
+def loads(text: str, base: Path | None = None, source: str = "project") -> Project:
+    return project_from_dict(parse(text, source), base, source)
 
 
 # -- files ---------------------------------------------------------------------------------------
@@ -344,15 +455,23 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
 def project_text(project: Project, path: Path) -> str:
     """What a save of `project` to `path` writes (paths relative to its folder)."""
     try:
-        return dumps(project, path.parent)
-    except ValueError as exc:  # NaN or infinity somewhere: JSON has no such numbers
+        text = dumps(project, path.parent)
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"cannot save {path.name}: a text holds a lone surrogate, which UTF-8 "
+                         "cannot store; retype it") from None
+    except (ValueError, OverflowError) as exc:  # NaN, infinity or a huge integer somewhere
         raise InputError(f"cannot save {path.name}: {exc}") from None
+    return text
 
 
 def write_atomic(path: Path, text: str) -> None:
     """The new text goes to a temporary file beside the target, reaches the disk, then
     replaces the target in one step, so a crash or a full disk leaves either the old file or
-    the new one, never a mix."""
+    the new one, never a mix. A symbolic link is written through: its target gets the new
+    text, and the link stays a link."""
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     try:
         mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -394,13 +513,8 @@ def _sync_folder(folder: Path) -> None:
 def load_project(path: str | os.PathLike[str]) -> Project:
     """Read a project of any known schema; paths come back absolute."""
     path = Path(os.path.abspath(path))
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path.name}: no such project file ({path})") from None
-    except OSError as exc:
-        raise InputError(f"{path.name}: cannot read the project ({exc.strerror or exc})") \
-            from None
+    raw = read_regular_file(path, "project file", "give a .json project file",
+                            MAX_PROJECT_BYTES)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
