@@ -1,13 +1,15 @@
 """`studio`: the command line. Renders headless with the same engine the application uses.
 
 Exit status: 0 success; 2 bad input or arguments (one line on stderr, no traceback);
-1 internal error (one line naming a log file that holds the traceback); 130 cancelled (Ctrl-C).
+1 internal error (one line naming a log file that holds the traceback); 130 cancelled (Ctrl-C);
+143 and 129 stopped by SIGTERM and SIGHUP, which are handled as Ctrl-C is: no partial output.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 import traceback
@@ -20,6 +22,25 @@ from studio import __version__  # noqa: E402
 from studio.doc.errors import Cancelled, InputError  # noqa: E402
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the work is so that it unwinds as Ctrl-C does: the
+    encoder is stopped and its temporary output removed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
+                      if hasattr(signal, name))
+
+
+def _stop(signum: int, _frame: object) -> None:
+    for other in _STOP_SIGNALS:  # a second signal must not interrupt the clean-up
+        signal.signal(other, signal.SIG_IGN)
+    raise Stopped(signum)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -150,6 +171,7 @@ def project_from_args(args: argparse.Namespace):
             raise InputError(f"--size {args.size}: use an even size from 64 to {largest} pixels")
         project.width = project.height = args.size
     if args.seed is not None:
+        _check_range("--seed", args.seed, "seed", "a seed")
         project.seed = args.seed
     if args.emotion:
         project.tracks.emotion = [_emotion_key(args.emotion)]
@@ -178,6 +200,12 @@ def _apply_renderer_flags(project, args: argparse.Namespace) -> None:
     if args.renderer:
         project.render.renderer = args.renderer
     if args.model:
+        from studio.render.diffusion.presets import available_presets
+
+        if args.model not in available_presets():
+            raise InputError(f"--model {args.model}: unknown diffusion model preset; use one of "
+                             f"{', '.join(available_presets())} (the weights folder is --models "
+                             "DIR)")
         diffusion.model = args.model
     if args.models:
         diffusion.models_dir = str(Path(args.models).absolute())
@@ -290,23 +318,49 @@ def _log_dir() -> Path:
 
 
 def _write_crash_log() -> Path | None:
+    """A new file per crash: named by the time, the process and a counter, created exclusively,
+    so two crashes in one second (or in two processes) never overwrite each other."""
     try:
         folder = _log_dir()
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"studio-{time.strftime('%Y%m%d-%H%M%S')}.log"
-        path.write_text(traceback.format_exc())
-        return path
+        stem = f"studio-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+        for count in range(1000):
+            path = folder / (f"{stem}.log" if count == 0 else f"{stem}-{count}.log")
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                continue
+            with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as handle:
+                handle.write(traceback.format_exc())
+            return path
+        return None
     except OSError:
         return None
 
 
+def _catch_stop_signals() -> dict[int, object]:
+    """SIGTERM and SIGHUP raise Stopped, from the main thread only (where Python runs signal
+    handlers); returns the handlers to put back."""
+    previous: dict[int, object] = {}
+    try:
+        for signum in _STOP_SIGNALS:
+            previous[signum] = signal.signal(signum, _stop)
+    except ValueError:  # not the main thread: leave the process's handlers alone
+        pass
+    return previous
+
+
 def main(argv: list[str] | None = None) -> int:
+    previous = _catch_stop_signals()
     try:
         args = build_parser().parse_args(argv)
         return _run(args)
     except InputError as exc:
         print(f"studio: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except Stopped as exc:
+        print(f"\nstudio: stopped by {exc}; no output was written", file=sys.stderr)
+        return 128 + exc.signum
     except (KeyboardInterrupt, Cancelled):
         print("\nstudio: cancelled; no output was written", file=sys.stderr)
         return EXIT_CANCELLED
@@ -315,6 +369,9 @@ def main(argv: list[str] | None = None) -> int:
         where = f"; details in {log}" if log else ""
         print(f"studio: internal error: {type(exc).__name__}: {exc}{where}", file=sys.stderr)
         return EXIT_INTERNAL
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

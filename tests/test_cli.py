@@ -136,24 +136,86 @@ def test_version_and_help(capsys):
     assert capsys.readouterr().out.startswith("studio 0.")
 
 
-def test_ctrl_c_stops_cleanly_and_leaves_nothing(portrait_path, speech_path, tmp_path):
-    out = tmp_path / "clip.mp4"
-    env = dict(os.environ, STUDIO_CACHE_DIR=str(tmp_path / "cache"), PYTHONUNBUFFERED="1")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "studio.cli", "render", str(portrait_path), str(speech_path),
-         "-o", str(out), "--size", "256"],
-        stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
-    # wait until frames are being rendered, then press Ctrl-C
+def _render_child(portrait, audio, out, cwd, *extra):
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    return subprocess.Popen(
+        [sys.executable, "-m", "studio.cli", "render", str(portrait), str(audio), "-o", str(out),
+         *extra], stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
+
+
+def _wait_for_frames(process) -> None:
     seen = ""
     deadline = time.monotonic() + 120
     while "rendering" not in seen and time.monotonic() < deadline:
-        seen += process.stderr.readline()
+        line = process.stderr.readline()
+        if not line and process.poll() is not None:
+            break
+        seen += line
     assert "rendering" in seen, seen
-    process.send_signal(signal.SIGINT)
+
+
+def _encoders_writing(folder: Path) -> list[int]:
+    """Live processes (ffmpeg) whose command line names a file in `folder`."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if entry.name.isdigit() and str(folder) in cmdline and "ffmpeg" in cmdline:
+            pids.append(int(entry.name))
+    return pids
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize(("signum", "code", "said"), [
+    (signal.SIGINT, 130, "cancelled"),
+    (signal.SIGTERM, 143, "stopped by SIGTERM"),
+    (signal.SIGHUP, 129, "stopped by SIGHUP"),
+])
+def test_signals_stop_cleanly_and_leave_nothing(portrait_path, speech_path, tmp_path, signum,
+                                                code, said):
+    """Ctrl-C, SIGTERM (kill, systemd, a CI runner's timeout) and SIGHUP (the terminal closed)
+    mid-render: no partial file, the previous output untouched, ffmpeg gone too."""
+    out = tmp_path / "clip.mp4"
+    out.write_bytes(b"an earlier export")
+    process = _render_child(portrait_path, speech_path, out, tmp_path, "--size", "256")
+    _wait_for_frames(process)
+    process.send_signal(signum)
     err = process.communicate(timeout=60)[1]
-    assert process.returncode == 130, err
-    assert "cancelled" in err and "Traceback" not in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache"], "no partial output left"
+    assert process.returncode == code, err
+    assert said in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"], "no partial output left"
+    assert out.read_bytes() == b"an earlier export"
+    assert _encoders_writing(tmp_path) == []
+
+
+@pytest.mark.timeout(240)
+def test_after_a_sigkill_ffmpeg_dies_too_and_the_next_render_removes_the_stale_part(
+        portrait_path, speech_path, tmp_path, capsys):
+    out = tmp_path / "clip.mp4"
+    process = _render_child(portrait_path, speech_path, out, tmp_path, "--size", "256")
+    _wait_for_frames(process)
+    process.kill()
+    process.communicate(timeout=60)
+    deadline = time.monotonic() + 10
+    while _encoders_writing(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _encoders_writing(tmp_path) == [], "ffmpeg must die with the studio"
+    stale = [p.name for p in tmp_path.iterdir()]
+    assert len(stale) == 1 and stale[0].startswith(f".clip.mp4.{process.pid}-"), stale
+    # Temporaries that are not this render's to remove: another output's, and one whose
+    # writer is still running.
+    other = tmp_path / f".other.mp4.{process.pid}-0badcafe.part.mp4"
+    other.write_bytes(b"another export's")
+    with subprocess.Popen(["sleep", "60"]) as alive:
+        running = tmp_path / f".clip.mp4.{alive.pid}-00c0ffee.part.mp4"
+        running.write_bytes(b"still being written")
+        assert main(["render", str(portrait_path), str(PHRASE), "-o", str(out), "--size", "64",
+                     "--fps", "5", "--quiet"]) == 0, capsys.readouterr().err
+        alive.kill()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [other.name, running.name, "clip.mp4"])
 
 
 def test_several_faces_animates_the_largest_and_says_so(portrait_path, tmp_path, capsys):
@@ -249,3 +311,85 @@ def test_diffusion_with_missing_weights_names_what_is_missing(portrait_path, tmp
     line = _one_line_error(capsys.readouterr().err)
     assert "unet" in line.lower() and "controlnet" in line.lower()
     assert not (tmp_path / "x.mp4").exists()
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["render", "{portrait}", "{speech}", "-o", "{out}", "--seed", "-1"],
+     "--seed -1: use a seed from 0 to 9223372036854775807"),
+    (["init", "{portrait}", "{speech}", "-o", "{tmp}/talk.json", "--seed",
+      "1180591620717411303424"], "--seed 1180591620717411303424: use a seed from 0 to"),
+    (["render", "{portrait}", "{speech}", "-o", "{out}", "--seed", "3.0"], "--seed"),
+    (["render", "{portrait}", "{speech}", "-o", "{out}", "--renderer", "diffusion", "--model",
+      "../../x"], "--model ../../x: unknown diffusion model preset"),
+    (["render", "/dev/zero", "{speech}", "-o", "{out}"],
+     "portrait /dev/zero: is a character device, not a file; give a photo"),
+    (["render", "{portrait}", "/dev/zero", "-o", "{out}"],
+     "voice clip /dev/zero: is a character device, not a file; give an audio file"),
+    (["render", "{tmp}/fifo", "{speech}", "-o", "{out}"],
+     "portrait {tmp}/fifo: is a named pipe (FIFO), not a file"),
+    (["render", "{portrait}", "{tmp}/fifo", "-o", "{out}"],
+     "voice clip {tmp}/fifo: is a named pipe (FIFO), not a file"),
+    (["render", "{portrait}", "{tmp}", "-o", "{out}"], "voice clip {tmp}: is a folder"),
+    (["render", "--project", "/dev/zero", "-o", "{out}"],
+     "zero: /dev/zero is a character device, not a project file"),
+    (["render", "--project", "{tmp}/fifo", "-o", "{out}"],
+     "fifo: {tmp}/fifo is a named pipe (FIFO), not a project file"),
+])
+@pytest.mark.timeout(60)
+def test_hostile_inputs_are_refused_at_the_door(args, expected, portrait_path, speech_path,
+                                                 tmp_path, capsys):
+    """Seeds out of range, model paths, devices and pipes: one line, exit 2, nothing written,
+    and no read that never ends."""
+    out = tmp_path / "clip.mp4"
+    out.write_bytes(b"an earlier export")
+    os.mkfifo(tmp_path / "fifo")
+    filled = [a.format(speech=speech_path, portrait=portrait_path, out=out, tmp=tmp_path)
+              for a in args]
+    assert main(filled) == 2
+    line = _one_line_error(capsys.readouterr().err)
+    assert expected.format(tmp=tmp_path) in line
+    assert out.read_bytes() == b"an earlier export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "fifo"]
+
+
+def test_crash_logs_never_overwrite_each_other(portrait_path, tmp_path, capsys, monkeypatch):
+    import studio.render.clip as clip
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("renderer exploded")
+
+    monkeypatch.setattr(clip, "prepare_renderer", broken)
+    monkeypatch.setattr(time, "strftime", lambda *_: "20250101-120000")  # one second
+    logs = []
+    for _ in range(2):
+        assert main(["render", str(portrait_path), str(PHRASE), "-o",
+                     str(tmp_path / "clip.mp4"), "--quiet"]) == 1
+        logs.append(Path(capsys.readouterr().err.strip().split("details in ")[1]))
+    assert logs[0] != logs[1] and all("renderer exploded" in p.read_text() for p in logs)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 300 KB file system: room for the start of a clip, not for all of it."""
+    folder = tmp_path / "small"
+    folder.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(folder)],
+                          capture_output=True)
+    if done.returncode != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(portrait_path, speech_path, small_disk,
+                                                    capsys):
+    out = small_disk / "clip.mp4"
+    out.write_bytes(b"an earlier export")
+    assert main(["render", str(portrait_path), str(speech_path), "-o", str(out), "--size", "256",
+                 "--quiet"]) == 2
+    line = _one_line_error(capsys.readouterr().err)
+    assert line.startswith("studio: error: disk full writing clip.mp4")
+    assert sorted(p.name for p in small_disk.iterdir()) == ["clip.mp4"]
+    assert out.read_bytes() == b"an earlier export"

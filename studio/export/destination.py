@@ -7,6 +7,7 @@ or cancelled export leaves the previous file as it was and no partial file behin
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
@@ -61,14 +62,61 @@ def check_output(out_path: str | Path, format: str | None = None) -> ExportForma
     return fmt
 
 
+def _part_name(out_path: Path, fmt: ExportFormat) -> re.Pattern[str]:
+    """The names of this output's temporaries: `.NAME.PID-XXXXXXXX.partSUFFIX`."""
+    return re.compile(rf"\.{re.escape(out_path.name)}\.(\d+)-[0-9a-f]{{8}}\.part"
+                      rf"{re.escape(fmt.suffix)}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return pid < 2**31  # someone else's live process (or an impossible id)
+    return True
+
+
+def remove_stale_temporaries(out_path: Path, fmt: ExportFormat) -> list[Path]:
+    """Remove what an export to `out_path` killed outright (SIGKILL, a power cut) left behind:
+    its temporaries, named after the process that wrote them, once that process is gone. Other
+    outputs' temporaries and those of exports still running are left alone."""
+    pattern = _part_name(out_path, fmt)
+    removed = []
+    try:
+        entries = list(out_path.parent.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if match and int(match.group(1)) != os.getpid() and not _alive(int(match.group(1))):
+            discard(entry)
+            removed.append(entry)
+    return removed
+
+
+def disk_full(error: OSError) -> bool:
+    return error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+
+
+def disk_full_message(out_path: Path) -> str:
+    return (f"disk full writing {out_path.name}: free some space in {out_path.parent} or choose "
+            "another folder (nothing was written)")
+
+
 def make_temporary(out_path: Path, fmt: ExportFormat) -> Path:
-    """Reserve a hidden sibling of the output path for the encoder to write into.
+    """Reserve a hidden sibling of the output path for the encoder to write into, after
+    removing the stale ones of earlier exports to the same path that were killed.
 
     Created with the usual permissions (umask applied), unlike tempfile's private 0600 files,
-    because this path becomes the user's output.
+    because this path becomes the user's output. The name holds the process id, so that the
+    next export can tell a stale temporary from one still being written.
     """
+    remove_stale_temporaries(out_path, fmt)
     for _ in range(100):
-        temporary = out_path.parent / f".{out_path.name}.{secrets.token_hex(4)}.part{fmt.suffix}"
+        temporary = out_path.parent / (f".{out_path.name}.{os.getpid()}-{secrets.token_hex(4)}"
+                                       f".part{fmt.suffix}")
         try:
             if fmt.is_sequence:
                 temporary.mkdir()
@@ -77,6 +125,8 @@ def make_temporary(out_path: Path, fmt: ExportFormat) -> Path:
         except FileExistsError:
             continue
         except OSError as error:
+            if disk_full(error):
+                raise InputError(disk_full_message(out_path)) from None
             raise InputError(
                 f"cannot write {out_path.name}: the folder {out_path.parent} is not writable "
                 f"({error.strerror})"

@@ -6,8 +6,11 @@ This is the one place that builds ffmpeg command lines for export.
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import subprocess
+import sys
 import tempfile
 from fractions import Fraction
 from pathlib import Path
@@ -15,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from studio.analysis.audio import ffmpeg_exe
+from studio.doc.errors import InputError
 from studio.export.formats import SEQUENCE_PATTERN, ExportFormat
 
 # x264 and the PNG encoder use frame threads; more than this only adds latency and memory on
@@ -25,6 +29,38 @@ _STDERR_TAIL_LINES = 15
 
 class EncoderError(RuntimeError):
     """ffmpeg failed while exporting; the message ends with the tail of its log."""
+
+
+class DiskFullError(EncoderError, InputError):
+    """ffmpeg ran out of disk space: one line for the user (exit 2), not ffmpeg's log."""
+
+    def __init__(self, message: str) -> None:
+        InputError.__init__(self, message)
+
+
+# ENOSPC and EDQUOT as ffmpeg's log words them
+_DISK_FULL = ("No space left on device", "Disk quota exceeded")
+_PR_SET_PDEATHSIG = 1
+
+
+def _parent_death_signal():
+    """A preexec function that makes the kernel kill ffmpeg when the studio dies, however it
+    dies (SIGKILL included): ffmpeg runs in a session of its own, so nothing else would stop it
+    finishing a playable partial file. Linux only; elsewhere None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def die_with_parent() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return die_with_parent
 
 
 def frame_rate(fps: float) -> Fraction:
@@ -102,6 +138,7 @@ class FrameEncoder:
             stdout=subprocess.DEVNULL,
             stderr=self._log,
             start_new_session=True,
+            preexec_fn=_parent_death_signal(),
         )
 
     def write(self, frame: np.ndarray) -> None:
@@ -134,6 +171,10 @@ class FrameEncoder:
     def _failure(self) -> EncoderError:
         self._log.seek(0)
         lines = self._log.read().decode("utf-8", errors="replace").strip().splitlines()
+        if any(words in line for line in lines for words in _DISK_FULL):
+            return DiskFullError(
+                f"disk full writing {self._target_name}: free some space or choose another "
+                "folder (nothing was written)")
         tail = "\n".join(lines[-_STDERR_TAIL_LINES:]) or "(no message)"
         return EncoderError(
             f"ffmpeg failed (exit {self._process.returncode}) writing {self._target_name}:\n{tail}"

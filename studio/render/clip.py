@@ -24,6 +24,7 @@ from studio.conditioning.presets import BUILTIN, Preset, apply_preset, builtin_p
 from studio.conditioning.presets import shape_performance
 from studio.conditioning.sequence import ControlSequence, build_controls
 from studio.doc.errors import Cancelled, InputError
+from studio.doc.files import check_regular_file
 from studio.doc.project import Project, VisemeSegment
 from studio.render.base import Renderer
 from studio.render.factory import create_renderer
@@ -90,6 +91,10 @@ def analyze(project: Project, log: Log = _quiet) -> Analysis:
         raise InputError("no portrait: give a portrait photo (studio render PORTRAIT AUDIO)")
     if not project.audio:
         raise InputError("no voice clip: give an audio file (studio render PORTRAIT AUDIO)")
+    # only regular files: a folder, /dev/zero or a named pipe is refused by what it is
+    check_regular_file(project.portrait, "portrait", "give a photo (JPEG, PNG, ...)")
+    check_regular_file(project.audio, "voice clip",
+                       "give an audio file (wav, mp3, m4a, ogg, opus, flac)")
     # 2. the voice clip's length fixes the frame count
     duration = probe_audio(project.audio).duration
     # 3. the portrait (cached by image hash)
