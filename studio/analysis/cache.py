@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 # Bump when the analysis changes what it computes, so stale entries are not reused.
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 
 
 def default_cache_dir() -> Path:

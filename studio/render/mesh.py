@@ -85,7 +85,7 @@ class MeshRenderer:
         face_width = float(np.linalg.norm(landmarks[topo.FACE_SIDES[0], :2] - landmarks[topo.FACE_SIDES[1], :2]))
         cell = int(np.clip(round(face_width * CELL_PER_FACE_WIDTH), *CELL_RANGE))
         extent = (-(-width // cell) * cell, -(-height // cell) * cell)
-        head = build_head_model(landmarks, extent)
+        head = build_head_model(landmarks, extent, mask)
         depth = limit_depth_slope(np.concatenate([landmarks, head.points]), DEPTH_SLOPE)
         landmarks = np.column_stack([landmarks[:, :2], depth[: len(landmarks)]])
         head.points = np.column_stack([head.points[:, :2], depth[len(landmarks):]])
@@ -125,7 +125,7 @@ class MeshRenderer:
     def posed_landmarks(self, frame: ControlFrame) -> np.ndarray:
         """478 x 2 positions (output pixels, MediaPipe's convention) of the re-posed face mesh."""
         self._prepared()
-        face, _ = self._pose(frame)
+        face, _, _ = self._pose(frame)
         return (face[:, :2] + 0.5).astype(np.float32)
 
     def render(self, frame: ControlFrame, with_alpha: bool = False) -> np.ndarray:
@@ -133,15 +133,16 @@ class MeshRenderer:
 
         p = self._prepared()
         # 1. move the mesh
-        face, scaffold = self._pose(frame)
+        face, scaffold, scaffold_depth = self._pose(frame)
         displacement = np.concatenate([
             face[p.warp_face, :2] - p.landmarks[p.warp_face, :2],
             scaffold,
         ])
-        # 2. warp the person over the still background
+        depth = np.concatenate([face[p.warp_face, 2], scaffold_depth])
+        # 2. warp the person over the still background, the nearest surface where it folds
         out = p.still.copy()
         alpha = p.mask.copy() if with_alpha else None
-        moved = p.warp.backward_map(displacement)
+        moved = p.warp.backward_map(displacement, depth)
         if moved is not None:
             region, map_x, map_y = moved
             warped = cv2.remap(p.source, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
@@ -174,14 +175,14 @@ class MeshRenderer:
         shift = np.array([frame.tx, frame.ty, 0.0]) * p.head.face_width
         return lambda pts: (pts - pivot) @ (frame.scale * rotation).T + pivot + shift
 
-    def _pose(self, frame: ControlFrame) -> tuple[np.ndarray, np.ndarray]:
-        """(478 x 3 posed landmarks, M x 2 scaffold displacements)."""
+    def _pose(self, frame: ControlFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(478 x 3 posed landmarks, M x 2 scaffold displacements, M scaffold depths)."""
         p = self._p
         rigid = self._rigid(frame)
         offsets = p.expression.offsets(frame.expression, frame.gaze_yaw, frame.gaze_pitch)
         face = rigid(p.landmarks + offsets)
-        scaffold = (rigid(p.head.points) - p.head.points)[:, :2] * p.head.follow[:, None]
-        return face, scaffold
+        moved = (rigid(p.head.points) - p.head.points) * p.head.follow[:, None]
+        return face, moved[:, :2], p.head.points[:, 2] + moved[:, 2]
 
     def _paint_mouth(self, out: np.ndarray, frame: ControlFrame, face: np.ndarray) -> None:
         p = self._p

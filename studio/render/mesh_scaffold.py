@@ -1,7 +1,11 @@
 """Points beyond the face mesh, so the whole picture moves with the head, not a pasted mask.
 
-Hair and ears ride with the skull, the neck follows less the lower it is, shoulders and the
-picture's border stay put. Each scaffold point carries a follow weight (1 = moves rigidly with
+Three layers, as puppet tools cut a portrait: the head layer (face, hair, ears, and whatever
+the person mask holds on the head: a hat, glasses) rides rigidly with the skull, so a cap's
+badge or a brim is carried whole, never bent or doubled; the torso layer (shoulders, collar,
+the picture's border) stays put; the neck between them bends in a blend zone below the chin.
+Where the head layer's rigid region ends the weight falls off through background, which the
+renderer draws from the clean plate, so the bend there is never seen. Each scaffold point carries a follow weight (1 = moves rigidly with
 the head) and a depth: next to the face it takes the depth of the nearest face-outline landmark,
 farther out it settles at the depth of the face's sides (about the ears), which is where hair
 and the skull's outline are for a roughly frontal photo. The weights are smooth, so the picture
@@ -25,7 +29,11 @@ HEAD_HALF_WIDTH, HEAD_HALF_HEIGHT = 0.8, 0.95
 FALLOFF = (1.05, 1.6)
 # Below the chin the neck follows, fading over this many face heights, and narrows to
 # this half width so the shoulders stay.
-NECK_FADE, NECK_HALF_WIDTH = 0.6, 0.38
+NECK_FADE, NECK_HALF_WIDTH = 0.45, 0.34
+# The head layer: person-mask pixels above this line (face heights above the chin) and within
+# this half width (face widths) move rigidly; the weight falls to zero over HEAD_FADE face
+# widths of background around them.
+HEAD_LINE, HEAD_MASK_HALF_WIDTH, HEAD_FADE = 0.12, 1.1, (0.04, 0.3)
 
 
 def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
@@ -43,10 +51,12 @@ class HeadModel:
     follow: np.ndarray       # M, 0..1: how much of the head's motion each point takes
 
 
-def build_head_model(landmarks: np.ndarray, extent: tuple[int, int]) -> HeadModel:
+def build_head_model(landmarks: np.ndarray, extent: tuple[int, int],
+                     person: np.ndarray | None = None) -> HeadModel:
     """Scaffold and pivot for a face (478 x 3 landmarks, pixel-centre coordinates).
 
-    extent is the (width, height) the scaffold must cover, border included.
+    extent is the (width, height) the scaffold must cover, border included; person (H x W,
+    0..1) is the person mask on the same pixels, whose part on the head moves rigidly.
     """
     import cv2
 
@@ -80,6 +90,8 @@ def build_head_model(landmarks: np.ndarray, extent: tuple[int, int]) -> HeadMode
     half_width = HEAD_HALF_WIDTH + (NECK_HALF_WIDTH - HEAD_HALF_WIDTH) * _smoothstep(chin_v - 0.1, chin_v + 0.2, v)
     radius = np.sqrt((u / half_width) ** 2 + (np.minimum(v, 0.0) / HEAD_HALF_HEIGHT) ** 2)
     follow = 1.0 - _smoothstep(FALLOFF[0], FALLOFF[1], radius)
+    if person is not None:
+        follow = np.maximum(follow, _head_layer(person, points2d, centre, right, down, face_width, face_height, chin_v))
     follow *= 1.0 - _smoothstep(chin_v, chin_v + NECK_FADE, v)
     follow[on_border[keep]] = 0.0
 
@@ -92,6 +104,21 @@ def build_head_model(landmarks: np.ndarray, extent: tuple[int, int]) -> HeadMode
     pivot = np.array([*(centre + down * 0.15 * face_height), side_depth + 0.1 * face_width])
     points = np.column_stack([points2d, depth])
     return HeadModel(pivot=pivot, face_width=face_width, points=points, follow=follow)
+
+
+def _head_layer(person, points2d, centre, right, down, face_width, face_height, chin_v) -> np.ndarray:
+    """Follow weights of the head layer: 1 on the person mask's head part, falling off around it."""
+    import cv2
+
+    height, width = person.shape[:2]
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    u = ((xs - centre[0]) * right[0] + (ys - centre[1]) * right[1]) / face_width
+    v = ((xs - centre[0]) * down[0] + (ys - centre[1]) * down[1]) / face_height
+    head = (person > 0.5) & (v < chin_v - HEAD_LINE) & (np.abs(u) < HEAD_MASK_HALF_WIDTH)
+    distance = cv2.distanceTransform((~head).astype(np.uint8), cv2.DIST_L2, 3)
+    x = np.clip(np.round(points2d[:, 0]).astype(int), 0, width - 1)
+    y = np.clip(np.round(points2d[:, 1]).astype(int), 0, height - 1)
+    return 1.0 - _smoothstep(HEAD_FADE[0], HEAD_FADE[1], distance[y, x] / face_width)
 
 
 def limit_depth_slope(points: np.ndarray, slope: float) -> np.ndarray:

@@ -6,6 +6,13 @@ weights from the vertices to a coarse grid of the output. Per frame: one sparse 
 the forward displacement on the grid, a few fixed-point steps q <- p - d(q) invert it there (the
 field is smooth and mostly contracting, so three or four steps suffice), and the small backward
 field is upsampled over the region that moves.
+
+A turned head folds the map: the far cheek slides behind the nose and the face's outline, so
+several grid cells land on one output node and the fixed-point steps would settle on any of
+them (a squeezed or torn cheek). When the forward map folds, the grid's cells are instead
+rasterised as triangles at their posed positions with a depth test, so each output node takes
+the nearest surface: the far side is hidden, as on a real head. Per-node depth comes through
+the same weights as the displacement.
 """
 
 from __future__ import annotations
@@ -16,6 +23,10 @@ import numpy as np
 INVERT_STEPS = 4
 # Grid displacements below this many pixels count as still: that part of the frame is copied.
 STILL = 0.02
+# Output nodes (grid cells) around the folds' posed extent that are depth-tested too, and the
+# widest span (in cells) a posed cell is rasterised over: cells stretched wider are left to the
+# fixed-point inversion.
+FOLD_MARGIN, MAX_SPAN = 2, 4
 # Still grid nodes kept around the movable block, so the map fades to identity inside it.
 BLOCK_MARGIN = 3
 
@@ -78,30 +89,39 @@ class DenseWarp:
         ident_x, ident_y = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
         self._ident_x, self._ident_y = ident_x, ident_y
         self._cv2 = cv2
+        # the block's cells as two triangles each (node indices), for the depth-tested path
+        bh, bw = self.block_shape
+        node = np.arange(bh * bw).reshape(bh, bw)
+        a, b, c, d = node[:-1, :-1].ravel(), node[:-1, 1:].ravel(), node[1:, :-1].ravel(), node[1:, 1:].ravel()
+        self._triangles = np.stack([np.concatenate([a, d]), np.concatenate([b, c]), np.concatenate([c, b])])
 
     def forward(self, displacement: np.ndarray) -> np.ndarray:
         """Forward displacement (pixels) at the block's grid nodes, block_h x block_w x 2."""
         d = self.weights @ np.asarray(displacement, dtype=np.float32)
         return d.reshape(*self.block_shape, 2)
 
-    def backward_map(self, displacement: np.ndarray) -> tuple[tuple[slice, slice], np.ndarray, np.ndarray] | None:
+    def backward_map(self, displacement: np.ndarray, depth: np.ndarray | None = None
+                     ) -> tuple[tuple[slice, slice], np.ndarray, np.ndarray] | None:
         """(region, map_x, map_y) for cv2.remap over the movable block, or None if nothing moves.
 
         map_x/map_y give, for each output pixel of the region, where to sample the rest-pose
-        picture.
+        picture. depth (N, posed z of each vertex, smaller is nearer) decides which surface shows
+        where the map folds; without it folds are left to the fixed-point inversion.
         """
         cv2 = self._cv2
         forward = self.forward(displacement)
         if max(forward.max(), -forward.min()) <= STILL:
             return None
-        # 1. invert on the grid: the backward displacement b(q) = -d(q + b(q)); outside the
-        # block nothing moves
+        # 1. invert on the grid: the backward displacement b(q) = -d(q + b(q)) where the map is
+        # one to one, the nearest surface where it folds; outside the block nothing moves
         back = -forward
         for _ in range(INVERT_STEPS - 1):
             where = self._node_index + back * (1.0 / self.cell)
             back = cv2.remap(forward, where[..., 0], where[..., 1], cv2.INTER_LINEAR,
                              borderMode=cv2.BORDER_CONSTANT, borderValue=0)
             np.negative(back, out=back)
+        if depth is not None:
+            self._resolve_folds(forward, depth, back)
         # 2. upsample; integer scale keeps the block's nodes on the global grid
         up = cv2.resize(back, (self.block_shape[1] * self.cell, self.block_shape[0] * self.cell),
                         interpolation=cv2.INTER_LINEAR)
@@ -109,3 +129,58 @@ class DenseWarp:
         map_x = self._ident_x + up[:height, :width, 0]
         map_y = self._ident_y + up[:height, :width, 1]
         return self.region, map_x, map_y
+
+    def _resolve_folds(self, forward: np.ndarray, depth: np.ndarray, back: np.ndarray) -> None:
+        """Where the posed cells fold, overwrite `back` (the fixed-point inversion) with the
+        nearest surface, by depth-tested rasterisation of the cells around the folds.
+
+        Outside the folds' posed bounding box every output node has one preimage, which the
+        fixed-point steps find; only the box needs the depth test, so the cost follows the fold.
+        """
+        # 1. posed node positions (grid units) and the triangles' signed areas: a fold flips some
+        posed = (self._node_index + forward * (1.0 / self.cell)).reshape(-1, 2)
+        ia, ib, ic = self._triangles
+        pa, pb, pc = posed[ia], posed[ib], posed[ic]
+        e1, e2 = pb - pa, pc - pa
+        area = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+        folded = area < 0  # both triangles of a rest cell have positive area
+        if not folded.any():
+            return
+        lo_f = np.minimum(np.minimum(pa, pb), pc)
+        hi_f = np.maximum(np.maximum(pa, pb), pc)
+        bh, bw = self.block_shape
+        box_lo = np.maximum(np.floor(lo_f[folded].min(axis=0)) - FOLD_MARGIN, 0)
+        box_hi = np.minimum(np.ceil(hi_f[folded].max(axis=0)) + FOLD_MARGIN, [bw - 1, bh - 1])
+        near = np.flatnonzero((hi_f >= box_lo).all(axis=1) & (lo_f <= box_hi).all(axis=1) & (np.abs(area) > 1e-6))
+        pa, e1, e2, area = pa[near], e1[near], e2[near], area[near]
+        ia, ib, ic = ia[near], ib[near], ic[near]
+        # 2. every output node inside each posed triangle's bounding box: candidates
+        lo = np.maximum(np.ceil(lo_f[near]), box_lo).astype(np.int32)
+        hi = np.minimum(np.floor(hi_f[near]), box_hi).astype(np.int32)
+        count = np.clip(hi - lo + 1, 0, MAX_SPAN)
+        n = count[:, 0] * count[:, 1]
+        tri = np.repeat(np.arange(len(n)), n)
+        k = np.arange(len(tri)) - np.repeat(np.cumsum(n) - n, n)
+        width = count[tri, 0]
+        qx = (lo[tri, 0] + k % width).astype(np.float32)
+        qy = (lo[tri, 1] + k // width).astype(np.float32)
+        # 3. barycentric coordinates; keep the candidates inside their triangle
+        vx, vy = qx - pa[tri, 0], qy - pa[tri, 1]
+        inv = 1.0 / area[tri]
+        l1 = (vx * e2[tri, 1] - vy * e2[tri, 0]) * inv
+        l2 = (e1[tri, 0] * vy - e1[tri, 1] * vx) * inv
+        l0 = 1.0 - l1 - l2
+        inside = (l0 >= -1e-4) & (l1 >= -1e-4) & (l2 >= -1e-4)
+        tri, l0, l1, l2, qx, qy = tri[inside], l0[inside], l1[inside], l2[inside], qx[inside], qy[inside]
+        a, b, c = ia[tri], ib[tri], ic[tri]
+        z = (self.weights @ np.asarray(depth, dtype=np.float32)).ravel()
+        cz = l0 * z[a] + l1 * z[b] + l2 * z[c]
+        rest = self._node_index.reshape(-1, 2)
+        sx = l0 * rest[a, 0] + l1 * rest[b, 0] + l2 * rest[c, 0]
+        sy = l0 * rest[a, 1] + l1 * rest[b, 1] + l2 * rest[c, 1]
+        # 4. depth test: write far to near, so the nearest candidate of each node is written last
+        order = np.argsort(-cz, kind="stable")
+        target = (qy * bw + qx).astype(np.int64)[order]
+        flat = back.reshape(-1, 2)
+        flat[target, 0] = (sx[order] - qx[order]) * self.cell
+        flat[target, 1] = (sy[order] - qy[order]) * self.cell
