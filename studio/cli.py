@@ -166,9 +166,10 @@ def project_from_args(args: argparse.Namespace):
         _check_range("--fps", args.fps, "fps", "a frame rate")
         project.fps = args.fps
     if args.size is not None:
-        largest = setting_bounds("width")[1]  # at least 64 and even: what H.264 can encode
-        if not 64 <= args.size <= largest or args.size % 2:
-            raise InputError(f"--size {args.size}: use an even size from 64 to {largest} pixels")
+        smallest, largest = setting_bounds("width")  # and even: what H.264 can encode
+        if not smallest <= args.size <= largest or args.size % 2:
+            raise InputError(f"--size {args.size}: use an even size from {smallest} to "
+                             f"{largest} pixels")
         project.width = project.height = args.size
     if args.seed is not None:
         _check_range("--seed", args.seed, "seed", "a seed")

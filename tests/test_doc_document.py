@@ -87,7 +87,7 @@ def test_a_setting_at_its_limit_saves_and_loads_and_one_past_it_is_refused(doc, 
     path = doc.save(tmp_path / "limit.json")
     assert Document.open(path).setting(name) == high
     past = high + (1 if isinstance(high, int) else 0.01)
-    with pytest.raises(InputError, match=f"{name} must be between"):
+    with pytest.raises(InputError, match=f"{name} must be .*between"):
         doc.set_setting(name, past)
     with pytest.raises(InputError):
         doc.set_setting(name, low - 1)
@@ -95,10 +95,18 @@ def test_a_setting_at_its_limit_saves_and_loads_and_one_past_it_is_refused(doc, 
 
 
 def test_bad_settings_are_refused_before_they_change_anything(doc):
-    with pytest.raises(InputError, match="width must be between 16 and 1024"):
+    with pytest.raises(InputError, match="width must be a whole number between 64 and 1024"):
         doc.set_setting("width", 4096)
-    with pytest.raises(InputError, match="fps must be between 1 and 120, not 25fps"):
+    with pytest.raises(InputError, match="fps must be a whole number between 1 and 120, not 25fps"):
         doc.set_setting("fps", "25fps")
+    # what the file format would refuse on load (issue 13)
+    with pytest.raises(InputError, match="fps must be a whole number"):
+        doc.set_setting("fps", 25.0)
+    with pytest.raises(InputError, match="seed must be a whole number between 0 and "
+                                         "9223372036854775807, not -1"):
+        doc.set_setting("seed", -1)
+    with pytest.raises(InputError, match="width must be even"):
+        doc.set_setting("width", 511)
     with pytest.raises(KeyError):
         doc.set_setting("render.nonsense", 1)
     with pytest.raises(KeyError):

@@ -383,7 +383,7 @@ def test_every_number_in_the_schema_has_a_finite_documented_range():
 
     walk(schema, "schema")
     assert unbounded == []
-    for documented in ("0–86400", "−90–90", "integer 0–2⁶³−1", "1–120", "16–1024"):
+    for documented in ("0–86400", "−90–90", "integer 0–2⁶³−1", "1–120", "64–1024"):
         assert documented in docs
 
 
@@ -472,3 +472,21 @@ def test_a_huge_file_is_refused_without_reading_it_all(tmp_path, monkeypatch):
     with pytest.raises(InputError, match=r"^big.json: larger than 1000 bytes, too large for a "
                                          r"project file"):
         load_project(path)
+
+
+@pytest.mark.parametrize(("path", "raw", "expected"), [
+    (["style_preset"], '"chirpy"', "talk.json: style_preset: must be a speaking-style preset"),
+    (["style_preset"], '"neutral\\n"', "talk.json: style_preset: must be a speaking-style preset"),
+    (["render", "diffusion", "model"], '"tiny\\n"', "talk.json: render.diffusion.model: must be a preset name"),
+    (["render", "diffusion", "device"], '"cuda; rm"', "talk.json: render.diffusion.device: must be a device name"),
+    (["width"], "32", "talk.json: width: must be >= 64"),
+])
+def test_names_that_would_fail_at_render_are_refused_on_load(tmp_path, path, raw, expected):
+    assert refusal(tmp_path, with_value(path, raw)).startswith(expected)
+
+
+def test_style_presets_in_the_schema_are_the_built_in_ones():
+    from studio.conditioning.presets import BUILTIN
+
+    pattern = json.loads(SCHEMA_PATH.read_text())["properties"]["style_preset"]["pattern"]
+    assert pattern.split("(", 2)[2].rsplit("|", 1)[0].split("|") == list(BUILTIN)

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from studio.doc.errors import InputError
 from studio.doc.io import (
-    CURVE_TRACKS, RECORD_TRACKS, load_project, save_project, setting_bounds,
+    CURVE_TRACKS, RECORD_TRACKS, load_project, save_project, setting_bounds, setting_schema,
 )
 from studio.doc.project import Curve, Project
 
@@ -168,9 +168,14 @@ class Document:
         old = getattr(owner, attr)
         if name in _BOUNDED_SETTINGS:
             low, high = setting_bounds(name)
-            if (not isinstance(value, (int, float)) or isinstance(value, bool)
+            whole = setting_schema(name)["type"] == "integer"
+            if (not isinstance(value, int if whole else (int, float)) or isinstance(value, bool)
                     or not low <= value <= high):
-                raise InputError(f"{name} must be between {low:g} and {high:g}, not {value}")
+                kind = "a whole number" if whole else "a number"
+                raise InputError(f"{name} must be {kind} between {low} and {high}, not {value}")
+            if name in ("width", "height") and value % 2:
+                raise InputError(f"{name} must be even (video encoders need even sizes), "
+                                 f"not {value}")
         setattr(owner, attr, value)
         self.notify({"media" if name in MEDIA_SETTINGS else "settings"})
         return old

@@ -224,10 +224,19 @@ def setting_bounds(name: str) -> tuple[float, float]:
     """(minimum, maximum) the schema allows for a project-level number such as "fps" or
     "render.diffusion.steps": the one source of these limits for the document, the command line
     and the inspector, so a value one of them accepts always saves and loads."""
-    node = project_schema()
+    node = setting_schema(name)
+    return node.get("minimum", float("-inf")), node.get("maximum", float("inf"))
+
+
+def setting_schema(name: str) -> dict[str, Any]:
+    """The schema of a project-level value by dotted name, its `$ref` followed."""
+    schema = project_schema()
+    node = schema
     for part in name.split("."):
         node = node["properties"][part]
-    return node.get("minimum", float("-inf")), node.get("maximum", float("inf"))
+    while "$ref" in node:
+        node = schema["$defs"][node["$ref"].rsplit("/", 1)[1]]
+    return node
 
 
 def key_path(parts: list[Any] | tuple[Any, ...]) -> str:
