@@ -89,11 +89,6 @@ class DenseWarp:
         ident_x, ident_y = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
         self._ident_x, self._ident_y = ident_x, ident_y
         self._cv2 = cv2
-        # the block's cells as two triangles each (node indices), for the depth-tested path
-        bh, bw = self.block_shape
-        node = np.arange(bh * bw).reshape(bh, bw)
-        a, b, c, d = node[:-1, :-1].ravel(), node[:-1, 1:].ravel(), node[1:, :-1].ravel(), node[1:, 1:].ravel()
-        self._triangles = np.stack([np.concatenate([a, d]), np.concatenate([b, c]), np.concatenate([c, b])])
 
     def forward(self, displacement: np.ndarray) -> np.ndarray:
         """Forward displacement (pixels) at the block's grid nodes, block_h x block_w x 2."""
@@ -135,36 +130,45 @@ class DenseWarp:
         nearest surface, by depth-tested rasterisation of the cells around the folds.
 
         Outside the folds' posed bounding box every output node has one preimage, which the
-        fixed-point steps find; only the box needs the depth test, so the cost follows the fold.
+        fixed-point steps find; only the box needs the depth test, and only cells that can
+        reach it are rasterised, so the cost follows the fold, not the frame.
         """
-        # 1. posed node positions (grid units) and the triangles' signed areas: a fold flips some
-        posed = (self._node_index + forward * (1.0 / self.cell)).reshape(-1, 2)
-        ia, ib, ic = self._triangles
-        pa, pb, pc = posed[ia], posed[ib], posed[ic]
+        # 1. posed node positions (grid units); each cell's two triangles' signed areas (both
+        # positive at rest): a fold flips some
+        bh, bw = self.block_shape
+        posed = self._node_index + forward * (1.0 / self.cell)
+        across, down = posed[:, 1:] - posed[:, :-1], posed[1:] - posed[:-1]
+        first = across[:-1, :, 0] * down[:, :-1, 1] - across[:-1, :, 1] * down[:, :-1, 0]
+        second = across[1:, :, 0] * down[:, 1:, 1] - across[1:, :, 1] * down[:, 1:, 0]
+        rows, cols = np.nonzero((first < 0) | (second < 0))
+        if rows.size == 0:
+            return
+        # 2. the output box to depth-test, and the rest cells that can land in it
+        fold = posed[rows.min():rows.max() + 2, cols.min():cols.max() + 2].reshape(-1, 2)
+        box_lo = np.maximum(np.floor(fold.min(axis=0)) - FOLD_MARGIN, 0)
+        box_hi = np.minimum(np.ceil(fold.max(axis=0)) + FOLD_MARGIN, [bw - 1, bh - 1])
+        reach = int(np.ceil(np.abs(forward).max() / self.cell)) + 1
+        r0, r1 = max(int(box_lo[1]) - reach, 0), min(int(box_hi[1]) + reach + 1, bh)
+        c0, c1 = max(int(box_lo[0]) - reach, 0), min(int(box_hi[0]) + reach + 1, bw)
+        node = (np.arange(r0, r1)[:, None] * bw + np.arange(c0, c1)[None, :])
+        tl, tr, bl, br = node[:-1, :-1].ravel(), node[:-1, 1:].ravel(), node[1:, :-1].ravel(), node[1:, 1:].ravel()
+        ia, ib, ic = np.concatenate([tl, br]), np.concatenate([tr, bl]), np.concatenate([bl, tr])
+        flat_posed = posed.reshape(-1, 2)
+        pa, pb, pc = flat_posed[ia], flat_posed[ib], flat_posed[ic]
         e1, e2 = pb - pa, pc - pa
         area = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
-        folded = area < 0  # both triangles of a rest cell have positive area
-        if not folded.any():
-            return
-        lo_f = np.minimum(np.minimum(pa, pb), pc)
-        hi_f = np.maximum(np.maximum(pa, pb), pc)
-        bh, bw = self.block_shape
-        box_lo = np.maximum(np.floor(lo_f[folded].min(axis=0)) - FOLD_MARGIN, 0)
-        box_hi = np.minimum(np.ceil(hi_f[folded].max(axis=0)) + FOLD_MARGIN, [bw - 1, bh - 1])
-        near = np.flatnonzero((hi_f >= box_lo).all(axis=1) & (lo_f <= box_hi).all(axis=1) & (np.abs(area) > 1e-6))
-        pa, e1, e2, area = pa[near], e1[near], e2[near], area[near]
-        ia, ib, ic = ia[near], ib[near], ic[near]
-        # 2. every output node inside each posed triangle's bounding box: candidates
-        lo = np.maximum(np.ceil(lo_f[near]), box_lo).astype(np.int32)
-        hi = np.minimum(np.floor(hi_f[near]), box_hi).astype(np.int32)
+        # 3. every output node of the box inside each posed triangle's bounding box: candidates
+        lo = np.maximum(np.ceil(np.minimum(np.minimum(pa, pb), pc)), box_lo).astype(np.int32)
+        hi = np.minimum(np.floor(np.maximum(np.maximum(pa, pb), pc)), box_hi).astype(np.int32)
         count = np.clip(hi - lo + 1, 0, MAX_SPAN)
         n = count[:, 0] * count[:, 1]
+        n[np.abs(area) < 1e-6] = 0
         tri = np.repeat(np.arange(len(n)), n)
         k = np.arange(len(tri)) - np.repeat(np.cumsum(n) - n, n)
         width = count[tri, 0]
         qx = (lo[tri, 0] + k % width).astype(np.float32)
         qy = (lo[tri, 1] + k // width).astype(np.float32)
-        # 3. barycentric coordinates; keep the candidates inside their triangle
+        # 4. barycentric coordinates; keep the candidates inside their triangle
         vx, vy = qx - pa[tri, 0], qy - pa[tri, 1]
         inv = 1.0 / area[tri]
         l1 = (vx * e2[tri, 1] - vy * e2[tri, 0]) * inv
@@ -178,7 +182,7 @@ class DenseWarp:
         rest = self._node_index.reshape(-1, 2)
         sx = l0 * rest[a, 0] + l1 * rest[b, 0] + l2 * rest[c, 0]
         sy = l0 * rest[a, 1] + l1 * rest[b, 1] + l2 * rest[c, 1]
-        # 4. depth test: write far to near, so the nearest candidate of each node is written last
+        # 5. depth test: write far to near, so the nearest candidate of each node is written last
         order = np.argsort(-cz, kind="stable")
         target = (qy * bw + qx).astype(np.int64)[order]
         flat = back.reshape(-1, 2)
