@@ -7,8 +7,10 @@ with the head) and blended in under the lips with a soft edge and a lip shadow:
 - the cavity darkens away from the lips toward the back of the mouth and into the corners;
 - a portrait that shows its teeth keeps them: the photo's own teeth are re-sampled hanging from
   the posed upper lip (the upper teeth) and standing on the lower lip (the lower teeth, only
-  once the mouth is open well past its rest gap); other portraits get drawn teeth in their
-  photo's exposure;
+  once the mouth is open well past its rest gap); other portraits get drawn teeth: warm ivory
+  in the photo's own white balance and exposure, measured on the whites of the eyes (the one
+  near-white the face always shows, lit as the mouth is), shaded toward the corners and the
+  gums, narrowing as they turn away, with a bright biting edge on the upper row;
 - the tongue is a rounded, shaded hump behind the lower teeth, in a darkened lip colour.
 Everything photo-dependent is measured once per portrait (MouthModel); per frame the work is
 confined to the opening's bounding box.
@@ -28,6 +30,12 @@ FADE_IN = 0.05
 UPPER_TEETH = 0.15
 TEETH_SPAN = 0.9
 IVORY = np.array([236.0, 228.0, 212.0])
+# Drawn teeth against the eyes' whites: this warm tint (white = 1, 1, 1) and this brightness.
+IVORY_TINT = np.array([1.0, 0.96, 0.88])
+TEETH_UNDER_SCLERA, TEETH_OVER_SKIN = 0.92, 1.12
+# The largest colour cast (per channel, relative) taken from the eyes' whites: more is the eye's
+# own colour (veins, skin in the outline), not the light's.
+MAX_CAST = 0.08
 # Photo teeth: the top part of the rest opening hangs from the upper lip, the bottom part
 # stands on the lower lip.
 UPPER_SHARE, LOWER_SHARE = 0.78, 0.3
@@ -72,11 +80,58 @@ class MouthShape:
     extra_gap: float      # how much wider the lips part than at rest, pixels
 
 
+def sclera_pixels(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """N x 3: the whites of both eyes (inside the lids, outside the iris, the brighter half)."""
+    import cv2
+
+    height, width = image.shape[:2]
+    eyes = np.zeros((height, width), np.uint8)
+    for corners, upper, lower, iris in (
+        (topo.RIGHT_EYE_CORNERS, topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_LOWER, topo.RIGHT_IRIS),
+        (topo.LEFT_EYE_CORNERS, topo.LEFT_EYE_UPPER, topo.LEFT_EYE_LOWER, topo.LEFT_IRIS),
+    ):
+        ring = [corners[0], *upper, corners[1], *lower[::-1]]
+        cv2.fillPoly(eyes, [np.round(landmarks[ring, :2]).astype(np.int32)], 1)
+        centre = landmarks[iris[0], :2]
+        radius = float(np.linalg.norm(landmarks[list(iris[1:]), :2] - centre, axis=1).mean())
+        cv2.circle(eyes, tuple(int(v) for v in np.round(centre)), int(np.ceil(radius * 1.15)), 0, -1)
+    pixels = image[cv2.erode(eyes, np.ones((2, 2), np.uint8)).astype(bool)].astype(np.float64)
+    if len(pixels) < 12:
+        return pixels
+    # lids, lashes and skin inside the outline are darker or more saturated than the white
+    saturation = (pixels.max(axis=1) - pixels.min(axis=1)) / np.maximum(pixels.max(axis=1), 1.0)
+    pale = pixels[saturation <= np.quantile(saturation, 0.33)]
+    luma = pale.mean(axis=1)
+    return pale[luma >= np.median(luma)]
+
+
+def drawn_teeth_colour(sclera: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """Warm ivory in the photo's white balance and exposure (see the module docstring)."""
+    if len(sclera) >= 6:
+        white = sclera.mean(axis=0)
+        # teeth are lighter than the skin around them; eyes in shadow (deep sockets, a brim,
+        # glasses) would otherwise make them grey
+        level = max(float(white.mean()), _skin_level(skin) * TEETH_OVER_SKIN)
+        balance = np.clip(white / max(float(white.mean()), 1.0), 1.0 - MAX_CAST, 1.0 + MAX_CAST)
+    else:
+        level = _skin_level(skin) * TEETH_OVER_SKIN
+        balance = np.ones(3)
+    # the tint is warm but never past the photo's own cast: a cool photo gets cooler ivory
+    colour = IVORY_TINT * balance * level * TEETH_UNDER_SCLERA
+    return np.clip(colour, 0.0, 250.0)
+
+
+def _skin_level(skin: np.ndarray) -> float:
+    """The skin's exposure: its brightest channel's mean (red on every skin tone), 0..255."""
+    return float(skin.mean(axis=0).max()) if len(skin) else 165.0
+
+
 def build_mouth_model(image: np.ndarray, landmarks: np.ndarray, face_axes: np.ndarray,
-                      skin: np.ndarray) -> MouthModel:
+                      skin: np.ndarray, sclera: np.ndarray | None = None) -> MouthModel:
     """Measure the mouth of a portrait (image H x W x 3 uint8, landmarks 478 x 3 pixels).
 
-    face_axes: 3 x 3 columns right, down, away in image axes; skin: N x 3 cheek pixels.
+    face_axes: 3 x 3 columns right, down, away in image axes; skin: N x 3 cheek pixels;
+    sclera: N x 3 eye-white pixels (sclera_pixels), the photo's white reference.
     """
     import cv2
 
@@ -102,8 +157,9 @@ def build_mouth_model(image: np.ndarray, landmarks: np.ndarray, face_axes: np.nd
     opening = np.zeros((height, width), np.uint8)
     cv2.fillPoly(opening, [np.round(np.concatenate([upper_px, lower_px[::-1][1:-1]])).astype(np.int32)], 1)
     inside = image[opening.astype(bool)].astype(np.float64)
-    exposure = float(np.clip(skin.mean() / 165.0, 0.55, 1.05))
-    teeth = IVORY * exposure
+    if sclera is None:
+        sclera = sclera_pixels(image, landmarks)
+    teeth = drawn_teeth_colour(sclera, skin)
     photo = photo_teeth = None
     x0 = y0 = 0
     if len(inside) >= 12:
@@ -206,13 +262,20 @@ def draw_mouth(frame: np.ndarray, mouth: MouthShape, model: MouthModel) -> None:
         edge = 1.0 - 0.12 * _smooth((up_d - rest_top - (UPPER_SHARE - 0.15) * rest_gap) / (0.15 * rest_gap + 1.0))
         colour += (up_rgb * edge[..., None] - colour) * up_alpha[..., None]
     else:
-        recede = 1.0 - 0.4 * t * t
-        colour += (model.teeth.astype(np.float32) * 0.75 * recede[..., None] - colour) * lower_cover[..., None]
+        # teeth turn away toward the corners: darker, and narrower (equal steps of the arch's
+        # angle, not of the image width)
+        recede = 1.0 - 0.45 * t * t
+        colour += (model.teeth.astype(np.float32) * 0.72 * recede[..., None] - colour) * lower_cover[..., None]
         edge = top + UPPER_TEETH * width_px * np.clip(1.0 - 0.35 * t * t, 0.0, 1.0)
-        cover = _smooth((edge - d) / 1.2 + 0.5) * np.clip((TEETH_SPAN - np.abs(t)) * model.half_width, 0.0, 1.0)
-        teeth_along = np.abs(t) * 4.2
-        seams = 1.0 - 0.12 * np.exp(-((teeth_along - np.round(teeth_along)) ** 2) / 0.004)
-        colour += (model.teeth.astype(np.float32) * (recede * seams)[..., None] - colour) * cover[..., None]
+        cover = _smooth((edge - d) / 1.0 + 0.5) * np.clip((TEETH_SPAN - np.abs(t)) * model.half_width, 0.0, 1.0)
+        along = np.arcsin(np.clip(t, -0.999, 0.999)) * (2.6 / np.pi * 2.0)
+        seam = np.exp(-((along - np.round(along)) ** 2) / 0.006)
+        # shade: the gums' shadow under the lip, light on the tooth's face, a bright biting edge
+        height_px = np.maximum(edge - top, 1.0)
+        down_tooth = np.clip((d - top) / height_px, 0.0, 1.0)
+        body = (0.78 + 0.22 * np.sqrt(down_tooth)) * (1.0 - 0.22 * seam) * recede
+        rim = 1.0 + 0.08 * np.exp(-((edge - d - 0.8) ** 2) / 0.8)
+        colour += (model.teeth.astype(np.float32) * (body * rim)[..., None] - colour) * cover[..., None]
 
     # 6. blend under the lips: soft anti-aliased opening, the lips' shadow just inside it
     shift = 4
