@@ -95,3 +95,41 @@ def test_the_tiny_model_is_named_a_test_pattern(qtbot, window, tmp_path, monkeyp
     assert window.project.render.diffusion.model == "tiny"  # the preset's name, not the label
     qtbot.waitUntil(lambda: "test pattern" in model.toolTip())
     assert model.currentText() == "tiny — test pattern (random weights)"
+
+
+def viseme_menu(qtbot, window, segment):
+    """Right-click a viseme segment on the timeline; the menu that pops up."""
+    timeline = window.timeline
+    middle = timeline.time_to_view((segment.start + segment.end) / 2, "visemes")
+    QTest.mouseClick(timeline.view.viewport(), Qt.RightButton, Qt.NoModifier, middle)
+    menu = timeline.context_menu
+    qtbot.waitExposed(menu)
+    return menu
+
+
+def choose(menu, text: str) -> None:
+    action = next(a for a in menu.actions() if a.text() == text)
+    QTest.mouseClick(menu, Qt.LeftButton, Qt.NoModifier, menu.actionGeometry(action).center())
+
+
+def test_an_overridden_viseme_goes_back_to_automatic_in_one_step(qtbot, loaded):
+    loaded.timeline.vb.setXRange(0.0, 3.0, padding=0)  # segments wide enough to click
+    segments = loaded.project.tracks.visemes
+    index = next(i for i, s in enumerate(segments)
+                 if s.viseme not in ("rest", "O") and s.end - s.start > 0.08)
+    automatic = segments[index]
+    menu = viseme_menu(qtbot, loaded, automatic)
+    assert not next(a for a in menu.actions() if a.text() == "Back to automatic").isEnabled()
+    choose(menu, "O")
+    overridden = loaded.project.tracks.visemes[index]
+    assert (overridden.viseme, overridden.source) == ("O", "user")
+    menu = viseme_menu(qtbot, loaded, overridden)
+    with qtbot.waitSignal(loaded.frameShown, timeout=WAIT_MS):
+        choose(menu, "Back to automatic")
+    assert loaded.project.tracks.visemes == segments  # the lip sync's shape, "auto" again
+    assert loaded.undo_stack.count() == 2
+    # offscreen, the closed menu stays the active window: back to the studio's, as a click would
+    loaded.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is loaded)
+    QTest.keyClick(loaded, Qt.Key_Z, Qt.ControlModifier)
+    assert loaded.project.tracks.visemes[index] == overridden

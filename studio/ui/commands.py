@@ -185,3 +185,16 @@ def viseme_override_command(doc: Document, index: int, viseme: str) -> TrackEdit
     segments[index] = VisemeSegment(old.start, old.end, viseme, "user")
     return TrackEditCommand(doc, f"Viseme {viseme}", {"visemes": doc.items("visemes")},
                             {"visemes": segments}, [])
+
+
+def viseme_automatic_command(doc: Document, index: int, automatic: list[VisemeSegment]
+                             ) -> TrackEditCommand | None:
+    """An overridden segment back to lip sync: the `automatic` segments over its span."""
+    segments = doc.items("visemes")
+    old = segments.pop(index)
+    if old.source != "user":
+        return None
+    segments += [VisemeSegment(max(s.start, old.start), min(s.end, old.end), s.viseme, s.source)
+                 for s in automatic if s.start < old.end and s.end > old.start]
+    return TrackEditCommand(doc, "Viseme back to automatic", {"visemes": doc.items("visemes")},
+                            {"visemes": segments}, [])

@@ -178,3 +178,12 @@ class DocumentEditing:
 
     def override_viseme(self, index: int, viseme: str) -> None:
         self._push(commands.viseme_override_command(self.doc, index, viseme))
+
+    def restore_viseme(self, index: int) -> None:
+        """"Back to automatic" on an overridden segment: the lip sync's shapes over its span."""
+        analysis = self.audio.get(audio_key(self.doc.project))
+        if analysis is None or not analysis.complete:
+            self.statusBar().showMessage("Lip sync is still running: try again once it is done",
+                                         5000)
+            return
+        self._push(commands.viseme_automatic_command(self.doc, index, analysis.visemes))

@@ -155,6 +155,7 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
         self.timeline.interpolationRequested.connect(
             lambda refs, interp: self._push(commands.interpolation_command(self.doc, refs, interp)))
         self.timeline.visemeOverrideRequested.connect(self.override_viseme)
+        self.timeline.visemeAutomaticRequested.connect(self.restore_viseme)
         self.timeline.selectionChanged.connect(
             lambda refs: self.inspector.show_key(self.doc.project, refs))
         self.timeline_dock = self._dock("Timeline", self.timeline, Qt.BottomDockWidgetArea)

@@ -145,6 +145,7 @@ class Timeline(QWidget):
     interpolationRequested = Signal(object, str)  # list[KeyRef], interp
     selectionChanged = Signal(object)  # list[KeyRef]
     visemeOverrideRequested = Signal(int, str)  # segment index, viseme
+    visemeAutomaticRequested = Signal(int)  # segment index: lip sync's shapes back over it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -721,6 +722,10 @@ class Timeline(QWidget):
             action.triggered.connect(
                 lambda _=False, v=viseme: self.visemeOverrideRequested.emit(index, v))
             menu.addAction(action)
+        menu.addSeparator()
+        automatic = menu.addAction("Back to automatic")
+        automatic.setEnabled(segment.source == "user")
+        automatic.triggered.connect(lambda: self.visemeAutomaticRequested.emit(index))
         self.context_menu = menu
         menu.popup(screen_pos.toPoint() if hasattr(screen_pos, "toPoint") else screen_pos)
 
