@@ -29,8 +29,9 @@ RETRY_PAD = 0.3
 # Long side at which the clean plate is inpainted: inpainting cost grows with the hole's area,
 # and the uncovered background is seen blurred at the head's edge anyway.
 PLATE_SIDE = 384
-# The plate keeps the photo where the mask is below this (background), the fill where above.
-PLATE_MASK_FLOOR = 0.05
+# The plate keeps the photo where the mask is below the first value (background) and takes the
+# fill from the second up.
+PLATE_MASK_RAMP = (0.01, 0.05)
 # Push-pull: a pyramid level keeps its own average where at least 1 / PULL_TRUST of its area is
 # known background; higher keeps the fill closer to the nearest background colours.
 PULL_TRUST = 8.0
@@ -238,7 +239,7 @@ def clean_plate(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     blend = cv2.GaussianBlur(hole, (0, 0), grow / 2)
     blend = np.maximum(blend, hole)
     blend = cv2.resize(blend, (width, height), interpolation=cv2.INTER_LINEAR)
-    blend = blend.astype(np.float32) / 255.0 * np.clip(mask / PLATE_MASK_FLOOR, 0.0, 1.0)
+    blend = blend.astype(np.float32) / 255.0 * np.clip((mask - PLATE_MASK_RAMP[0]) / (PLATE_MASK_RAMP[1] - PLATE_MASK_RAMP[0]), 0.0, 1.0)
     filled = cv2.resize(filled, (width, height), interpolation=cv2.INTER_CUBIC)
     return cv2.blendLinear(filled, np.ascontiguousarray(rgb), blend, 1.0 - blend)
 

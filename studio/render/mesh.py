@@ -133,16 +133,10 @@ class MeshRenderer:
 
         p = self._prepared()
         # 1. move the mesh
-        face, scaffold, scaffold_depth = self._pose(frame)
-        displacement = np.concatenate([
-            face[p.warp_face, :2] - p.landmarks[p.warp_face, :2],
-            scaffold,
-        ])
-        depth = np.concatenate([face[p.warp_face, 2], scaffold_depth])
+        face, moved = self._sampling(frame)
         # 2. warp the person over the still background, the nearest surface where it folds
         out = p.still.copy()
         alpha = p.mask.copy() if with_alpha else None
-        moved = p.warp.backward_map(displacement, depth)
         if moved is not None:
             region, map_x, map_y = moved
             warped = cv2.remap(p.source, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
@@ -161,7 +155,24 @@ class MeshRenderer:
             return np.dstack([out, alpha])
         return out
 
+    def sampling_map(self, frame: ControlFrame):
+        """(region, map_x, map_y): where each output pixel of the moving block samples the
+        portrait (output pixels), or None when nothing moves."""
+        self._prepared()
+        return self._sampling(frame)[1]
+
     # -- internals -----------------------------------------------------------------------------
+    def _sampling(self, frame: ControlFrame):
+        """(478 x 3 posed landmarks, the backward map of the posed mesh or None)."""
+        p = self._p
+        face, scaffold, scaffold_depth = self._pose(frame)
+        displacement = np.concatenate([
+            face[p.warp_face, :2] - p.landmarks[p.warp_face, :2],
+            scaffold,
+        ])
+        depth = np.concatenate([face[p.warp_face, 2], scaffold_depth])
+        return face, p.warp.backward_map(displacement, depth)
+
     def _prepared(self) -> _Prepared:
         if self._p is None:
             raise RuntimeError("MeshRenderer.prepare(rig, width, height) must be called before rendering")

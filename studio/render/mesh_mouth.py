@@ -8,8 +8,8 @@ with the head) and blended in under the lips with a soft edge and a lip shadow:
 - a portrait that shows its teeth keeps them: the photo's own teeth are re-sampled hanging from
   the posed upper lip (the upper teeth) and standing on the lower lip (the lower teeth, only
   once the mouth is open well past its rest gap); other portraits get drawn teeth: warm ivory
-  in the photo's own white balance and exposure, measured on the whites of the eyes (the one
-  near-white the face always shows, lit as the mouth is), shaded toward the corners and the
+  in the photo's own white balance (its brightest near-whites: collar, shirt, wall) and the
+  face's exposure, shaded toward the corners and the
   gums, narrowing as they turn away, with a bright biting edge on the upper row;
 - the tongue is a rounded, shaded hump behind the lower teeth, in a darkened lip colour.
 Everything photo-dependent is measured once per portrait (MouthModel); per frame the work is
@@ -32,10 +32,10 @@ TEETH_SPAN = 0.9
 IVORY = np.array([236.0, 228.0, 212.0])
 # Drawn teeth against the eyes' whites: this warm tint (white = 1, 1, 1) and this brightness.
 IVORY_TINT = np.array([1.0, 0.96, 0.88])
-TEETH_UNDER_SCLERA, TEETH_OVER_SKIN = 0.92, 1.12
-# The largest colour cast (per channel, relative) taken from the eyes' whites: more is the eye's
-# own colour (veins, skin in the outline), not the light's.
-MAX_CAST = 0.08
+TEETH_OVER_SKIN = 1.05
+# The white point is the mean of this share of the photo's brightest pixels; the largest colour
+# cast (per channel, relative) taken from it: more is a coloured object, not the light.
+WHITE_SHARE, MAX_CAST = 0.03, 0.15
 # Photo teeth: the top part of the rest opening hangs from the upper lip, the bottom part
 # stands on the lower lip.
 UPPER_SHARE, LOWER_SHARE = 0.78, 0.3
@@ -80,45 +80,27 @@ class MouthShape:
     extra_gap: float      # how much wider the lips part than at rest, pixels
 
 
-def sclera_pixels(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
-    """N x 3: the whites of both eyes (inside the lids, outside the iris, the brighter half)."""
-    import cv2
+def white_point(image: np.ndarray) -> np.ndarray:
+    """3: the photo's white (white-patch estimate): the mean of its brightest unclipped pixels.
 
-    height, width = image.shape[:2]
-    eyes = np.zeros((height, width), np.uint8)
-    for corners, upper, lower, iris in (
-        (topo.RIGHT_EYE_CORNERS, topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_LOWER, topo.RIGHT_IRIS),
-        (topo.LEFT_EYE_CORNERS, topo.LEFT_EYE_UPPER, topo.LEFT_EYE_LOWER, topo.LEFT_IRIS),
-    ):
-        ring = [corners[0], *upper, corners[1], *lower[::-1]]
-        cv2.fillPoly(eyes, [np.round(landmarks[ring, :2]).astype(np.int32)], 1)
-        centre = landmarks[iris[0], :2]
-        radius = float(np.linalg.norm(landmarks[list(iris[1:]), :2] - centre, axis=1).mean())
-        cv2.circle(eyes, tuple(int(v) for v in np.round(centre)), int(np.ceil(radius * 1.15)), 0, -1)
-    pixels = image[cv2.erode(eyes, np.ones((2, 2), np.uint8)).astype(bool)].astype(np.float64)
-    if len(pixels) < 12:
-        return pixels
-    # lids, lashes and skin inside the outline are darker or more saturated than the white
-    saturation = (pixels.max(axis=1) - pixels.min(axis=1)) / np.maximum(pixels.max(axis=1), 1.0)
-    pale = pixels[saturation <= np.quantile(saturation, 0.33)]
-    luma = pale.mean(axis=1)
-    return pale[luma >= np.median(luma)]
+    Portraits nearly always hold something white or light grey (a collar, a shirt, a wall, the
+    eyes) lit by the same light as the face; its colour is the light's cast.
+    """
+    pixels = image.reshape(-1, 3)[:: max(1, image.shape[0] * image.shape[1] // 40000)].astype(np.float32)
+    pixels = pixels[pixels.max(axis=1) < 250]
+    if len(pixels) < 16:
+        return np.full(3, 200.0, np.float32)
+    luma = pixels.mean(axis=1)
+    return pixels[luma >= np.quantile(luma, 1.0 - WHITE_SHARE)].mean(axis=0)
 
 
-def drawn_teeth_colour(sclera: np.ndarray, skin: np.ndarray) -> np.ndarray:
+def drawn_teeth_colour(white: np.ndarray, skin: np.ndarray) -> np.ndarray:
     """Warm ivory in the photo's white balance and exposure (see the module docstring)."""
-    if len(sclera) >= 6:
-        white = sclera.mean(axis=0)
-        # teeth are lighter than the skin around them; eyes in shadow (deep sockets, a brim,
-        # glasses) would otherwise make them grey
-        level = max(float(white.mean()), _skin_level(skin) * TEETH_OVER_SKIN)
-        balance = np.clip(white / max(float(white.mean()), 1.0), 1.0 - MAX_CAST, 1.0 + MAX_CAST)
-    else:
-        level = _skin_level(skin) * TEETH_OVER_SKIN
-        balance = np.ones(3)
-    # the tint is warm but never past the photo's own cast: a cool photo gets cooler ivory
-    colour = IVORY_TINT * balance * level * TEETH_UNDER_SCLERA
-    return np.clip(colour, 0.0, 250.0)
+    balance = np.clip(white / max(float(white.mean()), 1.0), 1.0 - MAX_CAST, 1.0 + MAX_CAST)
+    # teeth in the mouth are lit like the face: a little lighter than the skin, never past the
+    # photo's white
+    level = min(_skin_level(skin) * TEETH_OVER_SKIN, float(white.mean()) * 1.05)
+    return np.clip(IVORY_TINT * balance * level, 0.0, 250.0)
 
 
 def _skin_level(skin: np.ndarray) -> float:
@@ -127,11 +109,10 @@ def _skin_level(skin: np.ndarray) -> float:
 
 
 def build_mouth_model(image: np.ndarray, landmarks: np.ndarray, face_axes: np.ndarray,
-                      skin: np.ndarray, sclera: np.ndarray | None = None) -> MouthModel:
+                      skin: np.ndarray) -> MouthModel:
     """Measure the mouth of a portrait (image H x W x 3 uint8, landmarks 478 x 3 pixels).
 
-    face_axes: 3 x 3 columns right, down, away in image axes; skin: N x 3 cheek pixels;
-    sclera: N x 3 eye-white pixels (sclera_pixels), the photo's white reference.
+    face_axes: 3 x 3 columns right, down, away in image axes; skin: N x 3 cheek pixels.
     """
     import cv2
 
@@ -157,9 +138,7 @@ def build_mouth_model(image: np.ndarray, landmarks: np.ndarray, face_axes: np.nd
     opening = np.zeros((height, width), np.uint8)
     cv2.fillPoly(opening, [np.round(np.concatenate([upper_px, lower_px[::-1][1:-1]])).astype(np.int32)], 1)
     inside = image[opening.astype(bool)].astype(np.float64)
-    if sclera is None:
-        sclera = sclera_pixels(image, landmarks)
-    teeth = drawn_teeth_colour(sclera, skin)
+    teeth = drawn_teeth_colour(white_point(image), skin)
     photo = photo_teeth = None
     x0 = y0 = 0
     if len(inside) >= 12:

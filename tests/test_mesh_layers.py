@@ -1,0 +1,170 @@
+"""The mesh renderer's layers (issue 11): clean plate, still torso, depth-ordered head, teeth.
+
+Each test checks one layer on real portraits (the bundled astronaut, and Grace Hopper from the
+installed matplotlib: a cap, glasses and no teeth showing) and would fail on the renderer before
+the layers: a plate streaked or changed where the mask says background, a collar that swings
+with the head, a far cheek squeezed instead of hidden, grey teeth that ignore the photo's light.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from studio.conditioning.control_frame import ControlFrame
+from studio.render import mesh_topology as topo
+from studio.render.mesh import MeshRenderer
+from studio.render.mesh_warp import DenseWarp
+
+SIZE = 512
+
+
+@pytest.fixture(scope="module")
+def renderer(sample_rig):
+    r = MeshRenderer()
+    r.prepare(sample_rig, SIZE, SIZE)
+    return r
+
+
+@pytest.fixture(scope="module")
+def hopper_rig(tmp_path_factory):
+    import matplotlib
+
+    from studio.analysis.portrait import analyze_portrait
+
+    path = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
+    return analyze_portrait(path, cache_dir=tmp_path_factory.mktemp("hopper-analysis"))
+
+
+def test_neutral_frame_is_the_portrait_exactly(sample_rig, renderer):
+    out = renderer.render(ControlFrame(), with_alpha=True)
+    # the sample is 512 x 512: no resize, so every layer must give back the photo's own pixels
+    np.testing.assert_array_equal(out[..., :3], sample_rig.image)
+    np.testing.assert_array_equal(out[..., 3], np.round(sample_rig.mask * 255).astype(np.uint8))
+
+
+def test_clean_plate_keeps_the_background_and_fills_the_person_smoothly(sample_rig):
+    plate, image, mask = sample_rig.clean_plate, sample_rig.image, sample_rig.mask
+    # wherever the mask says background, the plate is the photo: background never moves
+    background = mask < 0.01
+    np.testing.assert_array_equal(plate[background], image[background])
+    # where the face was: background colours continued smoothly, not streaks of the person's
+    # edge dragged across (Telea's look) and not the face
+    x0, y0, x1, y1 = sample_rig.face_box
+    hole = plate[y0:y1, x0:x1].astype(np.float32)
+    photo = image[y0:y1, x0:x1].astype(np.float32)
+    detail = np.abs(cv2.Laplacian(hole, cv2.CV_32F, ksize=3)).mean()
+    assert detail < 0.25 * np.abs(cv2.Laplacian(photo, cv2.CV_32F, ksize=3)).mean()
+    streaks = np.abs(np.diff(hole, axis=1)).mean()
+    assert streaks < 1.0, streaks
+
+
+@pytest.mark.parametrize("roll", [-20.0, 20.0])
+def test_torso_stays_put_when_the_head_rolls(hopper_rig, roll):
+    r = MeshRenderer()
+    r.prepare(hopper_rig, SIZE, SIZE)
+    rest = r.render(ControlFrame()).astype(np.float32)
+    rolled = r.render(ControlFrame(roll=roll)).astype(np.float32)
+    # the frame's bottom fifth (shoulders, collar, ribbons) changes by under 3 grey levels (it
+    # swung by 6 when the whole neck and collar followed the head)
+    bottom = slice(SIZE * 4 // 5, SIZE)
+    assert np.abs(rolled[bottom] - rest[bottom]).mean() < 3.0
+    # while the neck just under the chin bends with the head (the blend zone)
+    landmarks = r.posed_landmarks(ControlFrame())
+    chin = landmarks[topo.CHIN, 1]
+    face_height = chin - landmarks[topo.FOREHEAD, 1]
+    neck = slice(int(chin), int(chin + 0.2 * face_height))
+    x0, x1 = int(landmarks[172, 0]), int(landmarks[397, 0])
+    assert np.abs(rolled[neck, x0:x1] - rest[neck, x0:x1]).mean() > 3.0
+
+
+def test_hat_moves_rigidly_with_the_skull(hopper_rig):
+    r = MeshRenderer()
+    r.prepare(hopper_rig, SIZE, SIZE)
+    frame = ControlFrame(pitch=-20.0)
+    region, map_x, map_y = r.sampling_map(frame)
+    landmarks = r.posed_landmarks(ControlFrame())
+    # the cap's badge, above the forehead: every output pixel over it samples the photo along
+    # one rigid motion, so its sampling offsets vary as little as the forehead's own
+    top = landmarks[topo.FOREHEAD]
+    face_height = landmarks[topo.CHIN, 1] - top[1]
+    ys = slice(int(top[1] - 0.45 * face_height) - region[0].start, int(top[1] - 0.2 * face_height) - region[0].start)
+    xs = slice(int(top[0] - 20) - region[1].start, int(top[0] + 20) - region[1].start)
+    dy = map_y[ys, xs] - np.arange(map_y.shape[0])[ys, None] - region[0].start
+    rows = dy.mean(axis=1)
+    # a rigid pitch moves every row of the badge by a similar amount, and in the same direction
+    assert np.ptp(rows) < 0.35 * np.abs(rows).max() + 1.0
+
+
+def test_depth_test_shows_the_nearer_of_two_overlapping_surfaces():
+    # a strip of the mesh slides right over the still part beside it; with the strip nearer it
+    # covers what it slides over, with the strip farther it goes behind it
+    xs, ys = np.meshgrid(np.linspace(-0.5, 127.5, 17), np.linspace(-0.5, 63.5, 9))
+    points = np.column_stack([xs.ravel(), ys.ravel()])
+    strip = (points[:, 0] > 30) & (points[:, 0] < 50) & (points[:, 1] > 10) & (points[:, 1] < 54)
+    movable = np.ones(len(points), dtype=bool)
+    warp = DenseWarp(points, movable, 128, 64, 2)
+    displacement = np.zeros((len(points), 2), np.float32)
+    displacement[strip, 0] = 24.0
+    sampled = {}
+    for name, strip_depth in (("near", -10.0), ("far", 10.0)):
+        depth = np.where(strip, strip_depth, 0.0).astype(np.float32)
+        region, map_x, _ = warp.backward_map(displacement, depth)
+        x = 64 - region[1].start  # a column the strip slides over
+        sampled[name] = float(map_x[32 - region[0].start, x])
+    assert sampled["near"] == pytest.approx(64 - 24, abs=2.5)  # the strip's own pixels
+    assert sampled["far"] == pytest.approx(64, abs=2.5)  # the still surface in front of it
+
+
+def test_far_cheek_hides_behind_the_face_when_the_head_turns(renderer):
+    frame = ControlFrame(yaw=30.0)
+    region, map_x, _ = renderer.sampling_map(frame)
+    rest = renderer.posed_landmarks(ControlFrame())
+    posed = renderer.posed_landmarks(frame)
+    # along the row through the far cheek (the subject's left, on the viewer's right), from the
+    # posed nose tip to past the posed cheek edge: the sampled photo columns jump over the part
+    # of the cheek that turned away instead of squeezing all of it in
+    y = int(round(rest[454, 1])) - region[0].start
+    x0, x1 = int(posed[topo.NOSE_TIP, 0]) - region[1].start, int(posed[454, 0] + 10) - region[1].start
+    row = map_x[y, x0:x1]
+    steps = np.diff(row)
+    assert steps.max() > 4.0, steps  # a jump: columns hidden
+    hidden = (rest[topo.NOSE_TIP, 0] < row[:-1]) & (steps > 4.0)
+    assert hidden.any()
+
+
+def _teeth_colour(renderer: MeshRenderer) -> np.ndarray:
+    frame = ControlFrame(expression={"jawOpen": 0.7})
+    out = renderer.render(frame).astype(np.float32)
+    lips = renderer.posed_landmarks(frame)
+    top = lips[13]
+    x0, x1 = int(lips[82, 0]), int(lips[312, 0])
+    y = int(round(top[1])) + 2
+    return out[y:y + 3, x0:x1].reshape(-1, 3).mean(axis=0)
+
+
+def test_drawn_teeth_are_ivory_in_the_photos_white_balance(hopper_rig):
+    r = MeshRenderer()
+    r.prepare(hopper_rig, SIZE, SIZE)
+    teeth = _teeth_colour(r)
+    skin = r.render(ControlFrame())[r._p.landmarks[[50, 280], 1].astype(int), r._p.landmarks[[50, 280], 0].astype(int)]
+    # lighter than the skin, warm (not the blue-grey slabs of before), not saturated like skin
+    assert teeth.mean() > skin.astype(np.float32).mean() + 20
+    assert teeth[0] >= teeth[1] >= teeth[2]
+    assert teeth[2] / teeth[0] > 0.65
+    # the same portrait under cooler light: the teeth follow the light's cast
+    cast = np.array([0.82, 0.95, 1.15], np.float32)
+
+    def cooled(picture):
+        return np.clip(picture.astype(np.float32) * cast, 0, 255).astype(np.uint8)
+
+    cool = MeshRenderer()
+    cool.prepare(dataclasses.replace(hopper_rig, image=cooled(hopper_rig.image),
+                                     clean_plate=cooled(hopper_rig.clean_plate)), SIZE, SIZE)
+    cool_teeth = _teeth_colour(cool)
+    warm_ratio, cool_ratio = teeth[2] / teeth[0], cool_teeth[2] / cool_teeth[0]
+    assert cool_ratio > warm_ratio * 1.12
