@@ -9,7 +9,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
+from studio.conditioning.visemes import resolve
 from studio.doc.io import save_project
+from studio.ui.media import audio_key
 from studio.doc.project import DiffusionSettings, Project, RenderSettings
 from media_probe import decode_video
 from test_ui_window import WAIT_MS, analysed, drop, loaded, settings, window  # noqa: F401 (fixtures)
@@ -133,3 +135,44 @@ def test_an_overridden_viseme_goes_back_to_automatic_in_one_step(qtbot, loaded):
     qtbot.waitUntil(lambda: QApplication.activeWindow() is loaded)
     QTest.keyClick(loaded, Qt.Key_Z, Qt.ControlModifier)
     assert loaded.project.tracks.visemes[index] == overridden
+
+
+# the sample's words with one changed: its lip sync differs from the automatic one, which
+# aligned the sample's own speech.txt beside the clip
+SAID = ("Hello there. My name is Eileen, and I flew to the moon last spring. Every morning, we "
+        "watched the sun rise over the blue planet below. It was the most beautiful thing I "
+        "have ever seen.")
+
+
+def test_a_transcript_typed_in_the_media_panel_reruns_lip_sync_keeping_the_artists_visemes(
+        qtbot, loaded):
+    loaded.timeline.vb.setXRange(0.0, 3.0, padding=0)
+    index = next(i for i, s in enumerate(loaded.project.tracks.visemes)
+                 if s.viseme not in ("rest", "O") and s.end - s.start > 0.08)
+    choose(viseme_menu(qtbot, loaded, loaded.project.tracks.visemes[index]), "O")
+    yours = loaded.project.tracks.visemes[index]
+    before = list(loaded.project.tracks.visemes)
+    panel = loaded.media_panel
+    QTest.mouseClick(panel.transcript.viewport(), Qt.LeftButton)
+    QTest.keyClicks(panel.transcript, SAID)
+    assert loaded.project.transcript is None  # typing alone changes nothing
+    with qtbot.waitSignal(loaded.analysisFinished, timeout=3 * WAIT_MS):
+        QTest.mouseClick(panel.apply_transcript, Qt.LeftButton)
+    project = loaded.project
+    assert project.transcript == SAID
+    aligned = loaded.audio[audio_key(project)].visemes
+    assert project.tracks.visemes == resolve(aligned + [yours]) != before
+    assert yours in project.tracks.visemes
+    assert loaded.undo_stack.count() == 2  # the override, then the transcript with its lip sync
+    loaded.activateWindow()  # offscreen, the closed menu stayed the active window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is loaded)
+    QTest.keyClick(loaded.timeline.view.viewport(), Qt.Key_Z, Qt.ControlModifier)
+    assert loaded.project.transcript is None and loaded.project.tracks.visemes == before
+    assert panel.transcript.toPlainText() == ""
+
+
+def test_an_opened_project_shows_its_transcript(qtbot, window, tmp_path):
+    path = tmp_path / "said.json"
+    save_project(Project(transcript=SAID), path)
+    drop(window, path)
+    assert window.media_panel.transcript.toPlainText() == SAID

@@ -166,6 +166,7 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
         self.inspector_dock = self._dock("Inspector", self.inspector, Qt.RightDockWidgetArea)
         self.media_panel = MediaPanel()
         self.media_panel.openRequested.connect(self._choose_media)
+        self.media_panel.transcriptApplied.connect(self.apply_transcript)
         self.media_dock = self._dock("Media", self.media_panel, Qt.LeftDockWidgetArea)
         self.frame_label = QLabel()
         self.statusBar().addPermanentWidget(self.frame_label)

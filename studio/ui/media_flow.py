@@ -2,7 +2,8 @@
 
 The portrait and a quick loudness pass of the voice come first, so the portrait talks within a
 second or two; lip sync keeps both cores busy for seconds and starts only once that first frame
-is on screen. Results are kept per input in the window's `rigs` and `audio`.
+is on screen. Results are kept per input in the window's `rigs` and `audio`. A transcript from
+the media panel runs lip sync again, aligned to its words.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from studio.analysis.face_rig import FaceRig
+from studio.conditioning.visemes import resolve
 from studio.doc.errors import InputError
 from studio.doc.project import Project
 from studio.jobs.engine import scene_for
@@ -166,14 +168,8 @@ class MediaAnalysisFlow:
         if quick.complete:
             self._analysis_ready()
             return
-        marker = ("lipsync", key)
-        if marker in self._pending_analysis:
-            return
-        self._pending_analysis.add(marker)
-        self.statusBar().showMessage(f"Lip sync for {quick.clip.path.name}…")
 
         def done(full: AudioAnalysis) -> None:
-            self.audio[key] = full
             current = self.doc.project
             if key in self._fill_visemes and audio_key(current) == key and not current.tracks.visemes:
                 self._push_with_blinks(f"Lip sync {quick.clip.path.name}", [
@@ -182,9 +178,57 @@ class MediaAnalysisFlow:
             else:
                 self._doc_changed(frozenset({"media"}))
             self._fill_visemes.discard(key)
+
+        self._run_lip_sync(project, quick, done)
+
+    def _run_lip_sync(self, project: Project, quick: AudioAnalysis, done) -> None:
+        """Lip sync of `project`'s voice on a task, kept in `audio`; then `done(full)`."""
+        key = audio_key(project)
+        marker = ("lipsync", key)
+        if marker in self._pending_analysis:
+            return
+        self._pending_analysis.add(marker)
+        self.statusBar().showMessage(f"Lip sync for {quick.clip.path.name}…")
+
+        def finish(full: AudioAnalysis) -> None:
+            self.audio[key] = full
+            done(full)
             self._analysis_ready()
 
-        self._start_task("lipsync", marker, lambda token: full_audio(quick, project, token), done)
+        self._start_task("lipsync", marker, lambda token: full_audio(quick, project, token), finish)
+
+    def apply_transcript(self, text: str) -> None:
+        """The media panel's transcript: lip sync runs again, aligned to it; the transcript and
+        the new automatic visemes then go in as one undo step (the artist's segments stay).
+        Without a voice clip analysed yet it is only stored: its lip sync will use it."""
+        trial = copy.deepcopy(self.doc.project)
+        trial.transcript = text.strip() or None
+        if trial.transcript == self.doc.project.transcript:
+            return
+        quick = self.audio.get(audio_key(self.doc.project))
+        if quick is None:
+            self.undo_stack.push(commands.SetSettingCommand(self.doc, "transcript",
+                                                            trial.transcript))
+            return
+        analysis = self.audio.get(audio_key(trial))
+        if analysis is not None and analysis.complete:
+            self._set_transcript(trial, analysis)
+        else:
+            self._run_lip_sync(trial, quick, lambda full: self._set_transcript(trial, full))
+
+    def _set_transcript(self, trial: Project, full: AudioAnalysis) -> None:
+        """`trial`'s transcript and its lip sync into the project, if its voice is still the
+        one aligned (else the result is only kept for later)."""
+        project = copy.copy(self.doc.project)
+        project.transcript = trial.transcript
+        if audio_key(project) != audio_key(trial):
+            return
+        user = [s for s in self.doc.project.tracks.visemes if s.source == "user"]
+        self._push_with_blinks("Transcript", [
+            commands.SetSettingCommand(self.doc, "transcript", trial.transcript),
+            commands.TrackEditCommand(self.doc, "Lip sync to the transcript",
+                                      {"visemes": self.doc.items("visemes")},
+                                      {"visemes": resolve(full.visemes + user)}, [])])
 
     def _attach_media(self, dropped: Dropped, audio: AudioAnalysis | None) -> None:
         """One undo step that puts newly analysed media (and the clip's length) in the project."""
