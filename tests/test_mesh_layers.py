@@ -168,3 +168,33 @@ def test_drawn_teeth_are_ivory_in_the_photos_white_balance(hopper_rig):
     cool_teeth = _teeth_colour(cool)
     warm_ratio, cool_ratio = teeth[2] / teeth[0], cool_teeth[2] / cool_teeth[0]
     assert cool_ratio > warm_ratio * 1.12
+
+
+def test_the_timeline_shows_the_believable_range_and_marks_keys_beyond_it():
+    from PySide6.QtWidgets import QApplication
+
+    from studio.doc.project import Key, Project
+    from studio.render.mesh import BELIEVABLE_POSE
+    from studio.ui.timeline.lanes import believable, build_lanes, pose_bands
+    from studio.ui.timeline.view import Timeline
+
+    assert BELIEVABLE_POSE == {"head_yaw": 30.0, "head_pitch": 20.0, "head_roll": 20.0}
+    assert believable("head_yaw", -30.0) and not believable("head_yaw", 31.0)
+    assert believable("head_roll", 20.0) and not believable("head_roll", -24.0)
+    assert believable("blink_rate", 500.0)
+    pose = next(lane for lane in build_lanes() if lane.name == "pose")
+    (wide_top, wide_bottom, wide), (top, bottom, narrow) = pose_bands(pose)
+    assert wide == ("head_yaw",) and set(narrow) == set(BELIEVABLE_POSE)
+    assert wide_top < top < pose.y_of(0.0) < bottom < wide_bottom
+    assert top == pytest.approx(pose.y_of(20.0)) and bottom == pytest.approx(pose.y_of(-20.0))
+
+    QApplication.instance() or QApplication([])
+    project = Project(duration=4.0)
+    project.tracks.head_yaw.keys = [Key(0.0, 10.0), Key(1.0, 40.0)]
+    project.tracks.head_roll.keys = [Key(2.0, -25.0)]
+    timeline = Timeline()
+    timeline.set_project(project)
+    symbols = {(ref.track, ref.index): spot.symbol() for ref, spot in zip(timeline._refs, timeline._scatter.points())}
+    assert symbols[("head_yaw", 0)] == "o"
+    assert symbols[("head_yaw", 1)] == "t" and symbols[("head_roll", 0)] == "t"
+    assert len(timeline._believable_bands) == 2

@@ -29,6 +29,11 @@ from studio.render.mesh_scaffold import HeadModel, build_head_model, limit_depth
 from studio.render.mesh_warp import DenseWarp
 
 MIN_SIDE, MAX_SIDE = 64, 1024
+# The head pose (degrees from the portrait's own, per project track) within which the renderer
+# is believable on head-and-shoulders portraits (bench/bench_poses.py, docs/benchmarks.md):
+# beyond it the turned-away side of the head, which the photo never showed, would be needed.
+# The timeline draws it as a band on the pose lane and marks keys beyond it.
+BELIEVABLE_POSE = {"head_yaw": 30.0, "head_pitch": 20.0, "head_roll": 20.0}
 # Grid cell of the dense map, in face widths: about forty cells across the face keeps lids and
 # lips crisp; bounded so small faces stay exact and big frames stay fast.
 CELL_PER_FACE_WIDTH = 1 / 40

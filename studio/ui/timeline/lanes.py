@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from studio.doc.project import POSE_TRACKS, STYLE_FIELDS
+from studio.render.mesh import BELIEVABLE_POSE
 
 _PAD = 0.1
 
@@ -92,3 +93,21 @@ LANE_TRACKS: dict[str, tuple[tuple[str, str], ...]] = {
     "style": tuple(("style", name) for name in STYLE_FIELDS),
     "gaze": (("gaze", "yaw"), ("gaze", "pitch")),
 }
+
+
+def believable(track: str, v: float) -> bool:
+    """Whether a pose key's value is within the renderer's believable range (always True for
+    tracks that have none): keys beyond it are allowed, and marked."""
+    limit = BELIEVABLE_POSE.get(track)
+    return limit is None or abs(v) <= limit
+
+
+def pose_bands(lane: Lane) -> list[tuple[float, float, tuple[str, ...]]]:
+    """The believable range on the pose lane: (y top, y bottom, the tracks believable across
+    it) per distinct limit, widest first, so narrower bands draw over wider ones."""
+    limits = sorted(set(BELIEVABLE_POSE.values()), reverse=True)
+    return [
+        (lane.y_of(limit), lane.y_of(-limit),
+         tuple(t for t, own in BELIEVABLE_POSE.items() if own >= limit))
+        for limit in limits
+    ]

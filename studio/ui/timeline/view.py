@@ -25,7 +25,7 @@ from studio.ui.timeline.keys import (
     GAZE_FIELDS, MULTI_FIELDS, KeyMove, KeyRef, key_interp, key_list, key_refs, key_time,
     key_value, moved_copy, record_values, snap_time, tracks_of,
 )
-from studio.ui.timeline.lanes import LANE_TRACKS, Lane, build_lanes, lane_of_track
+from studio.ui.timeline.lanes import LANE_TRACKS, Lane, believable, build_lanes, lane_of_track, pose_bands
 
 PICK_RADIUS_PX = 8.0
 LABEL_COLUMN_PX = 176  # lane names with their curve legends
@@ -478,6 +478,18 @@ class Timeline(QWidget):
         return self._lane[lane_of_track(ref.track)].y_of(key_value(project, ref))
 
     def _draw_keys(self, project: Project) -> None:
+        """The keys as dots; on the pose lane over the band of the renderer's believable range,
+        with keys beyond it marked: a triangle outlined in the playhead's colour."""
+        if not hasattr(self, "_believable_bands"):
+            self._believable_bands = []
+            for top, bottom, tracks in pose_bands(self._lane["pose"]):
+                band = QGraphicsRectItem(QRectF(-1e4, top, 2e4, bottom - top))
+                band.setBrush(QColor(255, 255, 255, 10))
+                band.setPen(QPen(Qt.NoPen))
+                band.setZValue(-90)
+                band.setToolTip("believable for " + ", ".join(t.removeprefix("head_") for t in tracks))
+                self.vb.addItem(band, ignoreBounds=True)
+                self._believable_bands.append(band)
         self._refs = key_refs(project)
         self._points = np.array(
             [(key_time(project, r), self._point_y(project, r)) for r in self._refs]
@@ -491,6 +503,9 @@ class Timeline(QWidget):
                 "symbol": "d" if ref.track in ("blinks", "emotion") else "o",
                 "brush": pg.mkBrush(color), "pen": pg.mkPen(theme.BASE, width=1),
             }
+            if ref.track in POSE_TRACKS and not believable(ref.track, key_value(project, ref)):
+                spot["symbol"] = "t"  # beyond the believable range: allowed, and marked
+                spot["pen"] = pg.mkPen(theme.PLAYHEAD, width=2)
             if ref.track == "blinks" and key_list(project, "blinks")[ref.index].source == "auto":
                 # automatic blinks: hollow, so the artist's own stand out
                 spot["brush"] = pg.mkBrush(theme.BASE)
