@@ -31,7 +31,7 @@ RETRY_PAD = 0.3
 PLATE_SIDE = 384
 # The plate keeps the photo where the mask is below the first value (background) and takes the
 # fill from the second up.
-PLATE_MASK_RAMP = (0.01, 0.05)
+PLATE_MASK_RAMP = (0.2, 0.5)
 # Push-pull: a pyramid level keeps its own average where at least 1 / PULL_TRUST of its area is
 # known background; higher keeps the fill closer to the nearest background colours.
 PULL_TRUST = 8.0

@@ -90,10 +90,12 @@ def build_head_model(landmarks: np.ndarray, extent: tuple[int, int],
     half_width = HEAD_HALF_WIDTH + (NECK_HALF_WIDTH - HEAD_HALF_WIDTH) * _smoothstep(chin_v - 0.1, chin_v + 0.2, v)
     radius = np.sqrt((u / half_width) ** 2 + (np.minimum(v, 0.0) / HEAD_HALF_HEIGHT) ** 2)
     follow = 1.0 - _smoothstep(FALLOFF[0], FALLOFF[1], radius)
+    follow[on_border[keep]] = 0.0
     if person is not None:
+        # a hat cut by the picture's edge moves with the head there too: the border itself
+        # moves where the head layer reaches it
         follow = np.maximum(follow, _head_layer(person, points2d, centre, right, down, face_width, face_height, chin_v))
     follow *= 1.0 - _smoothstep(chin_v, chin_v + NECK_FADE, v)
-    follow[on_border[keep]] = 0.0
 
     # 3. depth: the nearest outline landmark's, settling to the face sides' farther out
     gaps = np.linalg.norm(points2d[:, None, :] - oval[None, :, :2], axis=-1)

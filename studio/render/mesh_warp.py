@@ -162,7 +162,8 @@ class DenseWarp:
         hi = np.minimum(np.floor(np.maximum(np.maximum(pa, pb), pc)), box_hi).astype(np.int32)
         count = np.clip(hi - lo + 1, 0, MAX_SPAN)
         n = count[:, 0] * count[:, 1]
-        n[np.abs(area) < 1e-6] = 0
+        # back faces (cells the fold turned over) are the surface turning away: never drawn
+        n[area < 1e-6] = 0
         tri = np.repeat(np.arange(len(n)), n)
         k = np.arange(len(tri)) - np.repeat(np.cumsum(n) - n, n)
         width = count[tri, 0]
