@@ -14,6 +14,7 @@ so a square photo fills a square output untouched.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -145,11 +146,14 @@ class MeshRenderer:
         if moved is not None:
             region, map_x, map_y = moved
             warped = cv2.remap(p.source, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            uncovered = 255 - warped[..., 3]
-            behind = cv2.multiply(p.plate[region], cv2.merge([uncovered] * 3), scale=1.0 / 255.0)
-            out[region] = cv2.add(warped[..., :3], behind)
+            # contiguous channels: OpenCV's arithmetic on strided views copies them first
+            person = cv2.cvtColor(warped, cv2.COLOR_RGBA2RGB)
+            warped_alpha = cv2.extractChannel(warped, 3)
+            uncovered = cv2.cvtColor(cv2.bitwise_not(warped_alpha), cv2.COLOR_GRAY2RGB)
+            behind = cv2.multiply(p.plate[region], uncovered, scale=1.0 / 255.0)
+            cv2.add(person, behind, dst=out[region])
             if alpha is not None:
-                alpha[region] = warped[..., 3]
+                alpha[region] = warped_alpha
         # 3. the mouth interior and closed lids
         self._paint_mouth(out, frame, face)
         for side, (lid, upper_lid, lower_lid, crease) in p.lids.items():
@@ -227,9 +231,17 @@ class MeshRenderer:
 def _rotation(frame: ControlFrame) -> np.ndarray:
     """The head rotation (pose.rotation_matrix's order and signs) with yaw and pitch acting on a
     deepened face; roll is in the picture's plane and needs no depth."""
-    ry = _deepened(rotation_matrix(frame.yaw, 0.0, 0.0), YAW_DEPTH_GAIN)
-    rp = _deepened(rotation_matrix(0.0, frame.pitch, 0.0), PITCH_DEPTH_GAIN)
-    return rotation_matrix(0.0, 0.0, frame.roll) @ rp @ ry
+    return _rotation_of(float(frame.yaw), float(frame.pitch), float(frame.roll))
+
+
+@lru_cache(maxsize=8)
+def _rotation_of(yaw: float, pitch: float, roll: float) -> np.ndarray:
+    """_rotation's matrix, kept for the few calls of one frame (read-only)."""
+    ry = _deepened(rotation_matrix(yaw, 0.0, 0.0), YAW_DEPTH_GAIN)
+    rp = _deepened(rotation_matrix(0.0, pitch, 0.0), PITCH_DEPTH_GAIN)
+    rotation = rotation_matrix(0.0, 0.0, roll) @ rp @ ry
+    rotation.setflags(write=False)
+    return rotation
 
 
 def _deepened(rotation: np.ndarray, gain: float) -> np.ndarray:
