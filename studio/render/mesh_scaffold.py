@@ -30,7 +30,10 @@ FALLOFF = (1.05, 1.6)
 # Below the chin the neck follows, fading over this many face heights, and narrows to
 # this half width so the shoulders stay.
 NECK_FADE, NECK_HALF_WIDTH = 0.45, 0.34
-# The head layer: person-mask pixels above this line (face heights above the chin) and within
+# The jaw line rises this much (face heights) from the chin to below the ears: the head layer
+# ends above it, so a collar or a helmet ring at the jaw's height beside the neck is torso.
+JAW_RISE = 0.3
+# The head layer: person-mask pixels above this line (face heights above the jaw line) and within
 # this half width (face widths) move rigidly; the weight falls to zero over HEAD_FADE face
 # widths of background around them.
 HEAD_LINE, HEAD_MASK_HALF_WIDTH, HEAD_FADE = 0.12, 1.1, (0.04, 0.3)
@@ -108,6 +111,12 @@ def build_head_model(landmarks: np.ndarray, extent: tuple[int, int],
     return HeadModel(pivot=pivot, face_width=face_width, points=points, follow=follow)
 
 
+def _jaw_line(u: np.ndarray, chin_v: float) -> np.ndarray:
+    """v of the jaw line (face heights from the face centre) at u (face widths across): the
+    chin in the middle, rising toward the ears."""
+    return chin_v - JAW_RISE * _smoothstep(0.0, 0.5, np.abs(u))
+
+
 def _head_layer(person, points2d, centre, right, down, face_width, face_height, chin_v) -> np.ndarray:
     """Follow weights of the head layer: 1 on the person mask's head part, falling off around it."""
     import cv2
@@ -116,7 +125,7 @@ def _head_layer(person, points2d, centre, right, down, face_width, face_height, 
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     u = ((xs - centre[0]) * right[0] + (ys - centre[1]) * right[1]) / face_width
     v = ((xs - centre[0]) * down[0] + (ys - centre[1]) * down[1]) / face_height
-    head = (person > 0.5) & (v < chin_v - HEAD_LINE) & (np.abs(u) < HEAD_MASK_HALF_WIDTH)
+    head = (person > 0.5) & (v < _jaw_line(u, chin_v) - HEAD_LINE) & (np.abs(u) < HEAD_MASK_HALF_WIDTH)
     distance = cv2.distanceTransform((~head).astype(np.uint8), cv2.DIST_L2, 3)
     x = np.clip(np.round(points2d[:, 0]).astype(int), 0, width - 1)
     y = np.clip(np.round(points2d[:, 1]).astype(int), 0, height - 1)
