@@ -33,6 +33,8 @@ NECK_FADE, NECK_HALF_WIDTH = 0.45, 0.34
 # The jaw line rises this much (face heights) from the chin to below the ears: the head layer
 # ends above it, so a collar or a helmet ring at the jaw's height beside the neck is torso.
 JAW_RISE = 0.3
+# The head turns about a point this far (face widths) behind the face sides, near the neck.
+PIVOT_BEHIND = 0.1
 # The head layer: person-mask pixels above this line (face heights above the jaw line) and within
 # this half width (face widths) move rigidly; the weight falls to zero over HEAD_FADE face
 # widths of background around them.
@@ -106,7 +108,7 @@ def build_head_model(landmarks: np.ndarray, extent: tuple[int, int],
     blend = _smoothstep(0.0, 0.35, gaps.min(axis=1) / face_width)
     depth = nearest + (side_depth - nearest) * blend
 
-    pivot = np.array([*(centre + down * 0.15 * face_height), side_depth + 0.1 * face_width])
+    pivot = np.array([*(centre + down * 0.15 * face_height), side_depth + PIVOT_BEHIND * face_width])
     points = np.column_stack([points2d, depth])
     return HeadModel(pivot=pivot, face_width=face_width, points=points, follow=follow)
 
