@@ -11,7 +11,7 @@ vowel) it prints:
   150 fps bound) and a sequence sweeping the held poses' extremes (yaw 30, pitch and roll 20).
 Then one summary line per bound, and a contact sheet of every pose and portrait.
 
-Run: nice .venv/bin/python bench/bench_poses.py [--sheet docs/images/mesh-poses.jpg]
+Run: nice .venv/bin/python bench/bench_poses.py [--sheet docs/images/mesh-poses.jpg] (default out/)
 dlib and its models are bench-only: .venv/bin/pip install -r bench/requirements-bench.txt
 (without them the identity column is left out).
 """
@@ -114,7 +114,8 @@ def grey(rgb: np.ndarray) -> np.ndarray:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sheet", default=str(ROOT / "docs" / "images" / "mesh-poses.jpg"))
+    parser.add_argument("--sheet", default=str(ROOT / "out" / "mesh-poses.jpg"),
+                        help="contact sheet path (docs/images/mesh-poses.jpg is the committed one)")
     parser.add_argument("--cache", default=None, help="analysis cache folder (default: a fresh one)")
     args = parser.parse_args()
     cv2.setNumThreads(1)

@@ -1,11 +1,13 @@
 """The built-in renderer: the portrait's own face mesh, re-posed and re-expressed per frame.
 
 Per portrait (prepare): fit the photo to the output size, build subject-sized blendshape fields,
-a scaffold that carries hair, neck and shoulders with the head, and rasterise the triangulated
-mesh to a coarse grid. Per frame (render): move the vertices (expression, then rotation about a
-pivot behind the face, translation, scale), turn their displacements into one backward map,
-remap the person and composite it over a background that stays still (the photo where the
-background was visible, the clean plate where the person stood), then paint the mouth interior.
+a scaffold in three layers (the head with its hair, hat and glasses rigid; the torso still; the
+neck bending between them, mesh_scaffold.py), and rasterise the triangulated mesh to a coarse
+grid. Per frame (render): move the vertices (expression, then rotation about a pivot behind the
+face, translation, scale), turn their displacements into one backward map, depth-tested where
+the turned head folds over itself so the far cheek hides behind the face (mesh_warp.py), remap
+the person and composite it over a background that stays still (the photo where the background
+was visible, the clean plate where the person stood), then paint the mouth interior.
 
 Fitting: the photo is cover-cropped to the output's aspect ratio around the face and resized,
 so a square photo fills a square output untouched.
@@ -40,7 +42,8 @@ BELIEVABLE_POSE = {"head_yaw": 30.0, "head_pitch": 20.0, "head_roll": 20.0}
 CELL_PER_FACE_WIDTH = 1 / 40
 CELL_RANGE = (2, 8)
 # Steepest depth change (pixels of depth per pixel across the image) the mesh keeps: turns up
-# to arctan(1 / (slope x depth gain)), about 20 degrees, compress the far side of the face without folding it.
+# to arctan(1 / (slope x depth gain)), about 20 degrees, compress the far side of the face; past
+# that it folds, and the depth test hides what turned away.
 DEPTH_SLOPE = 2.0
 # MediaPipe's depths are flatter than real faces: a head turned by the commanded angle with them
 # reads (to people, and to FaceMesh itself) as turned less. Yaw and pitch see the face this much

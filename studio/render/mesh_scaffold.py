@@ -5,11 +5,12 @@ the person mask holds on the head: a hat, glasses) rides rigidly with the skull,
 badge or a brim is carried whole, never bent or doubled; the torso layer (shoulders, collar,
 the picture's border) stays put; the neck between them bends in a blend zone below the chin.
 Where the head layer's rigid region ends the weight falls off through background, which the
-renderer draws from the clean plate, so the bend there is never seen. Each scaffold point carries a follow weight (1 = moves rigidly with
-the head) and a depth: next to the face it takes the depth of the nearest face-outline landmark,
-farther out it settles at the depth of the face's sides (about the ears), which is where hair
-and the skull's outline are for a roughly frontal photo. The weights are smooth, so the picture
-bends without creases; the background itself is kept still by compositing over a clean plate.
+renderer draws from the clean plate, so the bend there is never seen.
+
+Each scaffold point carries a follow weight (1 = moves rigidly with the head) and a depth: next
+to the face it takes the depth of the nearest face-outline landmark, farther out it settles at
+the depth of the face's sides (about the ears), which is where hair and the skull's outline are
+for a roughly frontal photo. The weights are smooth, so the picture bends without creases.
 """
 
 from __future__ import annotations
