@@ -183,9 +183,12 @@ class DenseWarp:
         rest = self._node_index.reshape(-1, 2)
         sx = l0 * rest[a, 0] + l1 * rest[b, 0] + l2 * rest[c, 0]
         sy = l0 * rest[a, 1] + l1 * rest[b, 1] + l2 * rest[c, 1]
-        # 5. depth test: write far to near, so the nearest candidate of each node is written last
-        order = np.argsort(-cz, kind="stable")
+        # 5. depth test: each node takes its nearest candidate (the first of its node's after a
+        # stable sort by depth; numpy leaves the winner of repeated assignments unspecified)
+        order = np.argsort(cz, kind="stable")
         target = (qy * bw + qx).astype(np.int64)[order]
+        target, first = np.unique(target, return_index=True)
+        nearest = order[first]
         flat = back.reshape(-1, 2)
-        flat[target, 0] = (sx[order] - qx[order]) * self.cell
-        flat[target, 1] = (sy[order] - qy[order]) * self.cell
+        flat[target, 0] = (sx[nearest] - qx[nearest]) * self.cell
+        flat[target, 1] = (sy[nearest] - qy[nearest]) * self.cell
