@@ -37,6 +37,19 @@ def spin_arrow_pos(box: QAbstractSpinBox, up: bool) -> QPoint:
     return box.style().subControlRect(QStyle.CC_SpinBox, option, control, box).center()
 
 
+def pump(ms: float) -> None:
+    """Let the window run for `ms`, as its event loop does. QTest.qWait holds Python's GIL
+    while Qt waits, which starves the studio's worker threads (analysis, preview, autosave):
+    the events are processed here and the waiting is a sleep that lets those threads run."""
+    end = time.monotonic() + ms / 1000
+    while True:
+        QApplication.processEvents()
+        left = end - time.monotonic()
+        if left <= 0:
+            return
+        time.sleep(min(left, 0.005))
+
+
 class Person:
     """Drives one MainWindow by input events. `window` is the real studio window."""
 
@@ -45,14 +58,14 @@ class Person:
 
     # ---- time --------------------------------------------------------------------------
     def wait(self, ms: int = 50) -> None:
-        QTest.qWait(ms)
+        pump(ms)
 
     def wait_until(self, condition, timeout: float = WAIT_S, what: str = "") -> None:
         end = time.monotonic() + timeout
         while not condition():
             if time.monotonic() > end:
                 raise AssertionError(f"timed out waiting for {what or condition}")
-            QTest.qWait(20)
+            pump(20)
 
     def settle(self) -> None:
         """Until the newest preview request's frame is on screen."""

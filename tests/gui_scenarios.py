@@ -271,6 +271,29 @@ def file_choosers_open_where_the_user_last_was(setting: Setting) -> None:
     assert started[-1] == str(project.parent), started
 
 
+@scenario
+def opened_project_without_weights_points_at_the_inspector(setting: Setting) -> None:
+    """A project file naming an SD1.5 preset and no models folder: the preview's refusal says
+    where in the studio to choose the folder, not the command line's flag."""
+    import copy
+    from studio.doc.io import save_project
+
+    os.environ.pop("STUDIO_MODELS", None)
+    project = copy.deepcopy(setting.analysed[2])
+    project.render.renderer = "diffusion"
+    project.render.diffusion.model = "sd15-mediapipe-face-lcm"
+    path = setting.workdir / "sd15.json"
+    save_project(project, path)
+    person = setting.start(path)
+    w = person.window
+    person.wait_until(lambda: w.error_box is not None and w.error_box.isVisible(), 120,
+                      "the preview's refusal")
+    message = w.error_box.text()
+    assert "needs a models folder" in message, message
+    assert "Models folder > Choose… in the inspector" in message, message
+    assert "--models" not in message and "STUDIO_MODELS" not in message, message
+
+
 # ---- settings ----------------------------------------------------------------------------
 @scenario
 def settings_while_playing(setting: Setting) -> None:

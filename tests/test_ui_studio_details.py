@@ -176,3 +176,4 @@ def test_an_opened_project_shows_its_transcript(qtbot, window, tmp_path):
     save_project(Project(transcript=SAID), path)
     drop(window, path)
     assert window.media_panel.transcript.toPlainText() == SAID
+

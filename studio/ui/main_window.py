@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QDockWidget, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget,
+    QDockWidget, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea, QStackedWidget, QWidget,
 )
 
 from studio.analysis.face_rig import FaceRig
@@ -33,7 +33,8 @@ from studio.ui.editing import DocumentEditing
 from studio.ui.export_dialog import ExportProgress
 from studio.ui.export_flow import ExportFlow
 from studio.ui.help import APP_NAME, as_sentence
-from studio.ui.inspector import Inspector
+from studio.render.diffusion.presets import CHOOSE_MODELS_DIR
+from studio.ui.inspector import MODELS_DIR_CHOICE, Inspector
 from studio.ui.media import AUDIO_SUFFIXES, IMAGE_SUFFIXES, AudioAnalysis, audio_key, file_filter
 from studio.ui.media_flow import MediaAnalysisFlow
 from studio.ui.media_panel import MediaPanel
@@ -167,7 +168,13 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
         self.media_panel = MediaPanel()
         self.media_panel.openRequested.connect(self._choose_media)
         self.media_panel.transcriptApplied.connect(self.apply_transcript)
-        self.media_dock = self._dock("Media", self.media_panel, Qt.LeftDockWidgetArea)
+        # in a short window the panel scrolls rather than spill over the timeline below it
+        media_scroll = QScrollArea()
+        media_scroll.setWidgetResizable(True)
+        media_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        media_scroll.setFrameShape(QFrame.NoFrame)
+        media_scroll.setWidget(self.media_panel)
+        self.media_dock = self._dock("Media", media_scroll, Qt.LeftDockWidgetArea)
         self.frame_label = QLabel()
         self.statusBar().addPermanentWidget(self.frame_label)
         self.export_progress = ExportProgress()
@@ -310,7 +317,8 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
         if generation < self._shown_generation:
             return  # a newer request's frame is already on screen
         if isinstance(error, InputError):
-            text = as_sentence(str(error))
+            # the renderer's message names the command line's way to choose a models folder
+            text = as_sentence(str(error).replace(CHOOSE_MODELS_DIR, MODELS_DIR_CHOICE))
             self.viewport.clear()
             self.viewport.set_message("No preview", text)
             if text != self._preview_problem:

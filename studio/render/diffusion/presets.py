@@ -60,7 +60,7 @@ class Preset:
         if not root.is_dir():
             raise InputError(
                 f"models folder {root} does not exist: create it and put the '{self.name}' "
-                f"weights there (see docs/models.md), or pass --models DIR"
+                f"weights there (see docs/models.md), or {CHOOSE_MODELS_DIR}"
             )
         missing = self.missing_files(root)
         if missing:
