@@ -124,7 +124,7 @@ def test_the_sample_opens_as_an_untitled_copy_that_talks(qtbot, open_window, set
         asked.append(args)
         return str(target), ""
 
-    monkeypatch.setattr("studio.ui.project_files.QFileDialog.getSaveFileName", save_dialog)
+    monkeypatch.setattr("studio.ui.file_dialogs.QFileDialog.getSaveFileName", save_dialog)
     window.actions_by_name["save"].trigger()
     assert asked and window.doc.path == target and target.is_file()
     assert Path(json.loads(target.read_text())["portrait"]).name == "portrait.jpg"
@@ -162,7 +162,7 @@ def test_dropping_a_portrait_and_voice_on_the_drop_area_makes_a_talking_project(
 def test_choose_portrait_takes_the_path_of_a_drop(qtbot, open_window, portrait_path,
                                                   monkeypatch):
     window = open_window()
-    monkeypatch.setattr("studio.ui.main_window.QFileDialog.getOpenFileName",
+    monkeypatch.setattr("studio.ui.file_dialogs.QFileDialog.getOpenFileName",
                         lambda *a, **k: (str(portrait_path), ""))
     with qtbot.waitSignal(window.frameShown, timeout=WAIT_MS):
         qtbot.mouseClick(window.welcome.drop_area.choose_portrait, Qt.LeftButton)

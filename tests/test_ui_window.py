@@ -444,7 +444,7 @@ def test_user_style_presets_save_and_load(qtbot, loaded, tmp_path, monkeypatch):
     done = loaded.undo_stack.index()
     loaded.undo_stack.undo()
     loaded.undo_stack.undo()
-    monkeypatch.setattr("studio.ui.main_window.QFileDialog.getOpenFileName",
+    monkeypatch.setattr("studio.ui.file_dialogs.QFileDialog.getOpenFileName",
                         lambda *a, **k: (str(path), ""))
     loaded.actions_by_name["load_style"].trigger()
     project = loaded.project

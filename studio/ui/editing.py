@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFileDialog
 
 import numpy as np
 
@@ -20,10 +19,12 @@ from studio.doc.curves import sample_curve, sample_records
 from studio.doc.errors import InputError
 from studio.doc.project import STYLE_FIELDS
 from studio.render.clip import resolve_preset
-from studio.ui import commands
+from studio.ui import commands, file_dialogs
 from studio.ui.inspector import MODELS_DIR_CHOICE
 from studio.ui.media import audio_key
 from studio.ui.timeline.keys import KeyRef
+
+STYLE_FILTER = "Style presets (*.json)"
 
 
 class DocumentEditing:
@@ -140,9 +141,9 @@ class DocumentEditing:
         self._push_with_blinks(command.text(), [command])
 
     def load_style_preset(self) -> None:
-        path = QFileDialog.getOpenFileName(self, "Load style preset", "",
-                                           "Style presets (*.json)")[0]
-        if not path:
+        path = file_dialogs.open_file(self, self.settings, "style", "Load style preset",
+                                      STYLE_FILTER)
+        if path is None:
             return
         try:
             self.apply_style(load_preset(path), str(Path(path).absolute()))
@@ -152,12 +153,10 @@ class DocumentEditing:
     def save_style_preset(self, path: Path | None = None) -> bool:
         """The style at the playhead, the blink rate and the current preset's motion, as a file."""
         if path is None:
-            chosen = QFileDialog.getSaveFileName(self, "Save style preset",
-                                                 str(Path.home() / "my-style.json"),
-                                                 "Style presets (*.json)")[0]
-            if not chosen:
+            path = file_dialogs.save_file(self, self.settings, "style", "Save style preset",
+                                          "my-style.json", STYLE_FILTER)
+            if path is None:
                 return False
-            path = Path(chosen)
         path = path.with_suffix(".json")
         project = self.doc.project
         t = np.array([self.frame / project.fps])
