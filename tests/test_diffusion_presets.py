@@ -102,3 +102,12 @@ def test_resolve_device_asks_torch():
     expected = "cuda" if torch.cuda.is_available() else "mps" if mps else "cpu"
     assert resolve_device("auto").device == expected
     assert resolve_device("cpu").half is False
+
+
+@pytest.mark.parametrize("name", ["../samples/sample-project", "/etc/passwd", "tiny/../tiny",
+                                  "TINY", ""])
+def test_only_bundled_preset_names_are_loaded(name):
+    from studio.render.diffusion.presets import load_preset
+
+    with pytest.raises(InputError, match="unknown diffusion model preset"):
+        load_preset(name)

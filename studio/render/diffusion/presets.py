@@ -76,8 +76,11 @@ def available_presets() -> list[str]:
 
 
 def load_preset(name: str) -> Preset:
+    """A bundled preset by name. Only names of the bundled manifests are accepted: a name is
+    never joined into a path unchecked (`../x` or an absolute path would read any JSON file on
+    disk as a manifest, which then picks the weight files to load)."""
     path = MODEL_MANIFESTS_DIR / f"{name}.json"
-    if not path.is_file():
+    if name not in available_presets() or not path.is_file():
         raise InputError(
             f"unknown diffusion model preset '{name}': choose one of {', '.join(available_presets())}"
         )
