@@ -393,3 +393,13 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(portrait_path, speech_path, 
     assert line.startswith("studio: error: disk full writing clip.mp4")
     assert sorted(p.name for p in small_disk.iterdir()) == ["clip.mp4"]
     assert out.read_bytes() == b"an earlier export"
+
+
+def test_a_transcript_that_is_not_a_regular_file_is_refused(tmp_path):
+    from studio.analysis.speech import transcript_text
+    from studio.doc.errors import InputError
+
+    fifo = tmp_path / "words.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a transcript"):
+        transcript_text(tmp_path / "speech.wav", str(fifo))

@@ -17,6 +17,7 @@ from studio.analysis.lipsync import analyze
 from studio.analysis.lipsync.features import speech_mask
 from studio.analysis.performance import Performance
 from studio.doc.errors import InputError
+from studio.doc.files import read_regular_file
 from studio.doc.project import VisemeSegment
 
 
@@ -25,7 +26,7 @@ def transcript_text(audio_path: str | Path, transcript: str | None) -> str | Non
     if transcript is not None:
         candidate = Path(transcript)
         if candidate.suffix.lower() == ".txt" and "\n" not in transcript:
-            if not candidate.is_file():
+            if not candidate.exists():
                 raise InputError(f"cannot read transcript {candidate.name}: no such file "
                                  f"({candidate}); give the text itself or an existing .txt file")
             return _read_text(candidate)
@@ -34,9 +35,15 @@ def transcript_text(audio_path: str | Path, transcript: str | None) -> str | Non
     return _read_text(beside) if beside.is_file() else None
 
 
+MAX_TRANSCRIPT_BYTES = 1 << 20  # an hour of speech is about 60 KB of text
+
+
 def _read_text(path: Path) -> str:
+    """A transcript file: a regular file of sane size (a FIFO or /dev/zero is refused)."""
+    raw = read_regular_file(path, "transcript", "give the text itself or a .txt file",
+                            MAX_TRANSCRIPT_BYTES)
     try:
-        return path.read_text(encoding="utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InputError(f"cannot read transcript {path.name}: it is not UTF-8 text; "
                          "save it as UTF-8") from error
