@@ -519,13 +519,19 @@ def recover_starting_empty(setting: Setting) -> None:
     _check_recovered(person, setting.workdir / "talk.json", texts)
 
 
-@scenario
-def decline_recovery_then_close(setting: Setting) -> None:
-    """No to the offer deletes the sidecar; the saved project opens as it was saved."""
-    texts = answer_soon(QMessageBox.No)
+def _restart_answering(setting: Setting, button) -> tuple[Person, Path]:
+    """`studio gui talk.json` after the crash, answering the recovery question with `button`."""
+    texts = answer_soon(button)
     project = setting.workdir / "talk.json"
     person = setting.start(project)
     person.wait_until(lambda: texts, 30, "the recovery question")
+    return person, project
+
+
+@scenario
+def decline_recovery_then_close(setting: Setting) -> None:
+    """No to the offer deletes the sidecar; the saved project opens as it was saved."""
+    person, project = _restart_answering(setting, QMessageBox.No)
     w = person.window
     assert w.doc.path == project and w.project.tracks.head_yaw.keys[1].v == 0.0
     assert not project.with_name("talk.autosave.json").exists()
@@ -633,10 +639,7 @@ def first_hour(setting: Setting) -> None:
 
 @scenario
 def first_hour_recovered(setting: Setting) -> None:
-    texts = answer_soon(QMessageBox.Yes)
-    project = setting.workdir / "talk.json"
-    person = setting.start(project)
-    person.wait_until(lambda: texts, 30, "the recovery question")
+    person, _ = _restart_answering(setting, QMessageBox.Yes)
     assert person.window.project.tracks.head_yaw.keys[0].v == FIRST_HOUR_EDIT
     _shoot(person, setting.workdir / "screenshots", "recovered")
 
