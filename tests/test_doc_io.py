@@ -490,3 +490,23 @@ def test_style_presets_in_the_schema_are_the_built_in_ones():
 
     pattern = json.loads(SCHEMA_PATH.read_text())["properties"]["style_preset"]["pattern"]
     assert pattern.split("(", 2)[2].rsplit("|", 1)[0].split("|") == list(BUILTIN)
+
+
+def test_a_killed_writers_temporary_is_removed_by_the_next_save(tmp_path):
+    """SIGKILL mid-save leaves `.NAME.PID.XXXX.tmp`; the next save of that file removes it, and
+    leaves a live writer's alone."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    target = tmp_path / "talk.json"
+    dead = tmp_path / f".talk.json.{child.pid}.ab12cd.tmp"
+    live = tmp_path / f".talk.json.{os.getppid()}.ef34gh.tmp"
+    other = tmp_path / f".other.json.{child.pid}.ij56kl.tmp"
+    for path in (dead, live, other):
+        path.write_text("{")
+    save_project(Project(), target)
+    assert not dead.exists() and live.exists() and other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [target.name, live.name, other.name])

@@ -80,3 +80,17 @@ def read_regular_file(path: Path, what: str, hint: str, limit: int) -> bytes:
             from None
     finally:
         os.close(fd)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process id names a running process (ours, or someone else's): temporaries and
+    autosave sidecars named after their writer are stale only once the writer is gone."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return pid < 2**31  # someone else's live process (or an impossible id)
+    return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import fields
 from functools import lru_cache
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from studio.doc.errors import InputError
-from studio.doc.files import read_regular_file
+from studio.doc.files import process_alive, read_regular_file
 from studio.doc.project import (
     POSE_TRACKS,
     SCHEMA_VERSION,
@@ -481,9 +482,11 @@ def write_atomic(path: Path, text: str) -> None:
     text, and the link stays a link."""
     if path.is_symlink():
         path = Path(os.path.realpath(path))
+    _remove_stale_temporaries(path)
     try:
         mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.",
+                                   suffix=".tmp")
     except OSError as exc:
         raise InputError(f"cannot save {path}: {exc.strerror or exc}; choose another folder") \
             from None
@@ -501,6 +504,20 @@ def write_atomic(path: Path, text: str) -> None:
                              "unchanged") from None
         raise
     _sync_folder(path.parent)
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """A writer killed outright (SIGKILL, a power cut) leaves its temporary behind: those of
+    `path` whose writer process is gone are removed; a live writer's are left alone."""
+    pattern = re.compile(re.escape(f".{path.name}.") + r"(\d+)\.[^.]+\.tmp")
+    try:
+        entries = list(path.parent.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if match and not process_alive(int(match.group(1))):
+            entry.unlink(missing_ok=True)
 
 
 def _sync_folder(folder: Path) -> None:

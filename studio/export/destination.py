@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from studio.doc.errors import InputError
+from studio.doc.files import process_alive
 from studio.export.formats import ExportFormat, resolve_format
 
 _SEQUENCE_FILE = re.compile(r"frame_\d{5,}\.png")
@@ -68,16 +69,6 @@ def _part_name(out_path: Path, fmt: ExportFormat) -> re.Pattern[str]:
                       rf"{re.escape(fmt.suffix)}")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return pid < 2**31  # someone else's live process (or an impossible id)
-    return True
-
-
 def remove_stale_temporaries(out_path: Path, fmt: ExportFormat) -> list[Path]:
     """Remove what an export to `out_path` killed outright (SIGKILL, a power cut) left behind:
     its temporaries, named after the process that wrote them, once that process is gone. Other
@@ -90,7 +81,7 @@ def remove_stale_temporaries(out_path: Path, fmt: ExportFormat) -> list[Path]:
         return removed
     for entry in entries:
         match = pattern.fullmatch(entry.name)
-        if match and int(match.group(1)) != os.getpid() and not _alive(int(match.group(1))):
+        if match and not process_alive(int(match.group(1))):
             discard(entry)
             removed.append(entry)
     return removed

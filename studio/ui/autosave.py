@@ -26,6 +26,7 @@ from PySide6.QtCore import QSettings, QStandardPaths
 
 from studio.doc.document import Document
 from studio.doc.errors import InputError
+from studio.doc.files import process_alive
 from studio.doc.io import project_text, write_atomic
 
 GROUP = "autosave"
@@ -47,18 +48,6 @@ class Orphan:
     sidecar: Path
     original: Path | None  # the project file it belongs to; None for an untitled project
     pid: int
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
 
 
 def _entries(settings: QSettings) -> dict[int, tuple[Path, Path | None]]:
@@ -89,7 +78,7 @@ def orphans(settings: QSettings) -> list[Orphan]:
     gone, or whose project file no longer exists, are cleaned up on the way (with the sidecar)."""
     found = []
     for pid, (sidecar, original) in _entries(settings).items():
-        if _alive(pid):
+        if process_alive(pid):
             continue
         if not sidecar.is_file() or (original is not None and not original.is_file()):
             sidecar.unlink(missing_ok=True)
@@ -108,7 +97,7 @@ def recoverable(settings: QSettings, project: Path) -> Path | None:
     except OSError:
         return None
     owner = _owner(settings, sidecar)
-    if owner is not None and owner != os.getpid() and _alive(owner):
+    if owner is not None and owner != os.getpid() and process_alive(owner):
         return None
     return sidecar if newer else None
 
