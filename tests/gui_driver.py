@@ -17,7 +17,8 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
-    QAbstractSpinBox, QApplication, QMessageBox, QStyle, QStyleOptionSpinBox, QWidget,
+    QAbstractSpinBox, QApplication, QMessageBox, QScrollArea, QStyle, QStyleOptionSpinBox,
+    QWidget,
 )
 
 from studio.doc.document import Document
@@ -35,6 +36,16 @@ def spin_arrow_pos(box: QAbstractSpinBox, up: bool) -> QPoint:
     option.subControls = QStyle.SC_SpinBoxUp | QStyle.SC_SpinBoxDown | QStyle.SC_SpinBoxFrame
     control = QStyle.SC_SpinBoxUp if up else QStyle.SC_SpinBoxDown
     return box.style().subControlRect(QStyle.CC_SpinBox, option, control, box).center()
+
+
+def reveal(widget: QWidget) -> None:
+    """Scroll the panels holding a widget until it shows, as a person scrolls to a field."""
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QScrollArea):
+            parent.ensureWidgetVisible(widget)
+        parent = parent.parentWidget()
+    QApplication.processEvents()
 
 
 def pump(ms: float) -> None:
@@ -95,6 +106,7 @@ class Person:
               modifiers=Qt.NoModifier) -> None:
         """A click as the window system delivers it: to the window under the pointer, which
         routes it (popups, modal dialogs and all) and makes two quick ones a double-click."""
+        reveal(widget)
         if widget.window().windowFlags() & Qt.Popup == Qt.Popup:
             # a menu or a list that closes (and loses its window) on this very click
             QTest.mouseClick(widget, button, modifiers, pos if pos is not None
@@ -133,6 +145,7 @@ class Person:
 
     def type_into(self, box: QWidget, text: str) -> None:
         """Click into a field, select what is there, type, press Enter."""
+        reveal(box)
         line = box.lineEdit() if isinstance(box, QAbstractSpinBox) else box
         self.click(line)
         QTest.keyClick(line, Qt.Key_A, Qt.ControlModifier)
@@ -160,6 +173,7 @@ class Person:
     def choose(self, combo, text: str) -> None:
         """Open a combo box's list with a click, walk to the entry with the arrow keys, Enter.
         (Qt's list takes a click on an entry only from the window system's own mouse.)"""
+        reveal(combo)
         QTest.mouseClick(combo, Qt.LeftButton)
         popup = combo.view()
         self.wait_until(popup.isVisible, 5, "the combo box's list")

@@ -298,6 +298,7 @@ def opened_project_without_weights_points_at_the_inspector(setting: Setting) -> 
 @scenario
 def settings_while_playing(setting: Setting) -> None:
     """Every render setting of the inspector changed by typing and arrows while the clip plays."""
+    os.environ.pop("STUDIO_MODELS", None)  # the SD1.5 preset must find no weights
     person = setting.loaded()
     w = person.window
     inspector = w.inspector
@@ -319,6 +320,26 @@ def settings_while_playing(setting: Setting) -> None:
         assert w.project.style_preset == preset
     person.settle()
     assert w.viewport.frame_array.shape[:2] == (272, 336), w.viewport.frame_array.shape
+    # the diffusion settings (the tiny test-pattern model renders on the CPU)
+    person.choose(inspector.renderer, "diffusion")
+    assert w.project.render.renderer == "diffusion" and inspector.diffusion_group.isEnabled()
+    diffusion = w.project.render.diffusion
+    person.type_into(inspector.steps, "3")
+    person.click_arrow(inspector.steps, up=True)
+    person.type_into(inspector.strength, "0.6")
+    person.click_arrow(inspector.strength, up=False)
+    person.click(inspector.cache)
+    person.choose(inspector.device, "cpu")
+    diffusion = w.project.render.diffusion
+    assert (diffusion.steps, diffusion.strength, diffusion.device) == (4, 0.55, "cpu"), diffusion
+    assert diffusion.cache is False
+    w.error_box = None
+    person.choose(inspector.model, "sd15-mediapipe-face-lcm")  # no weights: refused
+    person.wait_until(lambda: w.error_box is not None, 30, "the refusal")
+    person.click(w.error_box.button(QMessageBox.Ok))
+    assert w.project.render.diffusion.model == "tiny"
+    person.choose(inspector.renderer, "mesh")
+    assert w.project.render.renderer == "mesh"
     person.press(Qt.Key_Space)
 
 
