@@ -209,6 +209,59 @@ def undo_and_redo_every_way(setting: Setting) -> None:
         assert len(w.project.tracks.head_yaw.keys) == 3, redo
 
 
+@scenario
+def every_shortcut_triggers_its_action_once(setting: Setting) -> None:
+    """Each key of every action, pressed where the focus happens to be: its action fires once
+    (a key bound twice is ambiguous in Qt and fires nothing; a theme may bind none)."""
+    person = setting.loaded()
+    w = person.window
+    a = w.actions_by_name
+    QFileDialog.getOpenFileName = lambda *args, **kw: ("", "")  # the file choosers: cancelled
+    QFileDialog.getSaveFileName = lambda *args, **kw: ("", "")
+    fired: dict[str, int] = {name: 0 for name in a}
+    for name, action in a.items():
+        action.triggered.connect(lambda *_, n=name: fired.__setitem__(n, fired[n] + 1))
+
+    def before(name: str) -> None:
+        """Put the studio where the action can run (an enabled action, a dialog answered)."""
+        if name == "delete":
+            person.press(Qt.Key_K)  # a key to select (the last Delete may have taken them all)
+            person.press(Qt.Key_A, Qt.ControlModifier)
+        elif name == "redo":
+            person.press(Qt.Key_Z, Qt.ControlModifier)
+        elif name in ("open", "new", "quit"):  # "Save changes to Untitled?"
+            answer_soon(QMessageBox.Discard)
+
+    def after(name: str) -> None:
+        if w.playback.playing:
+            w.playback.stop()
+        if name == "export":
+            w.last_export_dialog.reject()
+        elif name == "shortcuts":
+            w.help_box.close()
+
+    order = ["play", "reverse", "stop_or_key", "forward", "prev", "next", "prev10", "next10",
+             "start", "end", "undo", "redo", "select_all", "delete", "fit", "zoom_in",
+             "zoom_out", "shortcuts", "export", "open", "save", "save_as", "new", "quit"]
+    keyed = {name for name, action in a.items() if action.shortcuts()}
+    assert keyed == set(order), f"give these a place in the order: {keyed ^ set(order)}"
+    person.press(Qt.Key_End)
+    person.press(Qt.Key_K)  # a key at the playhead: something to undo, redo and delete
+    assert w.undo_stack.count() == 1
+    fired.update(end=0, stop_or_key=0)
+    for name in order:
+        for sequence in a[name].shortcuts():
+            before(name)
+            count = fired[name]
+            combination = sequence[0]
+            person.press(combination.key(), combination.keyboardModifiers())
+            person.wait(50)
+            assert fired[name] == count + 1, (name, sequence.toString(), fired[name] - count)
+            if name != "quit":
+                after(name)
+    person.wait_until(lambda: not w.isVisible(), 10, "the window to close on Ctrl+Q")
+
+
 # ---- focus and transport -----------------------------------------------------------------
 @scenario
 def transport_keys_wherever_the_focus_is(setting: Setting) -> None:

@@ -159,6 +159,8 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
         self.timeline.visemeAutomaticRequested.connect(self.restore_viseme)
         self.timeline.selectionChanged.connect(
             lambda refs: self.inspector.show_key(self.doc.project, refs))
+        # Delete is enabled by a selection, not only by an edit (Ctrl+A then Delete)
+        self.timeline.selectionChanged.connect(self._update_actions)
         self.timeline_dock = self._dock("Timeline", self.timeline, Qt.BottomDockWidgetArea)
         self.inspector = Inspector()
         self.inspector.keyEdited.connect(
