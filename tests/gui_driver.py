@@ -189,6 +189,14 @@ class Person:
     def menu(self, *path: str) -> None:
         """Open a menu of the menu bar with the mouse and click an entry in it."""
         bar = self.window.menuBar()
+        while QApplication.activePopupWidget() is not None:
+            # offscreen, a submenu's parent can stay open after its entry was chosen; on a
+            # desktop it closes with the click
+            QApplication.activePopupWidget().close()
+            self.wait(10)
+        if QApplication.activeWindow() is not self.window:
+            self.window.activateWindow()  # as clicking into it does
+            QTest.qWaitForWindowActive(self.window)
         action = next(a for a in bar.actions() if a.text().replace("&", "") == path[0])
         self.click(bar, bar.actionGeometry(action).center())
         menu = action.menu()
@@ -198,7 +206,10 @@ class Person:
             item = next(a for a in menu.actions() if a.text().replace("&", "").startswith(name))
             assert item.isEnabled(), f"{' > '.join(path)} is disabled"
             self.click(menu, menu.actionGeometry(item).center())
-            menu = item.menu() or menu
+            if item.menu() is not None:
+                menu = item.menu()
+                self.wait_until(menu.isVisible, 5, f"the {name} submenu")
+                self.wait(100)
         self.wait(20)
 
     def answer_soon(self, button=QMessageBox.Yes) -> list[str]:

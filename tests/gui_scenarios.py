@@ -262,6 +262,35 @@ def every_shortcut_triggers_its_action_once(setting: Setting) -> None:
     person.wait_until(lambda: not w.isVisible(), 10, "the window to close on Ctrl+Q")
 
 
+@scenario
+def every_menu_entry_without_a_key(setting: Setting) -> None:
+    """The menu entries that have no key, chosen with the mouse through their menus."""
+    person = setting.loaded()
+    w = person.window
+    QFileDialog.getOpenFileName = lambda *args, **kw: ("", "")
+    QFileDialog.getSaveFileName = lambda *args, **kw: ("", "")
+    for overlay in ("Face Mesh Overlay", "Original Side by Side", "Safe Frame"):
+        person.menu("View", "Overlays", overlay)
+    a = w.actions_by_name
+    assert all(a[f"overlay_{n}"].isChecked() for n in ("landmarks", "original", "safe_frame"))
+    person.settle()
+    assert w.viewport.landmarks is not None
+    person.menu("View", "Panels", "Media")
+    assert not w.media_dock.isVisible()
+    person.menu("View", "Panels", "Media")
+    assert w.media_dock.isVisible()
+    person.menu("File", "Load Style Preset…")  # cancelled in the chooser: nothing changes
+    person.menu("File", "Save Style Preset…")
+    assert w.undo_stack.count() == 0
+    texts = answer_soon(QMessageBox.Ok)
+    person.menu("Help", "About")
+    person.wait_until(lambda: texts, 10, "the About box")
+    person.menu("File", "Open Sample Project")
+    person.wait_until(lambda: w.project.portrait is not None and w.doc.path is None, 30,
+                      "the sample")
+    assert "Untitled" in w.windowTitle()
+
+
 # ---- focus and transport -----------------------------------------------------------------
 @scenario
 def transport_keys_wherever_the_focus_is(setting: Setting) -> None:
