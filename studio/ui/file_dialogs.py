@@ -13,6 +13,15 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 
+def take_back_keyboard(parent: QWidget) -> None:
+    """The chooser closed: the window takes the keyboard back, so its shortcuts work again at
+    once. Without a window manager to reactivate it (a bare X server), Space would otherwise
+    go to the button that opened the chooser and open it again instead of playing."""
+    window = parent.window()
+    window.activateWindow()
+    window.raise_()
+
+
 def last_folder(settings: QSettings, kind: str) -> Path:
     value = settings.value(f"dialogs/{kind}", "")
     folder = Path(value) if value else Path.home()
@@ -27,6 +36,7 @@ def open_file(parent: QWidget, settings: QSettings, kind: str, title: str,
               filter_: str) -> Path | None:
     chosen = QFileDialog.getOpenFileName(parent, title, str(last_folder(settings, kind)),
                                          filter_)[0]
+    take_back_keyboard(parent)
     if not chosen:
         return None
     remember(settings, kind, Path(chosen))
@@ -38,6 +48,7 @@ def save_file(parent: QWidget, settings: QSettings, kind: str, title: str, name:
     """`folder` where the file already lives, else the last folder of this kind."""
     start = (folder or last_folder(settings, kind)) / name
     chosen = QFileDialog.getSaveFileName(parent, title, str(start), filter_)[0]
+    take_back_keyboard(parent)
     if not chosen:
         return None
     remember(settings, kind, Path(chosen))

@@ -20,6 +20,7 @@ from studio.doc.project import EMOTIONS, INTERPOLATIONS, RENDERERS, STYLE_FIELDS
 from studio.render.diffusion import availability
 from studio.render.diffusion.presets import available_presets
 from studio.ui import theme
+from studio.ui.file_dialogs import take_back_keyboard
 from studio.ui.help import as_sentence
 from studio.ui.timeline.keys import CURVE_TRACKS, MULTI_FIELDS, KeyRef, key_list
 
@@ -322,6 +323,7 @@ class Inspector(QScrollArea):
         """The folder picker; the window checks the folder and refuses an unusable one."""
         start = self.models_dir.path() or str(Path.home())
         path = QFileDialog.getExistingDirectory(self, "Models folder", start)
+        take_back_keyboard(self)
         if path:
             self.settingChanged.emit("render.diffusion.models_dir", path)
 
