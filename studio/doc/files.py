@@ -8,6 +8,7 @@ that says what the file is.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -94,3 +95,15 @@ def process_alive(pid: int) -> bool:
     except (PermissionError, OverflowError):
         return pid < 2**31  # someone else's live process (or an impossible id)
     return True
+
+
+def dead_writers_files(folder: Path, pattern: re.Pattern[str]) -> list[Path]:
+    """Entries of `folder` named by `pattern`, whose first group is the id of the process that
+    wrote them, where that process is gone: what a writer killed outright (SIGKILL, a power
+    cut) left behind. A live writer's are not listed."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return []
+    return [entry for entry in entries
+            if (match := pattern.fullmatch(entry.name)) and not process_alive(int(match.group(1)))]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from studio.doc.errors import InputError
-from studio.doc.files import process_alive, read_regular_file
+from studio.doc.files import dead_writers_files, read_regular_file
 from studio.doc.project import (
     POSE_TRACKS,
     SCHEMA_VERSION,
@@ -507,17 +507,10 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def _remove_stale_temporaries(path: Path) -> None:
-    """A writer killed outright (SIGKILL, a power cut) leaves its temporary behind: those of
-    `path` whose writer process is gone are removed; a live writer's are left alone."""
+    """The temporaries of `path` that killed writers left behind; a live writer's stay."""
     pattern = re.compile(re.escape(f".{path.name}.") + r"(\d+)\.[^.]+\.tmp")
-    try:
-        entries = list(path.parent.iterdir())
-    except OSError:
-        return
-    for entry in entries:
-        match = pattern.fullmatch(entry.name)
-        if match and not process_alive(int(match.group(1))):
-            entry.unlink(missing_ok=True)
+    for entry in dead_writers_files(path.parent, pattern):
+        entry.unlink(missing_ok=True)
 
 
 def _sync_folder(folder: Path) -> None:

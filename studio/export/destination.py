@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from studio.doc.errors import InputError
-from studio.doc.files import process_alive
+from studio.doc.files import dead_writers_files
 from studio.export.formats import ExportFormat, resolve_format
 
 _SEQUENCE_FILE = re.compile(r"frame_\d{5,}\.png")
@@ -73,17 +73,9 @@ def remove_stale_temporaries(out_path: Path, fmt: ExportFormat) -> list[Path]:
     """Remove what an export to `out_path` killed outright (SIGKILL, a power cut) left behind:
     its temporaries, named after the process that wrote them, once that process is gone. Other
     outputs' temporaries and those of exports still running are left alone."""
-    pattern = _part_name(out_path, fmt)
-    removed = []
-    try:
-        entries = list(out_path.parent.iterdir())
-    except OSError:
-        return removed
-    for entry in entries:
-        match = pattern.fullmatch(entry.name)
-        if match and not process_alive(int(match.group(1))):
-            discard(entry)
-            removed.append(entry)
+    removed = dead_writers_files(out_path.parent, _part_name(out_path, fmt))
+    for entry in removed:
+        discard(entry)
     return removed
 
 

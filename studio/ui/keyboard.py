@@ -20,10 +20,8 @@ def text_field(widget: QWidget | None) -> QLineEdit | QTextEdit | QPlainTextEdit
     """The editable text of a widget where the user types, if it is one."""
     if isinstance(widget, QAbstractSpinBox):
         widget = widget.lineEdit()
-    if isinstance(widget, QLineEdit):
-        return None if widget.isReadOnly() else widget
-    if isinstance(widget, (QTextEdit, QPlainTextEdit)):
-        return None if widget.isReadOnly() else widget
+    if isinstance(widget, (QLineEdit, QTextEdit, QPlainTextEdit)) and not widget.isReadOnly():
+        return widget
     return None
 
 
