@@ -86,6 +86,25 @@ def test_a_preset_without_weights_points_at_the_inspectors_models_folder(qtbot, 
     assert window.project.render.diffusion.model == "tiny"
 
 
+def test_a_chosen_models_folder_that_is_gone_is_refused_in_the_studios_words(
+        qtbot, window, tmp_path, monkeypatch):
+    """The folder check's message too (not only the missing-folder one) names the inspector's
+    Models folder > Choose…, not the command line's flag."""
+    monkeypatch.delenv("STUDIO_MODELS", raising=False)
+    open_diffusion_project(qtbot, window, tmp_path, "tiny")
+    gone = tmp_path / "not-there"
+    monkeypatch.setattr("studio.ui.inspector.QFileDialog.getExistingDirectory",
+                        lambda *a, **k: str(gone))
+    QTest.mouseClick(window.inspector.choose_models, Qt.LeftButton)
+    assert window.project.render.diffusion.models_dir == str(gone)  # tiny needs none yet
+    QTest.keyClick(window.inspector.model, Qt.Key_Up)  # SD1.5: its folder is checked
+    message = window.error_box.text()
+    assert "does not exist" in message, message
+    assert "Models folder > Choose… in the inspector" in message
+    assert "--models" not in message and "STUDIO_MODELS" not in message
+    assert window.project.render.diffusion.model == "tiny"
+
+
 def test_the_tiny_model_is_named_a_test_pattern(qtbot, window, tmp_path, monkeypatch):
     monkeypatch.delenv("STUDIO_MODELS", raising=False)
     open_diffusion_project(qtbot, window, tmp_path, "sd15-mediapipe-face-lcm")

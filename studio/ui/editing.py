@@ -20,7 +20,7 @@ from studio.doc.errors import InputError
 from studio.doc.project import STYLE_FIELDS
 from studio.render.clip import resolve_preset
 from studio.ui import commands, file_dialogs
-from studio.ui.inspector import MODELS_DIR_CHOICE
+from studio.ui.inspector import in_studio_words
 from studio.ui.media import audio_key
 from studio.ui.timeline.keys import KeyRef
 
@@ -117,7 +117,7 @@ class DocumentEditing:
             else:
                 self.undo_stack.push(command)
         except InputError as error:
-            self.show_error(str(error))
+            self.show_error(in_studio_words(str(error)))
             QTimer.singleShot(0, self, self._refresh_inspector)
 
     def _check_render_setting(self, name: str, value) -> None:
@@ -131,7 +131,7 @@ class DocumentEditing:
         if trial.renderer != "diffusion" or attr not in ("model", "models_dir", "renderer"):
             return
         preset = load_preset(trial.diffusion.model)
-        root = resolve_models_dir(preset, trial.diffusion.models_dir, MODELS_DIR_CHOICE)
+        root = resolve_models_dir(preset, trial.diffusion.models_dir)
         if not preset.built_in:
             preset.check_folder(root)
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from studio.doc.io import setting_bounds
 from studio.doc.project import EMOTIONS, INTERPOLATIONS, RENDERERS, STYLE_FIELDS, Project
 from studio.render.diffusion import availability
-from studio.render.diffusion.presets import available_presets
+from studio.render.diffusion.presets import CHOOSE_MODELS_DIR, available_presets
 from studio.ui import theme
 from studio.ui.file_dialogs import take_back_keyboard
 from studio.ui.help import as_sentence
@@ -31,6 +31,12 @@ _RANGES = {"head_yaw": (-90, 90), "head_pitch": (-90, 90), "head_roll": (-90, 90
 INTERPOLATED_TRACKS = CURVE_TRACKS + tuple(MULTI_FIELDS)  # keys with an interpolation to the next
 # Where the studio chooses a models folder, for the message refusing a preset without one
 MODELS_DIR_CHOICE = "choose the folder that holds it with Models folder > Choose… in the inspector"
+
+
+def in_studio_words(message: str) -> str:
+    """A renderer's refusal as the studio says it: the command line's way of choosing a models
+    folder (--models, $STUDIO_MODELS) becomes the inspector's Models folder > Choose…."""
+    return message.replace(CHOOSE_MODELS_DIR, MODELS_DIR_CHOICE)
 TINY_MODEL_TIP = ("Random weights built into the studio: a test pattern that shows the diffusion "
                   "pipeline working, not a picture of the portrait. Choose an SD1.5 preset (and "
                   "its models folder) for real frames.")

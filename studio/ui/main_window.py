@@ -33,8 +33,7 @@ from studio.ui.editing import DocumentEditing
 from studio.ui.export_dialog import ExportProgress
 from studio.ui.export_flow import ExportFlow
 from studio.ui.help import APP_NAME, as_sentence
-from studio.render.diffusion.presets import CHOOSE_MODELS_DIR
-from studio.ui.inspector import MODELS_DIR_CHOICE, Inspector
+from studio.ui.inspector import Inspector, in_studio_words
 from studio.ui.media import AUDIO_SUFFIXES, IMAGE_SUFFIXES, AudioAnalysis, audio_key, file_filter
 from studio.ui.media_flow import MediaAnalysisFlow
 from studio.ui.media_panel import MediaPanel
@@ -319,8 +318,7 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
         if generation < self._shown_generation:
             return  # a newer request's frame is already on screen
         if isinstance(error, InputError):
-            # the renderer's message names the command line's way to choose a models folder
-            text = as_sentence(str(error).replace(CHOOSE_MODELS_DIR, MODELS_DIR_CHOICE))
+            text = as_sentence(in_studio_words(str(error)))
             self.viewport.clear()
             self.viewport.set_message("No preview", text)
             if text != self._preview_problem:

@@ -114,12 +114,8 @@ def default_cache_dir() -> Path:
     return Path(base) / "talking-portrait-studio" / "models"
 
 
-def resolve_models_dir(preset: Preset, models_dir: str | None,
-                       how_to_choose: str = CHOOSE_MODELS_DIR) -> Path:
+def resolve_models_dir(preset: Preset, models_dir: str | None) -> Path:
     """The folder holding the preset: settings/--models first, then $STUDIO_MODELS.
-
-    Without one, a downloaded preset is refused with `how_to_choose` (where the message is
-    read: the command line's words by default).
 
     A built-in preset (tiny) lives in a subfolder named after it, written on first use; a
     downloaded preset has no default location, because guessing one would hide a misconfigured
@@ -130,7 +126,7 @@ def resolve_models_dir(preset: Preset, models_dir: str | None,
         return Path(chosen or default_cache_dir()) / preset.name
     if not chosen:
         raise InputError(
-            f"diffusion preset '{preset.name}' needs a models folder: {how_to_choose} "
+            f"diffusion preset '{preset.name}' needs a models folder: {CHOOSE_MODELS_DIR} "
             "(see docs/models.md for the files it must hold)"
         )
     return Path(chosen)
