@@ -27,8 +27,8 @@ from studio.conditioning.control_frame import BLENDSHAPE_INDEX, BLENDSHAPES, Con
 from studio.conditioning.emotion import emotion_coefficients
 from studio.conditioning.mouth import mouth_coefficients
 from studio.conditioning.timing import at_times
-from studio.doc.curves import sample_curve, sample_records
-from studio.doc.project import STYLE_FIELDS, Project
+from studio.doc.project import Project
+from studio.doc.tracks import sample_track
 
 SCALARS: tuple[str, ...] = ("yaw", "pitch", "roll", "tx", "ty", "scale", "gaze_yaw", "gaze_pitch")
 
@@ -124,12 +124,11 @@ def build_controls(project: Project, performance: Performance | None = None) -> 
     # 1. frame times and speaking style
     n = project.frame_count()
     times = np.arange(n, dtype=np.float64) / project.fps
-    style = sample_records(project.tracks.style, STYLE_FIELDS, times,
-                           {name: 1.0 for name in STYLE_FIELDS})
     tracks = project.tracks
+    style = sample_track(tracks, "style", times)
 
     # 2. pose: the artist's curves plus automatic motion scaled by head_motion
-    pose = {name: sample_curve(tracks.pose_curve(f"head_{name}"), times)
+    pose = {name: sample_track(tracks, f"head_{name}", times)["v"]
             for name in ("yaw", "pitch", "roll")}
     tx = np.zeros(n)
     ty = np.zeros(n)
@@ -152,7 +151,7 @@ def build_controls(project: Project, performance: Performance | None = None) -> 
         expression[:, BLENDSHAPE_INDEX[name]] += blink
 
     # 4. gaze
-    gaze = sample_records(tracks.gaze, ("yaw", "pitch"), times, {"yaw": 0.0, "pitch": 0.0})
+    gaze = sample_track(tracks, "gaze", times)
 
     return ControlSequence(
         fps=float(project.fps), t=times,

@@ -30,7 +30,7 @@ import numpy as np
 
 from studio.doc.curves import sample_curve, sample_keys, sample_records
 from studio.doc.project import (
-    DEFAULT_BLINK_RATE, EMOTIONS, Blink, Curve, EmotionKey, GazeKey, Key,
+    DEFAULT_BLINK_RATE, EMOTIONS, POSE_TRACKS, STYLE_FIELDS, Blink, Curve, EmotionKey, GazeKey, Key,
     StyleKey, Tracks, VisemeSegment,
 )
 
@@ -211,8 +211,7 @@ TRACKS: tuple[TrackSpec, ...] = (
     TrackSpec("style", "keys", StyleKey, tuple(
         Field(name, name.replace("_", " ").capitalize(), 0.0, 3.0, 1.0, 0.05, color=color,
               legend=name.replace("_", " "))
-        for name, color in (("lip_amplitude", "#ff8787"), ("head_motion", "#63e6be"),
-                            ("expressiveness", "#ffd43b"))
+        for name, color in zip(STYLE_FIELDS, ("#ff8787", "#63e6be", "#ffd43b"), strict=True)
     ), "style", "Style", interpolated=True),
     TrackSpec("gaze", "keys", GazeKey, (
         Field("yaw", "Gaze yaw (°)", -45.0, 45.0, 0.0, 0.5, color="#f783ac", legend="yaw"),
@@ -270,6 +269,7 @@ def check_registry() -> None:
 
     names = {f.name for f in dc_fields(Tracks)}
     assert set(TRACK_NAMES) == names, (set(TRACK_NAMES) ^ names)
+    assert set(POSE_TRACKS) == {s.name for s in TRACKS if s.lane == "pose"}
     for s in TRACKS:
         assert s.kind in KINDS and s.lane in LANE, s.name
         record = [f.name for f in dc_fields(s.record)]

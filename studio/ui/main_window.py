@@ -241,7 +241,7 @@ class MainWindow(WindowActions, DocumentEditing, MediaAnalysisFlow, PreviewWirin
         analysis = self.audio.get(audio_key(project))
         self.timeline.set_project(
             project, waveform=analysis.waveform if analysis else None,
-            auto_blinks=self._auto_blinks(project, analysis))
+            auto_blinks=self._auto_blinks(project, analysis), changed=parts)
         self.timeline.set_frame(self.frame)
         QTimer.singleShot(0, self, self._refresh_inspector)
         rig = self.rigs.get(project.portrait or "")
