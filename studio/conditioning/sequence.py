@@ -8,7 +8,7 @@ How tracks combine:
 - rotation = pose curve + style.head_motion x automatic head motion (the artist's keys always
   apply; head_motion 0 leaves the curves alone); translation = head_motion x automatic sway;
 - expression = emotion preset + style.lip_amplitude x mouth + style.expressiveness x automatic
-  brow/cheek activity + blinks, added and clipped to 0..1;
+  brow/cheek activity + the eyebrow keys (brow_coefficients) + blinks, added and clipped to 0..1;
 - gaze = the gaze keys.
 """
 
@@ -119,6 +119,21 @@ class ControlSequence:
         return [hashlib.blake2b(row.tobytes(), digest_size=16).hexdigest() for row in packed]
 
 
+def brow_coefficients(brows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The eyebrow track's lift and offset as ARKit coefficients, to add to the others.
+
+    Each brow gets lift +- offset / 2 (the viewer's right brow is the face's left, ARKit's
+    "Left"): raised, its outer part goes up and the inner part with it (browInnerUp is shared, the
+    mean of both raises); lowered, browDown. Lift 0 and offset 0 add nothing."""
+    lift, offset = brows["lift"], brows["offset"]
+    side = {"Left": np.clip(lift + offset / 2, -1.0, 1.0),
+            "Right": np.clip(lift - offset / 2, -1.0, 1.0)}
+    out = {f"browOuterUp{s}": np.maximum(v, 0.0) for s, v in side.items()}
+    out.update({f"browDown{s}": np.maximum(-v, 0.0) for s, v in side.items()})
+    out["browInnerUp"] = (out["browOuterUpLeft"] + out["browOuterUpRight"]) / 2
+    return out
+
+
 def build_controls(project: Project, performance: Performance | None = None) -> ControlSequence:
     """The clip's controls: project.frame_count() frames at project.fps."""
     # 1. frame times and speaking style
@@ -146,6 +161,8 @@ def build_controls(project: Project, performance: Performance | None = None) -> 
         for name, values in performance.expressive.items():
             expression[:, BLENDSHAPE_INDEX[name]] += (
                 style["expressiveness"] * at_times(values, performance.fps, times))
+    for name, values in brow_coefficients(sample_track(tracks, "brows", times)).items():
+        expression[:, BLENDSHAPE_INDEX[name]] += values
     blink = eye_blink(project, performance, times)
     for name in ("eyeBlinkLeft", "eyeBlinkRight"):
         expression[:, BLENDSHAPE_INDEX[name]] += blink

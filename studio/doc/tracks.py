@@ -30,7 +30,7 @@ import numpy as np
 
 from studio.doc.curves import sample_curve, sample_keys, sample_records
 from studio.doc.project import (
-    DEFAULT_BLINK_RATE, EMOTIONS, POSE_TRACKS, STYLE_FIELDS, Blink, Curve, EmotionKey, GazeKey, Key,
+    DEFAULT_BLINK_RATE, EMOTIONS, POSE_TRACKS, STYLE_FIELDS, Blink, BrowKey, Curve, EmotionKey, GazeKey, Key,
     StyleKey, Tracks, VisemeSegment,
 )
 
@@ -188,6 +188,7 @@ LANES: tuple[LaneSpec, ...] = (
     LaneSpec("blinks", "Blinks /min", 0.9, 0.0, 60.0),
     LaneSpec("emotion", "Emotion", 0.9, 0.0, 1.0),
     LaneSpec("style", "Style", 1.0, 0.0, 2.0),  # its header: a name and three legend entries
+    LaneSpec("brows", "Eyebrows", 0.9, -1.0, 1.0),
 )
 
 _SOURCE = ("user", "auto")
@@ -221,6 +222,11 @@ TRACKS: tuple[TrackSpec, ...] = (
         Field("viseme", "Mouth shape", choices=VISEME_NAMES, default="rest"),
         Field("source", "Source", choices=("auto", "user"), default="auto"),
     ), "visemes", "Visemes", "#3b5bdb", required=("start", "end", "viseme")),
+    TrackSpec("brows", "keys", BrowKey, (
+        Field("lift", "Raise", -1.0, 1.0, 0.0, 0.05, color="#ff922b", legend="raise"),
+        Field("offset", "Right − left", -1.0, 1.0, 0.0, 0.05, color="#74c0fc",
+              legend="right − left"),
+    ), "brows", "Eyebrows", interpolated=True, written_when_empty=False),
 )
 
 TRACK: Mapping[str, TrackSpec] = MappingProxyType({spec.name: spec for spec in TRACKS})
