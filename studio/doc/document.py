@@ -19,7 +19,7 @@ from studio.doc.errors import InputError
 from studio.doc.io import load_project, save_project
 from studio.doc.project import Curve, Project
 from studio.doc.schema import setting_bounds, setting_schema
-from studio.doc.tracks import TRACK_NAMES, spec
+from studio.doc.tracks import spec
 
 MEDIA_SETTINGS: tuple[str, ...] = ("portrait", "audio", "transcript")
 
