@@ -5,10 +5,9 @@ frame signals and the playhead. Each concern is a controller with its dependenci
 constructor: `files` (open, save, recent files, drops, autosave and recovery), `media` (analysis
 and lip sync), `preview` (requests to the preview worker), `transport` (playhead and playback),
 `editing` (commands through the undo stack), `exporter` and `window_actions` (actions, keys,
-menus).
-This module lays out the panels and refreshes the views when the session changes. While the
-project has neither a portrait nor a voice, the central area shows the welcome page instead of
-the viewport.
+menus). This module lays out the panels and refreshes the views when the session changes. While
+the project has neither a portrait nor a voice, the central area shows the welcome page instead
+of the viewport.
 
 Edit flow (docs/architecture.md): a gesture makes a command -> the undo stack applies it to the
 Document -> the session reports the changed parts once per step -> the window redraws the views
@@ -250,6 +249,7 @@ class MainWindow(QMainWindow):
         self.preview.request()
 
     def _refresh_views(self, parts: frozenset[str]) -> None:
+        """Show the session in every view; `parts` are the document's parts that changed."""
         project = self.session.project
         analysis = self.session.analysis()
         self.timeline.set_project(
