@@ -26,9 +26,9 @@ import numpy as np
 from studio.analysis.portrait import analyze_portrait
 from studio.conditioning.control_frame import ControlFrame
 from studio.doc.project import DiffusionSettings
+from studio.resources import SAMPLE_PORTRAIT
 
-ROOT = Path(__file__).resolve().parent.parent
-PORTRAIT = ROOT / "studio" / "data" / "samples" / "portrait.jpg"
+PORTRAIT = SAMPLE_PORTRAIT
 SPEED_TARGET, PSNR_TARGET = 2.5, 30.0
 
 

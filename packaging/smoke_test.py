@@ -39,7 +39,7 @@ NAME = "TalkingPortraitStudio"
 DESKTOP_ID = "talking-portrait-studio"
 ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
-SAMPLE_IN_BUNDLE = Path("_internal/studio/data/samples/sample-project.json")
+SAMPLE_IN_BUNDLE = Path("_internal/studio/_resources/samples/sample-project.json")
 HIDDEN = (ROOT, Path(sys.base_prefix))  # what a machine without Python would not have
 
 

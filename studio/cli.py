@@ -65,7 +65,7 @@ def _add_performance_flags(p: argparse.ArgumentParser) -> None:
 
 def _add_renderer_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--renderer", choices=("mesh", "diffusion"), help="renderer (default mesh)")
-    p.add_argument("--model", metavar="PRESET", help="diffusion model preset: tiny, sd15-mediapipe-face or sd15-mediapipe-face-lcm (see docs/models.md)")
+    p.add_argument("--model", metavar="PRESET", help="diffusion model preset: tiny, sd15-mediapipe-face or sd15-mediapipe-face-lcm (see models/README.md)")
     p.add_argument("--models", metavar="DIR", help="folder holding diffusion model weights")
     p.add_argument("--cache", choices=("on", "off"), help="diffusion caches (default on)")
     p.add_argument("--steps", type=int, help="diffusion denoising steps")
@@ -253,7 +253,7 @@ def installation_report() -> str:
     from studio.analysis.audio import ffmpeg_exe
     from studio.render.diffusion.availability import missing_message
     from studio.render.diffusion.presets import MODELS_ENV, available_presets, default_cache_dir
-    from studio.resources import DATA_DIR
+    from studio.resources import RESOURCES_DIR
 
     frozen = getattr(sys, "frozen", False)
     diffusion = missing_message()
@@ -261,7 +261,7 @@ def installation_report() -> str:
         ("version", __version__),
         ("running", f"standalone bundle {Path(sys.executable).parent}" if frozen
          else f"Python {sys.version.split()[0]} {sys.executable}"),
-        ("data", str(DATA_DIR)),
+        ("data", str(RESOURCES_DIR)),
         ("ffmpeg", ffmpeg_exe()),
         ("mesh", "ready"),
         ("diffusion", "ready" if diffusion is None else f"not installed: {diffusion}"),

@@ -111,3 +111,19 @@ def test_only_bundled_preset_names_are_loaded(name):
 
     with pytest.raises(InputError, match="unknown diffusion model preset"):
         load_preset(name)
+
+
+def test_the_default_models_folder_serves_a_preset_it_holds_whole(tmp_path, monkeypatch):
+    import studio.render.diffusion.presets as presets
+
+    sd15 = load_preset("sd15-mediapipe-face")
+    monkeypatch.delenv(MODELS_ENV, raising=False)
+    monkeypatch.setattr(presets, "default_weights_dir", lambda: tmp_path)
+    with pytest.raises(InputError, match=f"put its weights in {tmp_path} or pass --models DIR"):
+        resolve_models_dir(sd15, None)  # incomplete: not guessed, but named as the place
+    for component in sd15.components.values():
+        for alternatives in component.files:
+            (tmp_path / alternatives[0]).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / alternatives[0]).write_bytes(b"")
+    assert resolve_models_dir(sd15, None) == tmp_path
+    assert resolve_models_dir(sd15, str(tmp_path / "flag")) == tmp_path / "flag"  # a choice wins

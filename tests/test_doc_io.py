@@ -22,6 +22,7 @@ from studio.doc.project import (
     StyleKey,
     VisemeSegment,
 )
+from studio.resources import SAMPLE_PROJECT
 
 
 @pytest.fixture
@@ -328,8 +329,7 @@ def refusal(tmp_path: Path, text: str, name: str = "talk.json") -> str:
 
 def with_value(path: list, raw: str) -> str:
     """The text of a valid project with the value at `path` replaced by the JSON text `raw`."""
-    data = json.loads((Path(__file__).resolve().parent.parent / "studio" / "data" / "samples"
-                       / "sample-project.json").read_text())
+    data = json.loads(SAMPLE_PROJECT.read_text())
     node = data
     for part in path[:-1]:
         node = node[part]

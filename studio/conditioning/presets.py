@@ -4,7 +4,7 @@ A preset sets the style keys (lip_amplitude, head_motion, expressiveness: applie
 conditioning time) and the blink rate, and shapes the automatic tracks beyond a single gain:
 how much of the head motion is nodding versus slow drift versus sway, and how strong the brows
 are. Shaping is a cheap per-frame scaling of an existing Performance, so switching presets never
-re-analyses the audio. Built-in presets live in studio/data/presets/*.json (package data); users save their own
+re-analyses the audio. Built-in presets live in resources/presets/*.json (studio.resources); users save their own
 files in the same format (docs/lipsync.md).
 """
 
