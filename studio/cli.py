@@ -201,7 +201,7 @@ def _apply_renderer_flags(project, args: argparse.Namespace) -> None:
     if args.renderer:
         project.render.renderer = args.renderer
     if args.model:
-        from studio.render.diffusion.presets import available_presets
+        from studio.render.diffusion.manifests import available_presets
 
         if args.model not in available_presets():
             raise InputError(f"--model {args.model}: unknown diffusion model preset; use one of "
@@ -252,7 +252,7 @@ def installation_report() -> str:
     """`studio info`: what a bug report or a packaging check needs to know about this copy."""
     from studio.analysis.audio import ffmpeg_exe
     from studio.render.diffusion.availability import missing_message
-    from studio.render.diffusion.presets import MODELS_ENV, available_presets, default_cache_dir
+    from studio.render.diffusion.manifests import MODELS_ENV, available_presets, default_cache_dir
     from studio.resources import RESOURCES_DIR
 
     frozen = getattr(sys, "frozen", False)

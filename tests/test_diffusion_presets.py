@@ -6,7 +6,7 @@ import pytest
 
 from studio.doc.errors import InputError
 from studio.render.diffusion.device import choose_device, resolve_device
-from studio.render.diffusion.presets import (
+from studio.render.diffusion.manifests import (
     MODELS_ENV,
     available_presets,
     load_preset,
@@ -107,14 +107,14 @@ def test_resolve_device_asks_torch():
 @pytest.mark.parametrize("name", ["../samples/sample-project", "/etc/passwd", "tiny/../tiny",
                                   "TINY", ""])
 def test_only_bundled_preset_names_are_loaded(name):
-    from studio.render.diffusion.presets import load_preset
+    from studio.render.diffusion.manifests import load_preset
 
     with pytest.raises(InputError, match="unknown diffusion model preset"):
         load_preset(name)
 
 
 def test_the_default_models_folder_serves_a_preset_it_holds_whole(tmp_path, monkeypatch):
-    import studio.render.diffusion.presets as presets
+    import studio.render.diffusion.manifests as presets
 
     sd15 = load_preset("sd15-mediapipe-face")
     monkeypatch.delenv(MODELS_ENV, raising=False)

@@ -486,7 +486,7 @@ def test_names_that_would_fail_at_render_are_refused_on_load(tmp_path, path, raw
 
 
 def test_style_presets_in_the_schema_are_the_built_in_ones():
-    from studio.conditioning.presets import BUILTIN
+    from studio.conditioning.styles import BUILTIN
 
     pattern = json.loads(SCHEMA_PATH.read_text())["properties"]["style_preset"]["pattern"]
     assert pattern.split("(", 2)[2].rsplit("|", 1)[0].split("|") == list(BUILTIN)

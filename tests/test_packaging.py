@@ -25,7 +25,7 @@ import studio
 from studio import resources
 from studio.doc.io import load_project
 from studio.render.diffusion.availability import missing_message, missing_note, missing_packages
-from studio.render.diffusion.presets import available_presets
+from studio.render.diffusion.manifests import available_presets
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDIO_EXE = Path(sys.executable).with_name("studio")
@@ -80,8 +80,8 @@ FROM_THE_WHEEL = textwrap.dedent("""
     sys.path.insert(0, sys.argv[1])
     import studio
     from studio import resources
-    from studio.conditioning.presets import builtin_preset
-    from studio.render.diffusion.presets import available_presets, load_preset
+    from studio.conditioning.styles import builtin_preset
+    from studio.render.diffusion.manifests import available_presets, load_preset
     builtin_preset("calm")
     load_preset("sd15-mediapipe-face")
     paths = [resources.SAMPLE_PORTRAIT, resources.SAMPLE_SPEECH, resources.SAMPLE_TRANSCRIPT,

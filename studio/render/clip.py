@@ -20,8 +20,8 @@ from studio.analysis.face_rig import FaceRig
 from studio.analysis.performance import Performance
 from studio.conditioning.blinks import refresh_auto_blinks
 from studio.conditioning.control_frame import ControlFrame
-from studio.conditioning.presets import BUILTIN, Preset, apply_preset, builtin_preset, load_preset
-from studio.conditioning.presets import shape_performance
+from studio.conditioning.styles import BUILTIN, Preset, apply_preset, builtin_preset, load_preset
+from studio.conditioning.styles import shape_performance
 from studio.conditioning.sequence import ControlSequence, build_controls
 from studio.doc.errors import Cancelled, InputError
 from studio.doc.files import check_regular_file

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from studio.doc.io import setting_bounds
 from studio.doc.project import EMOTIONS, INTERPOLATIONS, RENDERERS, STYLE_FIELDS, Project
 from studio.render.diffusion import availability
-from studio.render.diffusion.presets import CHOOSE_MODELS_DIR, available_presets
+from studio.render.diffusion.manifests import CHOOSE_MODELS_DIR, available_presets
 from studio.ui import theme
 from studio.ui.file_dialogs import take_back_keyboard
 from studio.ui.help import as_sentence
