@@ -20,6 +20,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from studio import __version__  # noqa: E402
 from studio.doc.errors import Cancelled, InputError  # noqa: E402
+from studio.doc.file_kinds import AUDIO_FORMATS  # noqa: E402
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -83,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Render PORTRAIT speaking AUDIO, or a project file, "
                             "to OUT (.mp4, .mov with alpha, or a folder of PNG frames).")
     render.add_argument("portrait", nargs="?", help="portrait photo (JPEG, PNG, ...)")
-    render.add_argument("audio", nargs="?", help="voice clip (wav, mp3, m4a, ogg, opus, flac)")
+    render.add_argument("audio", nargs="?", help=f"voice clip ({AUDIO_FORMATS})")
     render.add_argument("--project", "-p", metavar="P.json", help="render this project file")
     render.add_argument("-o", "--output", required=True, metavar="OUT",
                         help="output path: clip.mp4, clip.mov (ProRes 4444 with alpha), "

@@ -18,6 +18,7 @@ that happens to sit beside site-packages. Nothing here depends on the working di
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -40,6 +41,17 @@ SAMPLE_SPEECH = SAMPLES_DIR / "speech.wav"
 SAMPLE_TRANSCRIPT = SAMPLES_DIR / "speech.txt"
 SAMPLE_PROJECT = SAMPLES_DIR / "sample-project.json"
 APP_ICON = RESOURCES_DIR / "icons" / "talking-portrait-studio.svg"
+
+
+def cache_dir(kind: str) -> Path:
+    """Where the studio keeps what it can make again, one subfolder per `kind` ("analysis":
+    portrait analyses; "models": the built-in tiny preset's weights): $STUDIO_CACHE_DIR, else
+    $XDG_CACHE_HOME/talking-portrait-studio, else ~/.cache/talking-portrait-studio."""
+    base = os.environ.get("STUDIO_CACHE_DIR")
+    if not base:
+        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        base = str(Path(xdg) / "talking-portrait-studio")
+    return Path(base) / kind
 
 
 def default_weights_dir() -> Path | None:

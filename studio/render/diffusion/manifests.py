@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studio.doc.errors import InputError
-from studio.resources import MODELS_DIR, default_weights_dir
+from studio.resources import MODELS_DIR, cache_dir, default_weights_dir
 
 MODELS_ENV = "STUDIO_MODELS"
 # How the command line names a models folder; the studio says where its own control is instead
@@ -110,8 +110,7 @@ def load_preset(name: str) -> Preset:
 
 def default_cache_dir() -> Path:
     """Where a built-in preset is written when the user named no models folder."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "talking-portrait-studio" / "models"
+    return cache_dir("models")
 
 
 def resolve_models_dir(preset: Preset, models_dir: str | None) -> Path:
