@@ -86,7 +86,6 @@ def test_models_folder_from_settings_then_environment(tmp_path, monkeypatch):
 def test_device_choice(requested, cuda, mps, device, half):
     choice = choose_device(requested, cuda=cuda, mps=mps)
     assert (choice.device, choice.half) == (device, half)
-    assert choice.dtype_name == ("float16" if half else "float32")
 
 
 @pytest.mark.parametrize("requested", ["cuda", "mps", "tpu"])
