@@ -10,7 +10,7 @@ from __future__ import annotations
 
 IMAGE_SUFFIXES: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 AUDIO_SUFFIXES: tuple[str, ...] = (".wav", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".flac")
-PROJECT_SUFFIXES: tuple[str, ...] = (".json", ".tps")
+PROJECT_SUFFIXES: tuple[str, ...] = (".json",)  # what File > Open and Save offer, too
 
 
 def named(suffixes: tuple[str, ...]) -> str:
