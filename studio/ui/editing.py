@@ -15,11 +15,10 @@ from PySide6.QtWidgets import QWidget
 
 import numpy as np
 
-from studio.conditioning.presets import Preset, load_preset, save_preset
+from studio.conditioning.styles import Preset, load_preset, resolve_preset, save_preset
 from studio.doc.curves import sample_curve, sample_records
 from studio.doc.errors import InputError
 from studio.doc.project import STYLE_FIELDS
-from studio.render.clip import resolve_preset
 from studio.ui import commands, file_dialogs
 from studio.ui.inspector import Inspector, in_studio_words
 from studio.ui.notices import Notices
@@ -126,7 +125,7 @@ class DocumentEditing:
 
     def _check_render_setting(self, name: str, value) -> None:
         """Refuse a diffusion model or models folder the loader could not use, with its message."""
-        from studio.render.diffusion.presets import load_preset, resolve_models_dir
+        from studio.render.diffusion.manifests import load_preset, resolve_models_dir
 
         trial = copy.deepcopy(self.session.project.render)
         owner, attr = (trial.diffusion, name.rsplit(".", 1)[1]) if name.startswith(
