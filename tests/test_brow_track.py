@@ -123,24 +123,24 @@ def test_a_brow_key_is_made_on_its_lane_and_edited_with_undo(qtbot, tmp_path):
 
     window = make_window(qtbot, fresh_settings(tmp_path))
     try:
-        window._set_document(Document(Project(duration=4.0)))
+        window.session.set_document(Document(Project(duration=4.0)))
         timeline = window.timeline
         lane = timeline._lane["brows"]
         timeline._double_click(QPointF(1.0, lane.y_of(0.0)))
         assert window.project.tracks.brows == [BrowKey(1.0, 0.0, 0.0)]
         ref = timeline.selected()[-1]
         assert ref.track == "brows"
-        window._refresh_inspector()
+        window.editing.refresh_inspector()
         assert {"t", "lift", "offset", "interp"} == set(window.inspector.fields)
         window.inspector.fields["lift"].setValue(0.6)  # as typed: keyEdited -> an undo command
         assert window.project.tracks.brows[0].lift == pytest.approx(0.6)
         assert timeline.lane_redraws["brows"] >= 1
-        window.undo_stack.undo()
+        window.session.undo_stack.undo()
         assert window.project.tracks.brows[0].lift == 0.0
-        window.undo_stack.undo()
+        window.session.undo_stack.undo()
         assert window.project.tracks.brows == []
-        window.undo_stack.redo()
-        window._push(edit_key_command(window.doc, KeyRef("brows", 0, "lift"), offset=-0.4))
+        window.session.undo_stack.redo()
+        window.editing.push(edit_key_command(window.session.doc, KeyRef("brows", 0, "lift"), offset=-0.4))
         assert window.project.tracks.brows[0].offset == pytest.approx(-0.4)
     finally:
         close_window(window)

@@ -161,25 +161,25 @@ def test_an_edit_redraws_only_the_lanes_of_the_tracks_it_changed(qtbot, tmp_path
 
     window = make_window(qtbot, fresh_settings(tmp_path))
     try:
-        window._set_document(Document(full_project()))
+        window.session.set_document(Document(full_project()))
         qtbot.wait(50)
         redraws = window.timeline.lane_redraws
         redraws.clear()
-        window._push(edit_key_command(window.doc, KeyRef("head_yaw", 0), v=12.0))
+        window.editing.push(edit_key_command(window.session.doc, KeyRef("head_yaw", 0), v=12.0))
         qtbot.wait(50)
         assert dict(redraws) == {"pose": 1}
         redraws.clear()
-        window.undo_stack.undo()
+        window.session.undo_stack.undo()
         assert dict(redraws) == {"pose": 1}
         for spec in TRACKS:
             if spec.kind == "segments":
                 continue
             redraws.clear()
-            window._push(add_key_command(window.doc, spec.name, spec.plotted[0], 5.0))
+            window.editing.push(add_key_command(window.session.doc, spec.name, spec.plotted[0], 5.0))
             lanes = {spec.lane} | ({"blinks"} if spec.name == "blink_rate" else set())
             assert set(redraws) <= lanes and redraws[spec.lane] >= 1, (spec.name, redraws)
         redraws.clear()
-        window._change_setting("fps", 30)  # the frame rate: every lane resampled
+        window.editing.change_setting("fps", 30)  # the frame rate: every lane resampled
         assert set(redraws) == {lane.name for lane in window.timeline.lanes}
     finally:
         close_window(window)

@@ -3,7 +3,7 @@
 The file format is docs/project-format.md. This module turns a Project into file content and
 back: every track through the track registry (studio/doc/tracks.py), older schemas through
 MIGRATIONS, validation through studio/doc/schema.py, the text through studio/doc/jsontext.py and
-the write through studio/doc/atomic.py. Paths are stored relative to the project file so a
+the write through studio/doc/files.py (write_atomic). Paths are stored relative to the project file so a
 project folder can be moved or shared.
 """
 
@@ -14,9 +14,8 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, Callable
 
-from studio.doc.atomic import write_atomic
 from studio.doc.errors import InputError
-from studio.doc.files import read_regular_file
+from studio.doc.files import read_regular_file, write_atomic
 from studio.doc.jsontext import DECIMALS, MAX_DEPTH, dump_json, parse
 from studio.doc.project import (
     SCHEMA_VERSION, Curve, DiffusionSettings, Key, Project, RenderSettings, Tracks,

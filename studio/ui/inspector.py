@@ -15,17 +15,17 @@ from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QSpinBox, QVBoxLayout, QWidget,
 )
 
+from studio.conditioning.styles import BUILTIN as STYLE_PRESETS
 from studio.doc.io import setting_bounds
 from studio.doc.project import INTERPOLATIONS, RENDERERS, Project
 from studio.doc.tracks import spec
 from studio.render.diffusion import availability
-from studio.render.diffusion.presets import CHOOSE_MODELS_DIR, available_presets
+from studio.render.diffusion.manifests import CHOOSE_MODELS_DIR, available_presets
 from studio.ui import theme
 from studio.ui.file_dialogs import take_back_keyboard
 from studio.ui.help import as_sentence
 from studio.ui.timeline.keys import KeyRef, key_list
 
-STYLE_PRESETS = ("calm", "neutral", "energetic", "whisper", "exaggerated")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 # Where the studio chooses a models folder, for the message refusing a preset without one
 MODELS_DIR_CHOICE = "choose the folder that holds it with Models folder > Choose… in the inspector"
