@@ -73,7 +73,7 @@ def test_brow_keys_at_zero_give_exactly_the_old_controls(speech):
 def test_the_mesh_renderer_raises_the_brows(sample_rig):
     from studio.analysis import pose
     from studio.render.mesh import MeshRenderer
-    from studio.render.mesh_topology import LEFT_BROW_MID, RIGHT_BROW_MID
+    from studio.analysis.landmarks import LEFT_BROW_MID, RIGHT_BROW_MID
 
     renderer = MeshRenderer()
     renderer.prepare(sample_rig, SIZE, SIZE)
