@@ -254,7 +254,7 @@ class MainWindow(QMainWindow):
         analysis = self.session.analysis()
         self.timeline.set_project(
             project, waveform=analysis.waveform if analysis else None,
-            auto_blinks=_auto_blinks(project, analysis))
+            auto_blinks=_auto_blinks(project, analysis), changed=parts)
         self.timeline.set_frame(self.session.frame)
         QTimer.singleShot(0, self, self.editing.refresh_inspector)
         rig = self.session.rig()
