@@ -18,7 +18,7 @@ from studio.conditioning.presets import Preset, load_preset, save_preset
 from studio.doc.curves import sample_curve, sample_records
 from studio.doc.errors import InputError
 from studio.doc.project import STYLE_FIELDS
-from studio.render.clip import resolve_preset
+from studio.engine.styles import resolve_preset
 from studio.ui import commands, file_dialogs
 from studio.ui.inspector import in_studio_words
 from studio.ui.media import audio_key
