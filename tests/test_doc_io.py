@@ -22,6 +22,7 @@ from studio.doc.project import (
     StyleKey,
     VisemeSegment,
 )
+from studio.resources import SAMPLE_PROJECT
 
 
 @pytest.fixture
@@ -328,8 +329,7 @@ def refusal(tmp_path: Path, text: str, name: str = "talk.json") -> str:
 
 def with_value(path: list, raw: str) -> str:
     """The text of a valid project with the value at `path` replaced by the JSON text `raw`."""
-    data = json.loads((Path(__file__).resolve().parent.parent / "studio" / "data" / "samples"
-                       / "sample-project.json").read_text())
+    data = json.loads(SAMPLE_PROJECT.read_text())
     node = data
     for part in path[:-1]:
         node = node[part]
@@ -486,7 +486,7 @@ def test_names_that_would_fail_at_render_are_refused_on_load(tmp_path, path, raw
 
 
 def test_style_presets_in_the_schema_are_the_built_in_ones():
-    from studio.conditioning.presets import BUILTIN
+    from studio.conditioning.styles import BUILTIN
 
     pattern = json.loads(SCHEMA_PATH.read_text())["properties"]["style_preset"]["pattern"]
     assert pattern.split("(", 2)[2].rsplit("|", 1)[0].split("|") == list(BUILTIN)

@@ -4,7 +4,7 @@ Views never poll: they subscribe with `doc.events.connect(callback)` and are tol
 changed (track names such as "head_yaw" or "blinks", or "settings", "media"), so a blink edit
 redraws the blink lane and not the pose curves. The edit methods are the only way the UI changes
 the project; each returns exactly what its inverse needs, so every undo command is two calls:
-redo = `old = doc.replace_item(...)`, undo = `doc.replace_item(..., old)`.
+redo = `old = doc.replace_track(track, new)`, undo = `doc.replace_track(track, old)`.
 """
 
 from __future__ import annotations
@@ -114,33 +114,6 @@ class Document:
             setattr(self.project.tracks, track, new)
         self.notify({track})
         return old
-
-    def add_item(self, track: str, item: Any) -> int:
-        """Insert a key in time order; returns its index (undo: `remove_item(track, index)`)."""
-        items = self._items(track)
-        index = sum(1 for existing in items if _order(existing) <= _order(item))
-        items.insert(index, copy.deepcopy(item))
-        self.notify({track})
-        return index
-
-    def remove_item(self, track: str, index: int) -> Any:
-        """Remove a key; returns it (undo: `add_item(track, item)`)."""
-        item = self._items(track).pop(index)
-        self.notify({track})
-        return item
-
-    def replace_item(self, track: str, index: int, item: Any) -> tuple[int, Any]:
-        """Replace one key (a drag, an inspector edit), keeping time order.
-
-        Returns (index the key now has, the key it replaced); undo is
-        `replace_item(track, new_index, old_item)`.
-        """
-        items = self._items(track)
-        old = items.pop(index)
-        new_index = sum(1 for existing in items if _order(existing) <= _order(item))
-        items.insert(new_index, copy.deepcopy(item))
-        self.notify({track})
-        return new_index, old
 
     def set_curve_default(self, track: str, value: float) -> float:
         """The value of a curve with no keys (the blink rate when unkeyed); returns the old one."""

@@ -19,16 +19,15 @@ from __future__ import annotations
 import importlib
 
 _WHERE = {
-    "Analysis": "analysis", "analyze": "analysis", "analyze_audio": "analysis",
-    "check_inputs": "analysis",
+    "Analysis": "inputs", "analyze": "inputs", "analyze_audio": "inputs",
+    "check_inputs": "inputs",
     "Cancel": "cancel", "CancelToken": "cancel", "Log": "cancel", "Progress": "cancel",
     "check_cancel": "cancel",
     "controls_for": "controls",
-    "fill_automatic_tracks": "autofill", "save_project_file": "autofill",
+    "fill_automatic_tracks": "autofill", "save_project_file": "autofill", "set_style": "autofill",
     "prepare_renderer": "frames", "render_frames": "frames", "render_workers": "frames",
     "Output": "pipeline", "audio_from": "pipeline", "output_format": "pipeline",
     "render_project": "pipeline",
-    "resolve_preset": "styles", "set_style": "styles",
 }
 
 __all__ = sorted(_WHERE)

@@ -1,14 +1,20 @@
-"""`studio init`: the automatic tracks written into the project, ready to edit."""
+"""`studio init` and `studio render --style`: tracks written into the project, ready to edit."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from studio.conditioning.blinks import refresh_auto_blinks
+from studio.conditioning.styles import apply_preset, resolve_preset
 from studio.doc.project import Project
-from studio.engine.analysis import analyze
+from studio.engine.inputs import analyze
 from studio.engine.cancel import Log, quiet
-from studio.engine.styles import set_style
+
+
+def set_style(project: Project, name: str) -> None:
+    """Apply a speaking-style preset (a built-in name or a file) to the project's style keys
+    and blink rate."""
+    apply_preset(project, resolve_preset(name))
 
 
 def fill_automatic_tracks(project: Project, log: Log = quiet) -> str:

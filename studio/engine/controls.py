@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import copy
 
-from studio.conditioning.presets import shape_performance
+from studio.conditioning.styles import resolve_preset, shape_performance
 from studio.conditioning.sequence import ControlSequence, build_controls
 from studio.doc.project import Project
-from studio.engine.analysis import Analysis
-from studio.engine.styles import resolve_preset
+from studio.engine.inputs import Analysis
 
 
 def controls_for(project: Project, analysis: Analysis) -> ControlSequence:

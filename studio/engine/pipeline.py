@@ -13,7 +13,7 @@ from pathlib import Path
 
 from studio.doc.errors import InputError
 from studio.doc.project import Project
-from studio.engine.analysis import Analysis, analyze
+from studio.engine.inputs import Analysis, analyze
 from studio.engine.cancel import Cancel, Log, Progress, check_cancel, quiet
 from studio.engine.controls import controls_for
 from studio.engine.frames import prepare_renderer, render_frames

@@ -13,10 +13,10 @@ import copy
 from studio.analysis.face_rig import FaceRig
 from studio.analysis.performance import Performance
 from studio.doc.project import Project, VisemeSegment
-from studio.engine.analysis import Analysis
+from studio.engine.inputs import Analysis
 from studio.engine.controls import controls_for
 from studio.engine.frames import prepare_renderer
-from studio.jobs.preview import Scene
+from studio.jobs.preview_worker import Scene
 from studio.jobs.signals import FrameSignals
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from studio.analysis.face_rig import FaceRig
 from studio.analysis.performance import Performance
 from studio.doc.project import Project, VisemeSegment
-from studio.engine.analysis import Analysis, analyze_audio
+from studio.engine.inputs import Analysis, analyze_audio
 from studio.engine.cancel import CancelToken
 from studio.engine.pipeline import Output, render_project
 

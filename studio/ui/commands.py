@@ -16,7 +16,7 @@ from PySide6.QtGui import QUndoCommand
 
 from studio.analysis.performance import Performance
 from studio.conditioning.blinks import refresh_auto_blinks
-from studio.conditioning.presets import Preset, apply_preset
+from studio.conditioning.styles import Preset, apply_preset
 from studio.doc.document import Document
 from studio.doc.project import Project, VisemeSegment
 from studio.ui.timeline.keys import (

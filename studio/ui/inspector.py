@@ -15,16 +15,16 @@ from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QSpinBox, QVBoxLayout, QWidget,
 )
 
+from studio.conditioning.styles import BUILTIN as STYLE_PRESETS
 from studio.doc.io import setting_bounds
 from studio.doc.project import EMOTIONS, INTERPOLATIONS, RENDERERS, STYLE_FIELDS, Project
 from studio.render.diffusion import availability
-from studio.render.diffusion.presets import CHOOSE_MODELS_DIR, available_presets
+from studio.render.diffusion.manifests import CHOOSE_MODELS_DIR, available_presets
 from studio.ui import theme
 from studio.ui.file_dialogs import take_back_keyboard
 from studio.ui.help import as_sentence
 from studio.ui.timeline.keys import CURVE_TRACKS, MULTI_FIELDS, KeyRef, key_list
 
-STYLE_PRESETS = ("calm", "neutral", "energetic", "whisper", "exaggerated")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 _RANGES = {"head_yaw": (-90, 90), "head_pitch": (-90, 90), "head_roll": (-90, 90),
            "blink_rate": (0, 120)}

@@ -10,6 +10,7 @@ from studio.analysis.audio import AudioClip
 from studio.analysis.face_rig import FaceRig
 from studio.analysis.performance import Performance
 from studio.doc.errors import InputError
+from studio.doc.file_kinds import AUDIO_FORMATS
 from studio.doc.files import check_regular_file
 from studio.doc.project import Project, VisemeSegment
 from studio.engine.cancel import Cancel, Log, check_cancel, quiet
@@ -35,7 +36,7 @@ def check_inputs(project: Project) -> None:
         raise InputError("no voice clip: give an audio file (studio render PORTRAIT AUDIO)")
     check_regular_file(project.portrait, "portrait", "give a photo (JPEG, PNG, ...)")
     check_regular_file(project.audio, "voice clip",
-                       "give an audio file (wav, mp3, m4a, ogg, opus, flac)")
+                       f"give an audio file ({AUDIO_FORMATS})")
 
 
 def analyze_audio(project: Project, clip: AudioClip | None = None
