@@ -148,7 +148,7 @@ def documents(tmp_path_factory):
 
 @lru_cache(maxsize=None)
 def analysis_at(fps: int):
-    from studio.render.clip import analyze
+    from studio.engine import analyze
 
     return analyze(Project(portrait=str(SAMPLES_DIR / "portrait.jpg"), audio=str(PHRASE),
                            fps=fps, lipsync="signal"))
@@ -156,14 +156,14 @@ def analysis_at(fps: int):
 
 @lru_cache(maxsize=8)
 def renderer_at(width: int, height: int):
-    from studio.render.clip import prepare_renderer
+    from studio.engine import prepare_renderer
 
     return prepare_renderer(Project(width=width, height=height), analysis_at(25).rig)
 
 
 def renders(project: Project) -> None:
     """Conditions the whole clip and renders its first and last frames."""
-    from studio.render.clip import controls_for
+    from studio.engine import controls_for
     from studio.render.diffusion.manifests import load_preset
 
     if project.render.renderer == "diffusion":

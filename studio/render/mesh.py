@@ -72,6 +72,7 @@ class MeshRenderer:
     """CPU renderer, real time at 512 x 512 on one core; see the module docstring."""
 
     name = "mesh"
+    renders_in_threads = True  # render() only reads the prepared state: frames may run on threads
 
     def __init__(self) -> None:
         self._p: _Prepared | None = None
