@@ -104,6 +104,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_performance_flags(init)
     _add_renderer_flags(init)
 
+    batch = sub.add_parser("batch", help="render many clips: on every core, or on a Ray cluster",
+                           description="Render every job of JOBS (jobs.json or jobs.csv: a "
+                           "project, or a portrait and audio, and any render flag per job) into "
+                           "OUTDIR. Outputs that exist are skipped, so a stopped batch resumes.")
+    batch.add_argument("jobs", metavar="JOBS", help="jobs.json or jobs.csv")
+    batch.add_argument("-o", "--output", required=True, metavar="OUTDIR",
+                       help="folder the outputs go to (each job's output is relative to it)")
+    batch.add_argument("--ray", metavar="auto|ADDRESS",
+                       help="run on Ray: auto (this machine's cluster, or Ray on this machine "
+                       "alone), or a cluster's address such as 10.0.0.5:6379 or ray://host:10001")
+    batch.add_argument("--processes", "-j", type=int, metavar="N",
+                       help="jobs at a time on this machine (default: one per core)")
+    batch.add_argument("--chunk-seconds", type=float, metavar="S",
+                       help="with --ray: split clips over twice this long into chunks of about "
+                       "S seconds, rendered on different workers (default 20)")
+    batch.add_argument("--force", action="store_true", help="render outputs that exist again")
+
     gui = sub.add_parser("gui", help="open the studio application")
     gui.add_argument("project", nargs="?", help="project file to open")
     gui.add_argument("--screenshot", metavar="PNG",
@@ -232,6 +249,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "info":
         print(installation_report())
         return EXIT_OK
+    if args.command == "batch":
+        return _batch(args)
     project = project_from_args(args)
     if args.command == "init":
         from studio.engine import autofill  # lazily: keeps --help and --version instant
@@ -249,6 +268,47 @@ def _run(args: argparse.Namespace) -> int:
         progress.finish()
     _say(f"wrote {out}")
     return EXIT_OK
+
+
+def _batch(args: argparse.Namespace) -> int:
+    """`studio batch`: exit 0 when every job is done or was already, 1 when any failed, 2 for
+    a bad jobs file, 130 (or 128 + the signal) when stopped: finished outputs stay."""
+    from studio.batch.job_file import read_job_file
+    from studio.batch.runner import CHUNK_SECONDS, run_batch
+
+    if args.processes is not None and args.processes < 1:
+        raise InputError(f"--processes {args.processes}: use 1 or more")
+    if args.chunk_seconds is not None and args.chunk_seconds <= 0:
+        raise InputError(f"--chunk-seconds {args.chunk_seconds}: use a number of seconds above 0")
+    folder, outdir = Path(args.jobs).absolute().parent, Path(args.output).absolute()
+    jobs = [_batch_job(row, folder, outdir) for row in read_job_file(args.jobs)]
+    try:
+        results = run_batch(jobs, ray=args.ray, processes=args.processes, force=args.force,
+                            chunk_seconds=args.chunk_seconds or CHUNK_SECONDS)
+    except KeyboardInterrupt as stop:
+        _say("studio: batch stopped; finished outputs are kept, unfinished jobs left nothing")
+        return 128 + stop.signum if isinstance(stop, Stopped) else EXIT_CANCELLED
+    failed = sum(not result.ok for result in results)
+    if failed:
+        _say(f"studio: {failed} of {len(jobs)} jobs failed")
+    return EXIT_INTERNAL if failed else EXIT_OK
+
+
+def _batch_job(row, folder: Path, outdir: Path):
+    """A job of the batch: its row as `studio render` flags, made a project as render does.
+    Flags render would refuse make the whole file bad; a project that cannot be made (a
+    missing project file) fails that job alone."""
+    from studio.batch.jobs import Job
+
+    try:
+        args = build_parser().parse_args(row.render_argv(folder, outdir))
+    except InputError as error:
+        raise InputError(f"{row.where}: {error}") from None
+    output = outdir / row.output
+    try:
+        return Job(row.output, output, project_from_args(args), row.transparent)
+    except InputError as error:
+        return Job(row.output, output, None, row.transparent, error=str(error))
 
 
 def installation_report() -> str:
