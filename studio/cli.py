@@ -302,6 +302,9 @@ def _batch_job(row, folder: Path, outdir: Path):
 
     try:
         args = build_parser().parse_args(row.render_argv(folder, outdir))
+        # the flags' values, checked on a stand-in project: a bad one is the file's error
+        project_from_args(argparse.Namespace(**{**vars(args), "project": None,
+                                                "portrait": "-", "audio": "-"}))
     except InputError as error:
         raise InputError(f"{row.where}: {error}") from None
     output = outdir / row.output

@@ -57,7 +57,7 @@ def join_chunks(chunks: list[Path], out_path: Path, fmt: ExportFormat, *, fps: f
         if fmt.is_sequence:
             _number_on(chunks, temporary)
         else:
-            _concatenate(chunks, temporary, fmt, fps, frame_count, audio_path)
+            _concatenate(chunks, temporary, out_path.name, fmt, fps, frame_count, audio_path)
         commit(temporary, out_path)
     finally:
         discard(temporary)
@@ -72,7 +72,7 @@ def _number_on(chunks: list[Path], folder: Path) -> None:
             index += 1
 
 
-def _concatenate(chunks: list[Path], target: Path, fmt: ExportFormat, fps: float,
+def _concatenate(chunks: list[Path], target: Path, name: str, fmt: ExportFormat, fps: float,
                  frame_count: int, audio_path: Path | None) -> None:
     with tempfile.TemporaryDirectory(prefix="studio-join-") as scratch:
         listing = Path(scratch) / "chunks.txt"
@@ -94,7 +94,7 @@ def _concatenate(chunks: list[Path], target: Path, fmt: ExportFormat, fps: float
             raise Cancelled()
         tail = "\n".join(result.stderr.strip().splitlines()[-15:]) or "(no message)"
         raise EncoderError(f"ffmpeg failed (exit {result.returncode}) joining "
-                           f"{len(chunks)} chunks into {target.name}:\n{tail}")
+                           f"{len(chunks)} chunks into {name}:\n{tail}")
 
 
 def _quoted(path: Path) -> str:
