@@ -271,47 +271,28 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    """`studio batch`: exit 0 when every job is done or was already, 1 when any failed, 2 for
-    a bad jobs file, 130 (or 128 + the signal) when stopped: finished outputs stay."""
-    from studio.batch.job_file import read_job_file
-    from studio.batch.runner import CHUNK_SECONDS, run_batch
+    """`studio batch` (studio/batch): exit 0 when every job is done or was already, 1 when any
+    failed, 2 for a bad jobs file, 130 (or 128 + the signal) when stopped."""
+    from studio.batch.runner import run_job_file
 
-    if args.processes is not None and args.processes < 1:
-        raise InputError(f"--processes {args.processes}: use 1 or more")
-    if args.chunk_seconds is not None and args.chunk_seconds <= 0:
-        raise InputError(f"--chunk-seconds {args.chunk_seconds}: use a number of seconds above 0")
-    folder, outdir = Path(args.jobs).absolute().parent, Path(args.output).absolute()
-    jobs = [_batch_job(row, folder, outdir) for row in read_job_file(args.jobs)]
     try:
-        results = run_batch(jobs, ray=args.ray, processes=args.processes, force=args.force,
-                            chunk_seconds=args.chunk_seconds or CHUNK_SECONDS)
+        failed, total = run_job_file(Path(args.jobs), Path(args.output), _project_for,
+                                     ray=args.ray, processes=args.processes, force=args.force,
+                                     chunk_seconds=args.chunk_seconds)
     except KeyboardInterrupt as stop:
         _say("studio: batch stopped; finished outputs are kept, unfinished jobs left nothing")
         return 128 + stop.signum if isinstance(stop, Stopped) else EXIT_CANCELLED
-    failed = sum(not result.ok for result in results)
     if failed:
-        _say(f"studio: {failed} of {len(jobs)} jobs failed")
+        _say(f"studio: {failed} of {total} jobs failed")
     return EXIT_INTERNAL if failed else EXIT_OK
 
 
-def _batch_job(row, folder: Path, outdir: Path):
-    """A job of the batch: its row as `studio render` flags, made a project as render does.
-    Flags render would refuse make the whole file bad; a project that cannot be made (a
-    missing project file) fails that job alone."""
-    from studio.batch.jobs import Job
-
-    try:
-        args = build_parser().parse_args(row.render_argv(folder, outdir))
-        # the flags' values, checked on a stand-in project: a bad one is the file's error
-        project_from_args(argparse.Namespace(**{**vars(args), "project": None,
-                                                "portrait": "-", "audio": "-"}))
-    except InputError as error:
-        raise InputError(f"{row.where}: {error}") from None
-    output = outdir / row.output
-    try:
-        return Job(row.output, output, project_from_args(args), row.transparent)
-    except InputError as error:
-        return Job(row.output, output, None, row.transparent, error=str(error))
+def _project_for(argv: list[str], stand_in: bool = False):
+    """The project `studio render ARGV` renders; `stand_in` checks the flags alone."""
+    args = build_parser().parse_args(argv)
+    if stand_in:
+        args.project, args.portrait, args.audio = None, "-", "-"
+    return project_from_args(args)
 
 
 def installation_report() -> str:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+from studio.batch.jobs import Job
 from studio.doc.errors import InputError
 from studio.export.formats import resolve_format
 
@@ -90,6 +92,26 @@ def read_job_file(path: str | Path) -> list[JobRow]:
                              f"{seen[key]}; give each job its own")
         seen[key] = row.where
     return rows
+
+
+def jobs_from_rows(rows: list[JobRow], folder: Path, outdir: Path,
+                   project_for: Callable[..., object]) -> list[Job]:
+    """The jobs, each with its project made as `studio render` makes it from the row's flags
+    (`project_for(argv, stand_in)`). A flag render would refuse makes the file bad (InputError
+    naming the row); a project that cannot be made (a missing project file) fails its job."""
+    jobs = []
+    for row in rows:
+        argv = row.render_argv(folder, outdir)
+        output = outdir / row.output
+        try:
+            project_for(argv, stand_in=True)
+        except InputError as error:
+            raise InputError(f"{row.where}: {error}") from None
+        try:
+            jobs.append(Job(row.output, output, project_for(argv), row.transparent))
+        except InputError as error:
+            jobs.append(Job(row.output, output, None, row.transparent, error=str(error)))
+    return jobs
 
 
 def _json_rows(name: str, text: str) -> list[JobRow]:
