@@ -114,6 +114,11 @@ class _Farm:
     def run(self, todo: list[int]) -> None:
         for index in todo:
             self._submit(index)
+        # Ray starts fresh workers for each batch: they import the studio while the first
+        # jobs are analysed, instead of when their first chunk arrives
+        cpus = int(self.ray.cluster_resources().get("CPU", 1))
+        for _ in range(max(0, min(cpus, 64) - len(todo))):
+            self.tasks.warm_up.remote()
         while self.waiting:
             ready, _ = self.ray.wait(list(self.waiting), num_returns=1, timeout=_POLL)
             for ref in ready:

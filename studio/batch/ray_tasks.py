@@ -22,6 +22,16 @@ from studio.export.formats import ExportFormat
 RETRIES = 3  # a worker's death (killed, out of memory, a lost node) is retried this often
 
 
+@ray.remote(max_retries=0)
+def warm_up() -> None:
+    """Import what analysis and rendering use (OpenCV, MediaPipe, the mesh renderer), so a
+    worker started for this batch has paid for it before its first chunk arrives."""
+    import studio.analysis.portrait  # noqa: F401
+    import studio.analysis.speech  # noqa: F401
+    import studio.engine.pipeline  # noqa: F401
+    import studio.render.mesh  # noqa: F401
+
+
 @ray.remote(num_returns=2, max_retries=RETRIES)
 def analyse_job(project: Project, files: dict[str, tuple[str, bytes]]) -> tuple[int, Analysis]:
     """The job's frame count and its analysis, which every chunk of it shares."""
