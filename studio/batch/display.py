@@ -14,6 +14,7 @@ from typing import TextIO
 from studio.batch.jobs import Job, JobResult, Status
 
 _REDRAW_EVERY = 0.1  # seconds
+MAX_RUNNING_LINES = 12  # on a terminal; a cluster may run hundreds of jobs at once
 
 
 class BatchDisplay:
@@ -105,7 +106,10 @@ class BatchDisplay:
             return
         self._last_draw = now
         lines = list(above or [])
-        lines += [self._running_line(index) for index in sorted(self.state)]
+        running = sorted(self.state)
+        lines += [self._running_line(index) for index in running[:MAX_RUNNING_LINES]]
+        if len(running) > MAX_RUNNING_LINES:
+            lines.append(f"... and {len(running) - MAX_RUNNING_LINES} more running")
         lines.append(self.total_line())
         rewind = f"\x1b[{self._drawn_lines}F\x1b[J" if self._drawn_lines else ""
         self.stream.write(rewind + "".join(f"{line}\n" for line in lines))
