@@ -105,6 +105,9 @@ def test_missing_jobs_file_and_bad_flags(tmp_path, capsys):
     jobs = write_json(tmp_path / "jobs.json", [job("a.mp4")])
     assert batch(jobs, tmp_path / "out", "-j", "0") == 2
     assert "--processes 0: use 1 or more" in capsys.readouterr().err
+    assert batch(jobs, tmp_path / "out", "--ray", "127.0.0.1:1") == 2
+    assert "--ray 127.0.0.1:1: no Ray cluster answers there" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 def _studio(*args: str, **kwargs) -> subprocess.Popen:

@@ -47,12 +47,29 @@ def connect(address: str):
         workers_find_the_studio()
         ray.init(address="local", include_dashboard=False, **quiet)
         return ray, True
+    _reachable(address)
     try:
         ray.init(address=address, **quiet)
     except (ConnectionError, ValueError) as error:
         raise InputError(f"--ray {address}: cannot connect to a Ray cluster there "
                          f"({one_line(error)})") from None
     return ray, True
+
+
+def _reachable(address: str, timeout: float = 5.0) -> None:
+    """Refuse an address nothing answers at within seconds (Ray itself retries for minutes)."""
+    import socket
+
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise InputError(f"--ray {address}: give auto, or a cluster's HOST:PORT such as "
+                         "10.0.0.5:6379 (or ray://HOST:10001)")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as error:
+        why = error.strerror or "no answer"
+        raise InputError(f"--ray {address}: no Ray cluster answers there ({why}); start one "
+                         "with 'ray start --head' (docs/render-farm.md)") from None
 
 
 def workers_find_the_studio() -> None:
