@@ -4,6 +4,7 @@ resumable, a failed job reported while the others finish, a bad jobs file refuse
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import signal
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from batch_jobs import PHRASE, ROOT, SPEECH, job, listing, write_csv, write_json
+from batch_jobs import PHRASE, PORTRAIT, ROOT, SPEECH, job, listing, write_csv, write_json
 from media_probe import describe, frame_count
 from studio.cli import main as studio_main
 
@@ -146,3 +147,28 @@ def test_ray_is_not_imported_by_the_studio_or_a_local_batch(tmp_path):
     result = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+class _KillsItsProcess:
+    """A job's project that ends the process that unpickles it: a crash in native code."""
+
+    def __reduce__(self):
+        return os._exit, (3,)
+
+
+def test_a_job_that_kills_its_process_fails_alone(tmp_path):
+    from studio.batch.display import BatchDisplay
+    from studio.batch.jobs import Job, Status
+    from studio.batch.local import run_local
+    from studio.doc.project import Project
+
+    good = Job("good.mp4", tmp_path / "good.mp4",
+               Project(portrait=str(PORTRAIT), audio=str(PHRASE), width=64, height=64,
+                       lipsync="signal"))
+    crash = Job("crash.mp4", tmp_path / "crash.mp4", _KillsItsProcess())
+    jobs = [crash, good]
+    results = run_local(jobs, BatchDisplay(jobs, io.StringIO()), processes=2)
+    assert results[0].status is Status.FAILED
+    assert results[0].reason == "the render process died (2 times)"
+    assert results[1].status is Status.DONE
+    assert listing(tmp_path) == ["good.mp4"]

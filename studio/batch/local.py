@@ -4,8 +4,8 @@ Rendering is CPU-bound Python and OpenCV, so jobs run in processes (started with
 thread state is forked). Each process renders its job with the engine, on `cores / processes`
 threads, and reports progress on a queue the display reads. Ctrl-C or a stop signal sets one
 event that every job polls between frames: running jobs leave no partial file, and the ones
-that finished stay. A process that dies outright (a crash in native code) fails only the jobs
-it took down, which are tried once more in a fresh pool.
+that finished stay. A process that dies outright (a crash in native code) breaks its pool: the
+jobs it took down are tried again, each alone, so only the one that kills its process fails.
 """
 
 from __future__ import annotations
@@ -57,15 +57,23 @@ def run_local(jobs: list[Job], display: BatchDisplay, *, processes: int | None =
     attempts = {index: 0 for index in todo}
     context = multiprocessing.get_context("spawn")
     events, stop = context.Queue(), context.Event()
+    cores = render_workers()
+    rounds = [todo]  # all together first; a job lost with a dead process then runs alone
     try:
-        while todo:
-            cores = render_workers()
-            count = max(1, min(processes or cores, len(todo)))
-            for index in todo:
+        while rounds:
+            batch = rounds.pop(0)
+            count = max(1, min(processes or cores, len(batch)))
+            for index in batch:
                 attempts[index] += 1
-            todo = _run_pool(jobs, todo, count, max(1, cores // count), context, events, stop,
+            lost = _run_pool(jobs, batch, count, max(1, cores // count), context, events, stop,
                              display, results)
-            todo = [index for index in todo if attempts[index] < ATTEMPTS]
+            for index in lost:
+                if attempts[index] < ATTEMPTS:
+                    rounds.append([index])
+                    continue
+                results[index] = JobResult(Status.FAILED, "the render process died "
+                                           f"({ATTEMPTS} times)")
+                display.finished(index, results[index])
     finally:
         events.close()
         events.join_thread()
@@ -89,8 +97,8 @@ def _run_pool(jobs, todo, count, threads, context, events, stop, display, result
                 try:
                     results[index] = future.result()
                 except BrokenProcessPool:
-                    results[index] = JobResult(Status.FAILED, "the render process died")
-                    lost.append(index)
+                    lost.append(index)  # tried again, or failed, by run_local
+                    continue
                 display.finished(index, results[index])
     except BaseException:
         stop.set()  # every running job stops at its next frame and removes its temporary
