@@ -8,7 +8,6 @@ ever reaches the output folder.
 
 from __future__ import annotations
 
-import copy
 import tempfile
 from pathlib import Path
 
@@ -46,13 +45,36 @@ def analyse_job(project: Project, files: dict[str, tuple[str, bytes]]) -> tuple[
 @ray.remote(max_retries=RETRIES)
 def render_chunk(project: Project, analysis: Analysis, fmt: ExportFormat, start: int,
                  end: int) -> Payload:
-    """Frames `start` to `end` (inclusive) encoded in `fmt` (a chunk format: no sound)."""
-    from studio.engine.pipeline import Output, render_project
+    """Frames `start` to `end` (inclusive) encoded in `fmt`, a chunk format: no sound (the
+    voice is muxed once, when the chunks are joined)."""
+    from studio.engine.frames import render_frames
+    from studio.engine.controls import controls_for
+    from studio.export.clip import export_clip
 
-    silent = copy.copy(project)
-    silent.audio = None  # the voice is muxed once, when the chunks are joined
+    controls = controls_for(project, analysis)
+    frames = render_frames(_prepared(project, analysis), controls, start, end + 1,
+                           with_alpha=fmt.alpha, workers=1)
     with tempfile.TemporaryDirectory(prefix="studio-ray-chunk-") as folder:
         target = Path(folder) / f"chunk{fmt.suffix}"
-        render_project(silent, Output(target, fmt, start=start, end=end), analysis=analysis,
-                       workers=1)
+        try:
+            export_clip(frames, target, fps=project.fps, frame_count=end + 1 - start,
+                        format=fmt)
+        finally:
+            frames.close()
         return pack(target)
+
+
+_renderer: dict[str, object] = {}  # this worker's prepared renderer and what it was made for
+
+
+def _prepared(project: Project, analysis: Analysis):
+    """The renderer for the project, prepared once per worker for all the chunks of a job that
+    it renders (preparing takes seconds; a frame, milliseconds)."""
+    from studio.engine.frames import prepare_renderer
+
+    key = (analysis.rig.image_hash, project.width, project.height, project.seed,
+           repr(project.render))
+    if _renderer.get("key") != key:
+        _renderer.clear()
+        _renderer.update(key=key, renderer=prepare_renderer(project, analysis.rig))
+    return _renderer["renderer"]

@@ -22,12 +22,12 @@ from studio.export import FORMATS, ExportFormat, check_output, export_clip
 
 @dataclass(frozen=True)
 class Output:
-    """Where and what to write: a path, a studio.export.FORMATS name or an ExportFormat (None:
-    from the path's suffix), a transparent background, and the frames `start` to `end`
-    inclusive (None: to the clip's last frame). The sound of a range starts at its first frame."""
+    """Where and what to write: a path, a studio.export.FORMATS name (None: from the path's
+    suffix), a transparent background, and the frames `start` to `end` inclusive (None: to the
+    clip's last frame). The sound of a range starts at its first frame."""
 
     path: Path
-    format: str | ExportFormat | None = None
+    format: str | None = None
     transparent: bool = False
     start: int = 0
     end: int | None = None
@@ -75,7 +75,7 @@ def render_project(project: Project, output: Output | Path, *, analysis: Analysi
                                workers=workers)
         try:
             return export_clip(frames, output.path, fps=project.fps, frame_count=end + 1 - output.start,
-                               audio_path=audio, format=fmt, progress=progress, cancel=cancel)
+                               audio_path=audio, format=fmt.name, progress=progress, cancel=cancel)
         finally:
             frames.close()  # stops the render threads at once on a cancel or an error
 
