@@ -14,7 +14,7 @@ from studio.conditioning.control_frame import ControlFrame
 from studio.doc.document import Document
 from studio.doc.project import DiffusionSettings, Key, Project, RenderSettings
 from studio.jobs import CancelToken
-from studio.render.factory import create_renderer
+from studio.render.registry import create_renderer
 from studio.ui.media import analyze_portrait_file
 from qt_windows import close_window, fresh_settings, make_window
 

@@ -18,7 +18,7 @@ from studio.jobs.preview import Scene
 from studio.jobs.signals import FrameSignals
 from studio.render.base import Renderer
 from studio.render.clip import Analysis, controls_for
-from studio.render.factory import create_renderer
+from studio.render.registry import create_renderer
 
 
 def scene_key(project: Project, rig: FaceRig, width: int, height: int) -> str:

@@ -27,7 +27,7 @@ from studio.doc.errors import Cancelled, InputError
 from studio.doc.files import check_regular_file
 from studio.doc.project import Project, VisemeSegment
 from studio.render.base import Renderer
-from studio.render.factory import create_renderer
+from studio.render.registry import create_renderer
 
 Log = Callable[[str], None]
 Progress = Callable[[int, int], None]

@@ -72,6 +72,7 @@ class MeshRenderer:
     """CPU renderer, real time at 512 x 512 on one core; see the module docstring."""
 
     name = "mesh"
+    batch_size = 1  # frame by frame is fastest: nothing is shared between frames
 
     def __init__(self) -> None:
         self._p: _Prepared | None = None
@@ -166,6 +167,10 @@ class MeshRenderer:
         if alpha is not None:
             return np.dstack([out, alpha])
         return out
+
+    def render_batch(self, frames, preview=None, cancel=None) -> list[np.ndarray]:
+        """RGB frames in order; the mesh draws in one pass, so `preview` is never called."""
+        return [self.render(frame) for frame in frames]
 
     def sampling_map(self, frame: ControlFrame):
         """(region, map_x, map_y): where each output pixel of the moving block samples the

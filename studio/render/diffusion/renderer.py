@@ -38,6 +38,7 @@ from studio.render.diffusion.latent_preview import LatentPreview
 from studio.render.diffusion.loader import DiffusionComponents
 from studio.render.diffusion.pipeline import FaceControlPipeline, LatentBlend, NoiseWindow
 from studio.render.mesh import MeshRenderer
+from studio.render.base import PreviewCallback, PreviewEvent
 
 DEFAULT_BATCH_SIZE = 4
 DEFAULT_STEP_CACHE_INTERVAL = 3
@@ -45,18 +46,6 @@ DEFAULT_STEP_CACHE_INTERVAL = 3
 # cells of context the crop keeps around them (see foreground.py).
 WORK_CELLS = 2
 CONTEXT_CELLS = 1
-
-
-@dataclass
-class PreviewEvent:
-    frames: list[ControlFrame]  # the frames being denoised, in batch order
-    step: int                   # denoising steps done: 0 is the mesh render it starts from
-    total: int                  # denoising steps this request runs
-    images: list[np.ndarray]    # H x W x 3 uint8 at output size, one per frame
-    final: bool                 # True once, with step == total: the decode replacing the previews
-
-
-PreviewCallback = Callable[[PreviewEvent], None]
 
 
 @dataclass
