@@ -18,7 +18,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/studio render studio/data/samples/portrait.jpg studio/data/samples/speech.wav -o out/demo.mp4
+	$(VENV)/bin/studio render resources/samples/portrait.jpg resources/samples/speech.wav -o out/demo.mp4
 
 test: $(STAMP)
 	$(VENV)/bin/lint-imports

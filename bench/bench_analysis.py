@@ -24,8 +24,9 @@ from studio.analysis.audio import ffmpeg_exe  # noqa: E402
 from studio.analysis.speech import analyze_performance  # noqa: E402
 from studio.conditioning.sequence import build_controls  # noqa: E402
 from studio.doc.project import Project, StyleKey  # noqa: E402
+from studio.resources import SAMPLE_SPEECH, SAMPLE_TRANSCRIPT  # noqa: E402
 
-SAMPLE = ROOT / "studio" / "data" / "samples" / "speech.wav"
+SAMPLE = SAMPLE_SPEECH
 LENGTH = 600.0
 REPEATS = round(LENGTH / 13.18)  # whole loops of the 13.18 s sample
 TARGET = 60.0
@@ -49,7 +50,7 @@ def main() -> None:
         print(f"analysis {seconds:.0f} s clip (auto, no transcript): {analysis:.1f} s "
               f"({TARGET / analysis:.1f}x faster than the {TARGET:.0f} s target)")
 
-        text = " ".join([(ROOT / "studio" / "data" / "samples" / "speech.txt").read_text()] * REPEATS)
+        text = " ".join([SAMPLE_TRANSCRIPT.read_text()] * REPEATS)
         start = time.perf_counter()
         analyze_performance(clip, FPS, transcript=text, mode="auto")
         aligned = time.perf_counter() - start

@@ -26,9 +26,9 @@ import numpy as np
 from studio.analysis.portrait import analyze_portrait
 from studio.conditioning.control_frame import ControlFrame
 from studio.doc.project import DiffusionSettings
+from studio.resources import SAMPLE_PORTRAIT
 
-ROOT = Path(__file__).resolve().parent.parent
-PORTRAIT = ROOT / "studio" / "data" / "samples" / "portrait.jpg"
+PORTRAIT = SAMPLE_PORTRAIT
 SPEED_TARGET, PSNR_TARGET = 2.5, 30.0
 
 
@@ -89,7 +89,7 @@ def main() -> None:
     import torch
 
     from studio.render.diffusion import create_diffusion_renderer
-    from studio.render.diffusion.frame_cache import FrameCache
+    from studio.render.diffusion.diffused_frames import DiffusedFrameCache
     from studio.render.diffusion.renderer import DiffusionRenderer
 
     size = args.size or (512 if args.sd15 else 256)
@@ -113,7 +113,7 @@ def main() -> None:
                 r = DiffusionRenderer(components, settings, seed=0)
             else:
                 r = create_diffusion_renderer(settings, seed=0)
-            r.frame_cache = FrameCache()
+            r.frame_cache = DiffusedFrameCache()
             r.prepare(rig, size, size)
             return r
 

@@ -18,10 +18,10 @@ from PIL import Image
 
 from studio.analysis.audio import load_audio, loudness_envelope
 from studio.export import export_clip
+from studio.resources import SAMPLE_PORTRAIT, SAMPLE_SPEECH
 
-ROOT = Path(__file__).resolve().parent.parent
-PORTRAIT = ROOT / "studio" / "data" / "samples" / "portrait.jpg"
-SPEECH = ROOT / "studio" / "data" / "samples" / "speech.wav"
+PORTRAIT = SAMPLE_PORTRAIT
+SPEECH = SAMPLE_SPEECH
 FPS = 25
 SECONDS = 20
 REAL_TIME_TARGET = 3.0

@@ -15,7 +15,6 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import sys  # noqa: E402
 import time  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
@@ -23,6 +22,7 @@ import numpy as np  # noqa: E402
 from studio.analysis.portrait import analyze_portrait  # noqa: E402
 from studio.conditioning.control_frame import ControlFrame  # noqa: E402
 from studio.render.mesh import MeshRenderer  # noqa: E402
+from studio.resources import SAMPLE_PORTRAIT  # noqa: E402
 
 TARGET_FPS = 150.0
 FRAMES = 250
@@ -49,7 +49,7 @@ def frames(count: int) -> list[ControlFrame]:
 
 def main() -> None:
     cv2.setNumThreads(1)
-    portrait = Path(__file__).resolve().parent.parent / "studio" / "data" / "samples" / "portrait.jpg"
+    portrait = SAMPLE_PORTRAIT
     rig = analyze_portrait(portrait)
     renderer = MeshRenderer()
     start = time.perf_counter()

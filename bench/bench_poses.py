@@ -37,6 +37,7 @@ from studio.analysis import pose as measure  # noqa: E402
 from studio.analysis.portrait import analyze_portrait  # noqa: E402
 from studio.conditioning.control_frame import ControlFrame  # noqa: E402
 from studio.render.mesh import MeshRenderer  # noqa: E402
+from studio.resources import SAMPLE_PORTRAIT  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = 512
@@ -56,7 +57,7 @@ def portraits() -> list[tuple[str, Path]]:
 
     hopper = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
     return [
-        ("astronaut", ROOT / "studio" / "data" / "samples" / "portrait.jpg"),
+        ("astronaut", SAMPLE_PORTRAIT),
         ("hopper", hopper),
         ("obama", ROOT / "bench" / "portraits" / "obama.jpg"),
         ("biden", ROOT / "bench" / "portraits" / "biden.jpg"),

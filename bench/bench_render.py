@@ -16,9 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PORTRAIT = ROOT / "studio" / "data" / "samples" / "portrait.jpg"
-SPEECH = ROOT / "studio" / "data" / "samples" / "speech.wav"
+from studio.resources import SAMPLE_PORTRAIT as PORTRAIT  # noqa: E402
+from studio.resources import SAMPLE_SPEECH as SPEECH  # noqa: E402
 
 
 def looped_speech(seconds: float, folder: Path) -> Path:

@@ -102,7 +102,7 @@ def drag_latencies(app: QApplication, window: MainWindow, moves: int = 40) -> li
         # the window asks for the frame once per event-loop turn (mouse moves are coalesced)
         spin(app, 2.0, until=lambda: window.worker.generation > requested)
         target = window.worker.generation
-        spin(app, 2.0, until=lambda: window._shown_generation >= target)
+        spin(app, 2.0, until=lambda: window.preview.shown_generation >= target)
         latencies.append((time.perf_counter() - began) * 1000)
     send_mouse(view, QEvent.MouseButtonRelease, start, Qt.NoButton)
     if window.worker.generation - before < moves:
@@ -175,9 +175,9 @@ def main() -> int:
     probe = StallProbe()
     probe.start()
     window.set_frame(0)
-    window.toggle_play()
+    window.transport.toggle_play()
     spin(app, 5.0)
-    window.toggle_play()
+    window.transport.toggle_play()
     playback_stall = probe.stop()
 
     probe.start()
@@ -189,7 +189,7 @@ def main() -> int:
 
     out = Path(tempfile.mkdtemp()) / "bench.mp4"
     probe.start()
-    window.start_export(export_settings(window, out))
+    window.exporter.start_export(export_settings(window, out))
     wait_for(window.exportFinished)
     export_stall = probe.stop()
 

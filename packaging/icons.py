@@ -1,4 +1,4 @@
-"""Renders the application icon (studio/data/icons/talking-portrait-studio.svg) into a
+"""Renders the application icon (resources/icons/talking-portrait-studio.svg) into a
 freedesktop hicolor icon set: `python packaging/icons.py OUT` writes OUT/hicolor/NxN/apps/*.png
 and OUT/hicolor/scalable/apps/*.svg. The spec runs it at build time, so the SVG stays the one
 source of the picture."""

@@ -7,8 +7,8 @@ instead of on an artist's machine. Checked, each with one line of output:
 
 - the folder: executable, .desktop entry, icon set, VERSION equal to pyproject.toml;
 - `--version` prints the pyproject version;
-- `info` reads its data from inside the bundle and reports the diffusion renderer as the build
-  flag says;
+- `info` reads its data and model manifests from inside the bundle (models/README.md beside the
+  executable) and reports the diffusion renderer as the build flag says;
 - the sample project renders to an MP4 with every frame and the voice, and the decoded frames
   equal those the source tree's engine renders from the same project;
 - without DIFFUSION=1, asking for the diffusion renderer exits 2 with the install hint;
@@ -39,7 +39,7 @@ NAME = "TalkingPortraitStudio"
 DESKTOP_ID = "talking-portrait-studio"
 ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
-SAMPLE_IN_BUNDLE = Path("_internal/studio/data/samples/sample-project.json")
+SAMPLE_IN_BUNDLE = Path("_internal/studio/_resources/samples/sample-project.json")
 HIDDEN = (ROOT, Path(sys.base_prefix))  # what a machine without Python would not have
 
 
@@ -153,6 +153,10 @@ def check_runs(check: Check, app: Bundle, diffusion: bool, work: Path, shots: Pa
     data = Path(rows.get("data", "/nonexistent"))
     check(result.returncode == 0 and data.is_relative_to(app.folder), "data from the bundle",
           str(data))
+    manifests = ", ".join(sorted(p.stem for p in (ROOT / "models").glob("*.json")))
+    check(rows.get("presets") == manifests
+          and (app.folder / "models" / "README.md").is_file(), "model manifests from the bundle",
+          f"{rows.get('presets')}; models/README.md beside the executable")
     want = "ready" if diffusion else "not installed"
     check(rows.get("diffusion", "").startswith(want), "diffusion renderer reported",
           rows.get("diffusion", result.stderr.strip())[:90])

@@ -20,6 +20,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from studio import __version__  # noqa: E402
 from studio.doc.errors import Cancelled, InputError  # noqa: E402
+from studio.doc.file_kinds import AUDIO_FORMATS  # noqa: E402
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -65,7 +66,7 @@ def _add_performance_flags(p: argparse.ArgumentParser) -> None:
 
 def _add_renderer_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--renderer", choices=("mesh", "diffusion"), help="renderer (default mesh)")
-    p.add_argument("--model", metavar="PRESET", help="diffusion model preset: tiny, sd15-mediapipe-face or sd15-mediapipe-face-lcm (see docs/models.md)")
+    p.add_argument("--model", metavar="PRESET", help="diffusion model preset: tiny, sd15-mediapipe-face or sd15-mediapipe-face-lcm (see models/README.md)")
     p.add_argument("--models", metavar="DIR", help="folder holding diffusion model weights")
     p.add_argument("--cache", choices=("on", "off"), help="diffusion caches (default on)")
     p.add_argument("--steps", type=int, help="diffusion denoising steps")
@@ -83,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Render PORTRAIT speaking AUDIO, or a project file, "
                             "to OUT (.mp4, .mov with alpha, or a folder of PNG frames).")
     render.add_argument("portrait", nargs="?", help="portrait photo (JPEG, PNG, ...)")
-    render.add_argument("audio", nargs="?", help="voice clip (wav, mp3, m4a, ogg, opus, flac)")
+    render.add_argument("audio", nargs="?", help=f"voice clip ({AUDIO_FORMATS})")
     render.add_argument("--project", "-p", metavar="P.json", help="render this project file")
     render.add_argument("-o", "--output", required=True, metavar="OUT",
                         help="output path: clip.mp4, clip.mov (ProRes 4444 with alpha), "
@@ -201,7 +202,7 @@ def _apply_renderer_flags(project, args: argparse.Namespace) -> None:
     if args.renderer:
         project.render.renderer = args.renderer
     if args.model:
-        from studio.render.diffusion.presets import available_presets
+        from studio.render.diffusion.manifests import available_presets
 
         if args.model not in available_presets():
             raise InputError(f"--model {args.model}: unknown diffusion model preset; use one of "
@@ -252,8 +253,8 @@ def installation_report() -> str:
     """`studio info`: what a bug report or a packaging check needs to know about this copy."""
     from studio.analysis.audio import ffmpeg_exe
     from studio.render.diffusion.availability import missing_message
-    from studio.render.diffusion.presets import MODELS_ENV, available_presets, default_cache_dir
-    from studio.resources import DATA_DIR
+    from studio.render.diffusion.manifests import MODELS_ENV, available_presets, default_cache_dir
+    from studio.resources import RESOURCES_DIR
 
     frozen = getattr(sys, "frozen", False)
     diffusion = missing_message()
@@ -261,7 +262,7 @@ def installation_report() -> str:
         ("version", __version__),
         ("running", f"standalone bundle {Path(sys.executable).parent}" if frozen
          else f"Python {sys.version.split()[0]} {sys.executable}"),
-        ("data", str(DATA_DIR)),
+        ("data", str(RESOURCES_DIR)),
         ("ffmpeg", ffmpeg_exe()),
         ("mesh", "ready"),
         ("diffusion", "ready" if diffusion is None else f"not installed: {diffusion}"),

@@ -82,7 +82,7 @@ class Person:
         """Until the newest preview request's frame is on screen."""
         w = self.window
         self.wait_until(lambda: w.worker.wait_idle(0.01) and w.viewport.frame_array is not None
-                        and w._shown_generation == w.worker.generation, what="the preview")
+                        and w.preview.shown_generation == w.worker.generation, what="the preview")
 
     # ---- keyboard ----------------------------------------------------------------------
     def focus(self) -> QWidget:
@@ -246,7 +246,7 @@ def open_analysed(window, analysed, yaw_keys=((0.0, 0.0), (2.0, 0.0))) -> None:
     project.tracks.head_yaw.keys = [Key(t, v, "linear") for t, v in yaw_keys]
     project.tracks.blinks = refresh_auto_blinks(project, audio.performance)
     cache(window, analysed)
-    window._set_document(Document(project))
+    window.session.set_document(Document(project))
     Person(window).settle()
 
 

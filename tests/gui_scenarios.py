@@ -672,7 +672,7 @@ def first_hour(setting: Setting) -> None:
     w = person.window
     _shoot(person, shots, "welcome")
     drop_files(w, SAMPLES_DIR / "portrait.jpg", SAMPLES_DIR / "speech.wav")
-    person.wait_until(lambda: w.project.tracks.visemes and not w._pending_analysis, 120,
+    person.wait_until(lambda: w.project.tracks.visemes and not w.media.busy, 120,
                       "analysis and lip sync")
     person.settle()
     person.press(Qt.Key_Space)
@@ -730,7 +730,7 @@ def first_hour(setting: Setting) -> None:
                       (dialog.start, "50"), (dialog.end, "74")):
         person.type_into(box, text)
     person.click(dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.Ok))
-    person.wait_until(lambda: out.is_file() and w._export_task is None, 120, "the export")
+    person.wait_until(lambda: out.is_file() and not w.exporter.running, 120, "the export")
     assert decode_video(out).shape == (25, 256, 256, 3)
     # one more edit, then the crash
     person.click_key(KeyRef(yaw.track, 0))

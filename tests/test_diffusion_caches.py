@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from studio.render.diffusion.foreground import Box, changed_pixels, feather, latent_mask, work_box
-from studio.render.diffusion.frame_cache import FrameCache, frame_key
+from studio.render.diffusion.diffused_frames import DiffusedFrameCache, frame_key
 
 
 def test_crop_covers_the_change_plus_margin_on_the_unet_grid():
@@ -50,7 +50,7 @@ def test_latent_mask_marks_every_touched_cell_and_feather_stays_in_range():
 
 def test_frame_cache_is_keyed_by_signals_and_context_and_bounded():
     frame = np.zeros((16, 16, 3), np.uint8)
-    cache = FrameCache(max_bytes=3 * frame.nbytes)
+    cache = DiffusedFrameCache(max_bytes=3 * frame.nbytes)
     keys = [frame_key(f"signals{i}", "portrait|512x512|seed 0") for i in range(4)]
     assert frame_key("signals0", "portrait|512x512|seed 1") != keys[0]
     for i, key in enumerate(keys[:3]):

@@ -13,7 +13,7 @@ from safetensors.torch import save_file
 from studio.doc.errors import InputError
 from studio.render.diffusion.device import choose_device
 from studio.render.diffusion.loader import load_components
-from studio.render.diffusion.presets import Component, load_preset
+from studio.render.diffusion.manifests import Component, load_preset
 from studio.render.diffusion.tiny import save_tiny_preset
 
 CPU = choose_device("cpu", cuda=False, mps=False)

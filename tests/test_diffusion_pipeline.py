@@ -16,7 +16,7 @@ from studio.doc.errors import Cancelled, InputError
 from studio.render.diffusion.control_image import draw_control_image
 from studio.render.diffusion.device import choose_device
 from studio.render.diffusion.loader import load_components
-from studio.render.diffusion.presets import load_preset
+from studio.render.diffusion.manifests import load_preset
 
 SIZE = 128
 STEPS, STRENGTH, SEED = 8, 0.5, 11

@@ -6,7 +6,7 @@ import pytest
 
 from studio.doc.errors import InputError
 from studio.render.diffusion.device import choose_device, resolve_device
-from studio.render.diffusion.presets import (
+from studio.render.diffusion.manifests import (
     MODELS_ENV,
     available_presets,
     load_preset,
@@ -86,7 +86,6 @@ def test_models_folder_from_settings_then_environment(tmp_path, monkeypatch):
 def test_device_choice(requested, cuda, mps, device, half):
     choice = choose_device(requested, cuda=cuda, mps=mps)
     assert (choice.device, choice.half) == (device, half)
-    assert choice.dtype_name == ("float16" if half else "float32")
 
 
 @pytest.mark.parametrize("requested", ["cuda", "mps", "tpu"])
@@ -107,7 +106,23 @@ def test_resolve_device_asks_torch():
 @pytest.mark.parametrize("name", ["../samples/sample-project", "/etc/passwd", "tiny/../tiny",
                                   "TINY", ""])
 def test_only_bundled_preset_names_are_loaded(name):
-    from studio.render.diffusion.presets import load_preset
+    from studio.render.diffusion.manifests import load_preset
 
     with pytest.raises(InputError, match="unknown diffusion model preset"):
         load_preset(name)
+
+
+def test_the_default_models_folder_serves_a_preset_it_holds_whole(tmp_path, monkeypatch):
+    import studio.render.diffusion.manifests as presets
+
+    sd15 = load_preset("sd15-mediapipe-face")
+    monkeypatch.delenv(MODELS_ENV, raising=False)
+    monkeypatch.setattr(presets, "default_weights_dir", lambda: tmp_path)
+    with pytest.raises(InputError, match=f"put its weights in {tmp_path} or pass --models DIR"):
+        resolve_models_dir(sd15, None)  # incomplete: not guessed, but named as the place
+    for component in sd15.components.values():
+        for alternatives in component.files:
+            (tmp_path / alternatives[0]).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / alternatives[0]).write_bytes(b"")
+    assert resolve_models_dir(sd15, None) == tmp_path
+    assert resolve_models_dir(sd15, str(tmp_path / "flag")) == tmp_path / "flag"  # a choice wins

@@ -26,11 +26,11 @@ def rig(sample_rig):
 
 def make_renderer(models_dir, rig, cache=True, size=(SIZE, SIZE)):
     from studio.render.diffusion import create_diffusion_renderer
-    from studio.render.diffusion.frame_cache import FrameCache
+    from studio.render.diffusion.diffused_frames import DiffusedFrameCache
 
     settings = DiffusionSettings(model="tiny", steps=STEPS, strength=STRENGTH, cache=cache, models_dir=str(models_dir))
     renderer = create_diffusion_renderer(settings, seed=SEED)
-    renderer.frame_cache = FrameCache()
+    renderer.frame_cache = DiffusedFrameCache()
     renderer.prepare(rig, *size)
     return renderer
 

@@ -26,29 +26,30 @@ def doc() -> Document:
 
 def test_add_and_undo(doc):
     before = copy.deepcopy(doc.project)
-    index = doc.add_item("head_yaw", Key(3.0, 5.0))
-    assert index == 2 and doc.project.tracks.head_yaw.keys[2] == Key(3.0, 5.0)
+    old = doc.replace_track("head_yaw", [*doc.items("head_yaw"), Key(3.0, 5.0)])
+    assert doc.project.tracks.head_yaw.keys[2] == Key(3.0, 5.0)  # in time order
     assert doc.dirty and doc.changes == [frozenset({"head_yaw"})]
-    doc.remove_item("head_yaw", index)
+    doc.replace_track("head_yaw", old)
     assert doc.project == before
 
 
 def test_remove_and_undo(doc):
     before = copy.deepcopy(doc.project)
-    removed = doc.remove_item("blinks", 0)
-    assert removed == Blink(1.0) and len(doc.project.tracks.blinks) == 1
-    doc.add_item("blinks", removed)
+    old = doc.replace_track("blinks", doc.items("blinks")[1:])
+    assert old[0] == Blink(1.0) and len(doc.project.tracks.blinks) == 1
+    doc.replace_track("blinks", old)
     assert doc.project == before
     assert doc.changes == [frozenset({"blinks"})] * 2
 
 
 def test_move_key_past_its_neighbour_keeps_time_order_and_undoes(doc):
     before = copy.deepcopy(doc.project)
-    moved = replace(doc.project.tracks.head_yaw.keys[0], t=5.0, v=-3.0)
-    new_index, old = doc.replace_item("head_yaw", 0, moved)
+    keys = doc.items("head_yaw")
+    keys[0] = replace(keys[0], t=5.0, v=-3.0)
+    old = doc.replace_track("head_yaw", keys)
     assert [k.t for k in doc.project.tracks.head_yaw.keys] == [2.0, 4.0, 5.0]
-    assert new_index == 2 and old == Key(0.0, 0.0)
-    doc.replace_item("head_yaw", new_index, old)
+    assert old[0] == Key(0.0, 0.0)
+    doc.replace_track("head_yaw", old)
     assert doc.project == before
 
 
@@ -112,7 +113,7 @@ def test_bad_settings_are_refused_before_they_change_anything(doc):
     with pytest.raises(KeyError):
         doc.set_setting("tracks", None)
     with pytest.raises(KeyError):
-        doc.add_item("head_yawn", Key(0.0, 0.0))
+        doc.replace_track("head_yawn", [Key(0.0, 0.0)])
     assert doc.project.width == 512 and not doc.changes and not doc.dirty
 
 
@@ -124,7 +125,7 @@ def test_curve_default(doc):
 
 
 def test_save_clears_dirty_and_reopens_equal(doc, tmp_path):
-    doc.add_item("head_pitch", Key(1.0, 5.0))
+    doc.replace_track("head_pitch", [Key(1.0, 5.0)])
     with pytest.raises(InputError, match="choose where to save"):
         doc.save()
     path = doc.save(tmp_path / "take1.json")

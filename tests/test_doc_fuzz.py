@@ -164,7 +164,7 @@ def renderer_at(width: int, height: int):
 def renders(project: Project) -> None:
     """Conditions the whole clip and renders its first and last frames."""
     from studio.render.clip import controls_for
-    from studio.render.diffusion.presets import load_preset
+    from studio.render.diffusion.manifests import load_preset
 
     if project.render.renderer == "diffusion":
         load_preset(project.render.diffusion.model)  # a name, never a path

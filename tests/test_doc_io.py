@@ -12,7 +12,8 @@ import pytest
 
 from studio.doc import io as doc_io
 from studio.doc.errors import InputError
-from studio.doc.io import SCHEMA_PATH, dumps, load_project, save_project
+from studio.doc.io import dumps, load_project, save_project
+from studio.doc.schema import project_schema
 from studio.doc.project import (
     Blink,
     EmotionKey,
@@ -22,6 +23,7 @@ from studio.doc.project import (
     StyleKey,
     VisemeSegment,
 )
+from studio.resources import SAMPLE_PROJECT
 
 
 @pytest.fixture
@@ -66,7 +68,7 @@ def test_saved_file_follows_the_json_schema(tmp_path, project):
     path = tmp_path / "scene.json"
     save_project(project, path)
     data = json.loads(path.read_text())
-    schema = json.loads(SCHEMA_PATH.read_text())
+    schema = project_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.validate(data, schema, cls=jsonschema.Draft202012Validator)
     jsonschema.validate(json.loads(dumps(Project())), schema,
@@ -303,7 +305,7 @@ def test_hand_edited_unsorted_keys_load_sorted(tmp_path):
 def test_the_documented_example_is_exactly_what_the_studio_writes(tmp_path):
     doc = (Path(__file__).resolve().parent.parent / "docs" / "project-format.md").read_text()
     example = doc.split("## Full example", 1)[1].split("```json\n", 1)[1].split("```", 1)[0]
-    jsonschema.validate(json.loads(example), json.loads(SCHEMA_PATH.read_text()),
+    jsonschema.validate(json.loads(example), project_schema(),
                         cls=jsonschema.Draft202012Validator)
     path = tmp_path / "example.json"
     path.write_text(example)
@@ -328,8 +330,7 @@ def refusal(tmp_path: Path, text: str, name: str = "talk.json") -> str:
 
 def with_value(path: list, raw: str) -> str:
     """The text of a valid project with the value at `path` replaced by the JSON text `raw`."""
-    data = json.loads((Path(__file__).resolve().parent.parent / "studio" / "data" / "samples"
-                       / "sample-project.json").read_text())
+    data = json.loads(SAMPLE_PROJECT.read_text())
     node = data
     for part in path[:-1]:
         node = node[part]
@@ -367,7 +368,7 @@ def test_hostile_values_are_refused_with_their_key_path(tmp_path, path, raw, exp
 
 
 def test_every_number_in_the_schema_has_a_finite_documented_range():
-    schema = json.loads(SCHEMA_PATH.read_text())
+    schema = project_schema()
     docs = (Path(__file__).resolve().parent.parent / "docs" / "project-format.md").read_text()
     unbounded = []
 
@@ -408,8 +409,8 @@ def test_viseme_names_in_the_schema_are_the_renderers():
     from studio.analysis.lipsync.phonemes import VISEMES
     from studio.conditioning.visemes import VISEME_SHAPES
 
-    schema = json.loads(SCHEMA_PATH.read_text())
-    names = schema["$defs"]["viseme"]["properties"]["viseme"]["enum"]
+    schema = project_schema()
+    names = schema["properties"]["tracks"]["properties"]["visemes"]["items"]["properties"]["viseme"]["enum"]
     assert set(names) == set(VISEME_SHAPES) == set(VISEMES)
 
 
@@ -486,9 +487,9 @@ def test_names_that_would_fail_at_render_are_refused_on_load(tmp_path, path, raw
 
 
 def test_style_presets_in_the_schema_are_the_built_in_ones():
-    from studio.conditioning.presets import BUILTIN
+    from studio.conditioning.styles import BUILTIN
 
-    pattern = json.loads(SCHEMA_PATH.read_text())["properties"]["style_preset"]["pattern"]
+    pattern = project_schema()["properties"]["style_preset"]["pattern"]
     assert pattern.split("(", 2)[2].rsplit("|", 1)[0].split("|") == list(BUILTIN)
 
 

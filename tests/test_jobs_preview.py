@@ -38,7 +38,13 @@ class GatedRenderer:
 
 
 def yaw_signals(yaws) -> FrameSignals:
-    return FrameSignals.from_frames([ControlFrame(index=i, yaw=y) for i, y in enumerate(yaws)])
+    frames = [ControlFrame(index=i, yaw=y) for i, y in enumerate(yaws)]
+
+    class Listed:
+        def frame(self, index: int) -> ControlFrame:
+            return frames[index]
+
+    return FrameSignals(len(frames), Listed)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from studio.conditioning.control_frame import ControlFrame
-from studio.render import mesh_topology as topo
+from studio.analysis import landmarks as topo
 from studio.render.mesh import MeshRenderer
 from studio.render.mesh_warp import DenseWarp
 

@@ -9,6 +9,7 @@ fails obscurely when its packages are missing, a broken desktop entry or icon se
 from __future__ import annotations
 
 import configparser
+import json
 import shutil
 import struct
 import subprocess
@@ -24,7 +25,7 @@ import studio
 from studio import resources
 from studio.doc.io import load_project
 from studio.render.diffusion.availability import missing_message, missing_note, missing_packages
-from studio.render.diffusion.presets import available_presets
+from studio.render.diffusion.manifests import available_presets
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDIO_EXE = Path(sys.executable).with_name("studio")
@@ -60,36 +61,79 @@ def test_version_is_the_one_in_pyproject():
     assert result.stdout.strip() == f"studio {version}"
 
 
-def test_resources_live_in_the_package_not_the_source_tree():
-    package = Path(studio.__file__).resolve().parent
+def test_resources_and_models_are_the_top_level_folders_of_a_checkout():
     for path in (resources.SAMPLE_PORTRAIT, resources.SAMPLE_SPEECH, resources.SAMPLE_TRANSCRIPT,
                  resources.SAMPLE_PROJECT, resources.APP_ICON):
         assert path.is_file(), path
-        assert path.is_relative_to(package), path
+        assert path.is_relative_to(ROOT / "resources"), path
+    assert resources.MODELS_DIR == ROOT / "models"
+    assert resources.default_weights_dir() == ROOT / "models"
     assert sorted(available_presets()) == ["sd15-mediapipe-face", "sd15-mediapipe-face-lcm",
                                            "tiny"]
     assert len(list(resources.STYLE_PRESETS_DIR.glob("*.json"))) == 5
 
 
-def test_every_data_file_ships_in_the_wheel(tmp_path):
-    """pyproject's package-data globs cover every file studio.resources can point at."""
+# Run in a child interpreter from an unpacked wheel, far from the source tree: where
+# studio.resources finds each file, and the presets and manifests read through it.
+FROM_THE_WHEEL = textwrap.dedent("""
+    import json, sys
+    sys.path.insert(0, sys.argv[1])
+    import studio
+    from studio import resources
+    from studio.conditioning.styles import builtin_preset
+    from studio.render.diffusion.manifests import available_presets, load_preset
+    builtin_preset("calm")
+    load_preset("sd15-mediapipe-face")
+    paths = [resources.SAMPLE_PORTRAIT, resources.SAMPLE_SPEECH, resources.SAMPLE_TRANSCRIPT,
+             resources.SAMPLE_PROJECT, resources.APP_ICON, resources.STYLE_PRESETS_DIR,
+             resources.MODELS_DIR]
+    print(json.dumps({"package": studio.__file__, "paths": [str(p) for p in paths],
+                      "exist": all(p.exists() for p in paths), "presets": available_presets(),
+                      "weights": str(resources.default_weights_dir())}))
+""")
+
+
+def test_resources_and_models_are_found_from_an_installed_wheel(tmp_path):
+    """The wheel carries resources/ and models/ inside the package (setup.py), and
+    studio.resources finds them there: every file it can point at ships, and nothing else of
+    models/ (weights put there stay out)."""
     source = tmp_path / "source"  # a clean copy: no build/ or egg-info left from earlier builds
     source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy(ROOT / name, source / name)
-    shutil.copytree(ROOT / "studio", source / "studio",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("studio", "resources", "models"):
+        shutil.copytree(ROOT / name, source / name, ignore=ignore)
+    (source / "models" / "weights").mkdir()
+    (source / "models" / "weights" / "unet.safetensors").write_bytes(b"not for the wheel")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
                     "-q", "-w", str(tmp_path), str(source)], check=True, capture_output=True,
                    timeout=300)
     wheel = next(tmp_path.glob("talking_portrait_studio-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     package = Path(studio.__file__).resolve().parent
-    data = [p for p in resources.DATA_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-    data += list((package / "ui" / "icons").glob("*.svg")) + [package / "doc" / "project.schema.json"]
-    missing = [p.relative_to(package.parent).as_posix() for p in data
-               if p.relative_to(package.parent).as_posix() not in names]
-    assert not missing
+    shipped = {p: "studio/" + p.relative_to(package).as_posix()
+               for p in [*(package / "ui" / "icons").glob("*.svg"),
+                         package / "doc" / "project.schema.json"]}
+    for folder, name in ((ROOT / "resources", "_resources"), (ROOT / "models", "_models")):
+        shipped.update({p: f"studio/{name}/{p.relative_to(folder).as_posix()}"
+                        for p in folder.rglob("*") if p.is_file() and ".git" not in p.parts
+                        and (folder.name != "models" or p.parent == folder)})
+    assert not [path for path in shipped.values() if path not in names]
+    assert not [n for n in names if "weights" in n or n.startswith(("resources/", "models/"))]
+
+    unpacked = tmp_path / "site-packages"
+    zipfile.ZipFile(wheel).extractall(unpacked)
+    result = subprocess.run([sys.executable, "-c", FROM_THE_WHEEL, str(unpacked)],
+                            capture_output=True, text=True, timeout=120, check=False,
+                            cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert Path(found["package"]).is_relative_to(unpacked)
+    assert found["exist"]
+    assert all(Path(p).is_relative_to(unpacked / "studio") for p in found["paths"])
+    assert found["presets"] == sorted(available_presets())
+    assert found["weights"] == "None"  # site-packages is no place for weights
 
 
 def test_sample_project_opens_with_its_media_and_direction():
@@ -110,7 +154,7 @@ def test_info_reports_this_installation():
     assert result.returncode == 0, result.stderr
     rows = dict(line.split(None, 1) for line in result.stdout.splitlines())
     assert rows["version"] == studio.__version__
-    assert Path(rows["data"]) == resources.DATA_DIR
+    assert Path(rows["data"]) == resources.RESOURCES_DIR
     assert Path(rows["ffmpeg"]).is_file()
     assert rows["diffusion"] == "ready"  # the development install has torch and diffusers
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from studio.analysis.speech import analyze_performance
-from studio.conditioning.presets import (
+from studio.conditioning.styles import (
     BUILTIN, Preset, apply_preset, builtin_preset, load_preset, save_preset,
     shape_performance,
 )

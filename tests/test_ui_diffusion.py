@@ -64,14 +64,14 @@ def test_a_diffusion_frame_sharpens_step_by_step_in_the_viewport(qtbot, window, 
 
     window.frameRefined.connect(refined)
     with qtbot.waitSignal(window.frameShown, timeout=WAIT_MS):
-        window._set_document(Document(project))
+        window.session.set_document(Document(project))
     final = window.viewport.frame_array.copy()
     assert steps == [0, 1, 2, 3]  # the mesh render the denoising starts from, then each step
     assert all(p.shape == (64, 64, 3) for p in pictures) and final.shape == (64, 64, 3)
     # the first picture is the mesh renderer's frame; the final decode replaces the previews
     mesh = create_renderer(RenderSettings("mesh"))
     mesh.prepare(rig, 64, 64)
-    frame = window._current_signals().frame(0)
+    frame = window.session.signals().frame(0)
     assert np.abs(pictures[0].astype(int) - mesh.render(frame)).mean() < 8
     assert not np.array_equal(pictures[-1], final)
     # the final frame is the diffusion renderer's own, as `studio render` would make it
@@ -86,7 +86,7 @@ def test_models_folder_and_model_preset_refuse_what_the_loader_cannot_use(
     project = diffusion_project(portrait_path, models_dir)
     window.rigs[project.portrait] = rig
     with qtbot.waitSignal(window.frameShown, timeout=WAIT_MS):
-        window._set_document(Document(project))
+        window.session.set_document(Document(project))
     inspector = window.inspector
     qtbot.waitUntil(lambda: inspector.model.currentData() == "tiny")
     # a real model preset over a folder that lacks its weights: the loader's message, reverted
@@ -134,7 +134,7 @@ def test_the_landmarks_overlay_follows_the_diffusion_frames_face(qtbot, window, 
     window.rigs[project.portrait] = rig
     window.actions_by_name["overlay_landmarks"].trigger()
     with qtbot.waitSignal(window.frameShown, timeout=WAIT_MS):
-        window._set_document(Document(project))
+        window.session.set_document(Document(project))
     landmarks = window.viewport.landmarks
     assert landmarks is not None and landmarks.shape == (478, 2)
     assert (landmarks >= 0).all() and (landmarks <= 64).all()  # on the 64 x 64 frame

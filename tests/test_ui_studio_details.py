@@ -55,7 +55,7 @@ def test_export_asks_before_replacing_an_existing_file(qtbot, loaded, tmp_path):
     asked = answer_next_question(QMessageBox.No)
     QTest.mouseClick(export, Qt.LeftButton)
     assert asked == ["clip.mp4 already exists. Replace it?"]
-    assert dialog.isVisible() and loaded._export_task is None
+    assert dialog.isVisible() and not loaded.exporter.running
     assert out.read_bytes() == b"an earlier export"
     # Yes: the export replaces it
     asked = answer_next_question(QMessageBox.Yes)

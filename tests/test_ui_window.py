@@ -66,7 +66,7 @@ def loaded(qtbot, window, analysed):
     window.rigs[project.portrait] = rig
     window.audio[audio_key(project)] = audio
     with qtbot.waitSignal(window.frameShown, timeout=WAIT_MS):
-        window._set_document(Document(project))
+        window.session.set_document(Document(project))
     return window
 
 
@@ -95,8 +95,10 @@ def mouse_drag(widget, start: QPointF, end: QPointF, modifiers=Qt.NoModifier, st
 
 def settle(qtbot, window: MainWindow) -> None:
     """Wait until the worker has delivered the newest request's frame."""
-    qtbot.waitUntil(lambda: window.worker.wait_idle(0.01) and window.viewport.frame_array is not None
-                    and window._shown_generation == window.worker.generation, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.worker.wait_idle(0.01)
+                    and window.viewport.frame_array is not None
+                    and window.preview.shown_generation == window.worker.generation,
+                    timeout=WAIT_MS)
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -333,7 +335,7 @@ def test_no_thread_left_running_after_the_window_closes(qtbot, settings, analyse
     window.rigs[project.portrait] = rig
     window.audio[audio_key(project)] = audio
     with qtbot.waitSignal(window.frameShown, timeout=WAIT_MS):
-        window._set_document(Document(copy.deepcopy(project)))
+        window.session.set_document(Document(copy.deepcopy(project)))
     window.shuttle(1)
     assert studio_threads()
     close_window(window)
@@ -345,9 +347,9 @@ def test_the_viewport_shows_the_frames_studio_render_writes(qtbot, loaded, tmp_p
     """One engine: the app's preview equals `studio render` of the saved project, pixel for pixel
     (a PNG sequence, so no codec stands between them)."""
     for name in ("width", "height"):
-        loaded._change_setting(name, 128)
+        loaded.inspector.settingChanged.emit(name, 128)
     loaded.timeline.keyAddRequested.emit("head_yaw", "v", 1.6, 18.0)
-    loaded._change_setting("style_preset", "energetic")
+    loaded.inspector.settingChanged.emit("style_preset", "energetic")
     with qtbot.waitSignal(loaded.frameShown, timeout=WAIT_MS):
         loaded.set_frame(40)
     settle(qtbot, loaded)

@@ -1,4 +1,4 @@
-"""Writes studio/data/samples/sample-project.json, the sample project the studio's welcome page
+"""Writes resources/samples/sample-project.json, the sample project the studio's welcome page
 and the standalone bundle open: the bundled portrait and speech with the automatic tracks filled
 in (`studio init`), plus a little direction to show what the tracks do (a turn toward the
 listener, a nod, a warm smile at the end, a deliberate blink).

@@ -24,9 +24,9 @@ import numpy as np
 
 from studio.analysis.performance import Performance
 from studio.doc.errors import InputError
+from studio.doc.file_kinds import AUDIO_FORMATS as SUPPORTED_FORMATS
 
 ANALYSIS_SAMPLE_RATE = 16000
-SUPPORTED_FORMATS = "wav, mp3, m4a, ogg, opus or flac"
 
 # Below this RMS level a frame is silence whatever the clip's own level (digital silence, hiss).
 # Low enough that a recording 30 dB too quiet still animates like a normal one.

@@ -8,21 +8,22 @@ mid-write on another system, a disk error, an older layout) is treated as missin
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
+import io
 import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from studio.doc.errors import InputError
+from studio.doc.files import write_atomic
+from studio.resources import cache_dir
 
 # Bump when the analysis changes what it computes, so stale entries are not reused.
 ANALYSIS_VERSION = 3
 
 
 def default_cache_dir() -> Path:
-    env = os.environ.get("STUDIO_CACHE_DIR")
-    base = Path(env) if env else Path.home() / ".cache" / "talking-portrait-studio"
-    return base / "analysis"
+    return cache_dir("analysis")
 
 
 def image_hash(rgb: np.ndarray, alpha: np.ndarray | None) -> str:
@@ -52,20 +53,15 @@ def load_entry(cache_dir: Path, key: str) -> dict[str, np.ndarray] | None:
 
 
 def save_entry(cache_dir: Path, key: str, arrays: dict[str, np.ndarray]) -> None:
-    """Write atomically: a temporary file in the same folder, then an atomic rename.
+    """Write atomically (write_atomic).
 
     A cache that cannot be written (read-only home, full disk) only costs speed, so it is skipped.
     """
     path = entry_path(cache_dir, key)
+    entry = io.BytesIO()
+    np.savez(entry, **arrays)  # uncompressed: zlib gains little on photographs, and is slow
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
-    except OSError:
+        write_atomic(path, entry.getvalue())
+    except (OSError, InputError):
         return
-    try:
-        # Uncompressed: zlib gains little on photographs and took a second on large ones.
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)

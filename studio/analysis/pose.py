@@ -16,6 +16,7 @@ import threading
 
 import numpy as np
 
+from studio.analysis import landmarks as topo
 from studio.analysis.mediapipe_solutions import solutions
 from studio.analysis.native_logs import quiet_native_logs
 
@@ -39,15 +40,15 @@ SYMMETRIC_PAIRS: tuple[tuple[int, int], ...] = (
     (234, 454), (127, 356), (93, 323), (132, 361), (67, 297), (109, 338), (108, 337),
     (69, 299), (104, 333),
 )
-FOREHEAD, CHIN = 10, 152
+FOREHEAD, CHIN = topo.FOREHEAD, topo.CHIN
 
 # Eyes, lids and irises, named for the subject (ARKit's eyeBlinkLeft is the subject's left eye,
 # which appears on the right of the image).
-RIGHT_EYE_CORNERS, LEFT_EYE_CORNERS = (33, 133), (362, 263)
+RIGHT_EYE_CORNERS, LEFT_EYE_CORNERS = topo.RIGHT_EYE_CORNERS, topo.LEFT_EYE_CORNERS
 RIGHT_EYE_LIDS = ((159, 145), (158, 153), (160, 144))
 LEFT_EYE_LIDS = ((386, 374), (385, 380), (387, 373))
-RIGHT_IRIS, LEFT_IRIS = 468, 473
-MOUTH_CORNERS = (61, 291)
+RIGHT_IRIS, LEFT_IRIS = topo.RIGHT_IRIS[0], topo.LEFT_IRIS[0]  # the centres
+MOUTH_CORNERS = topo.MOUTH_CORNERS
 INNER_LIPS = ((13, 14), (82, 87), (312, 317))
 
 _face_mesh = None

@@ -62,13 +62,6 @@ class ControlFrame:
     def coefficient(self, name: str) -> float:
         return float(self.expression.get(name, 0.0))
 
-    def is_neutral(self) -> bool:
-        return (
-            self.yaw == 0 and self.pitch == 0 and self.roll == 0 and self.tx == 0 and self.ty == 0
-            and self.scale == 1 and self.gaze_yaw == 0 and self.gaze_pitch == 0
-            and not any(abs(v) > 0 for v in self.expression.values())
-        )
-
     def signal_key(self) -> str:
         """A stable digest of the signals (not index or time): equal keys render equal frames."""
         values = [self.yaw, self.pitch, self.roll, self.tx, self.ty, self.scale,

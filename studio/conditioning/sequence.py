@@ -8,7 +8,7 @@ How tracks combine:
 - rotation = pose curve + style.head_motion x automatic head motion (the artist's keys always
   apply; head_motion 0 leaves the curves alone); translation = head_motion x automatic sway;
 - expression = emotion preset + style.lip_amplitude x mouth + style.expressiveness x automatic
-  brow/cheek activity + blinks, added and clipped to 0..1;
+  brow/cheek activity + the eyebrow keys (brow_coefficients) + blinks, added and clipped to 0..1;
 - gaze = the gaze keys.
 """
 
@@ -27,8 +27,8 @@ from studio.conditioning.control_frame import BLENDSHAPE_INDEX, BLENDSHAPES, Con
 from studio.conditioning.emotion import emotion_coefficients
 from studio.conditioning.mouth import mouth_coefficients
 from studio.conditioning.timing import at_times
-from studio.doc.curves import sample_curve, sample_records
-from studio.doc.project import STYLE_FIELDS, Project
+from studio.doc.project import Project
+from studio.doc.tracks import sample_track
 
 SCALARS: tuple[str, ...] = ("yaw", "pitch", "roll", "tx", "ty", "scale", "gaze_yaw", "gaze_pitch")
 
@@ -119,17 +119,31 @@ class ControlSequence:
         return [hashlib.blake2b(row.tobytes(), digest_size=16).hexdigest() for row in packed]
 
 
+def brow_coefficients(brows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The eyebrow track's lift and offset as ARKit coefficients, to add to the others.
+
+    Each brow gets lift +- offset / 2 (the viewer's right brow is the face's left, ARKit's
+    "Left"): raised, its outer part goes up and the inner part with it (browInnerUp is shared, the
+    mean of both raises); lowered, browDown. Lift 0 and offset 0 add nothing."""
+    lift, offset = brows["lift"], brows["offset"]
+    side = {"Left": np.clip(lift + offset / 2, -1.0, 1.0),
+            "Right": np.clip(lift - offset / 2, -1.0, 1.0)}
+    out = {f"browOuterUp{s}": np.maximum(v, 0.0) for s, v in side.items()}
+    out.update({f"browDown{s}": np.maximum(-v, 0.0) for s, v in side.items()})
+    out["browInnerUp"] = (out["browOuterUpLeft"] + out["browOuterUpRight"]) / 2
+    return out
+
+
 def build_controls(project: Project, performance: Performance | None = None) -> ControlSequence:
     """The clip's controls: project.frame_count() frames at project.fps."""
     # 1. frame times and speaking style
     n = project.frame_count()
     times = np.arange(n, dtype=np.float64) / project.fps
-    style = sample_records(project.tracks.style, STYLE_FIELDS, times,
-                           {name: 1.0 for name in STYLE_FIELDS})
     tracks = project.tracks
+    style = sample_track(tracks, "style", times)
 
     # 2. pose: the artist's curves plus automatic motion scaled by head_motion
-    pose = {name: sample_curve(tracks.pose_curve(f"head_{name}"), times)
+    pose = {name: sample_track(tracks, f"head_{name}", times)["v"]
             for name in ("yaw", "pitch", "roll")}
     tx = np.zeros(n)
     ty = np.zeros(n)
@@ -147,12 +161,14 @@ def build_controls(project: Project, performance: Performance | None = None) -> 
         for name, values in performance.expressive.items():
             expression[:, BLENDSHAPE_INDEX[name]] += (
                 style["expressiveness"] * at_times(values, performance.fps, times))
+    for name, values in brow_coefficients(sample_track(tracks, "brows", times)).items():
+        expression[:, BLENDSHAPE_INDEX[name]] += values
     blink = eye_blink(project, performance, times)
     for name in ("eyeBlinkLeft", "eyeBlinkRight"):
         expression[:, BLENDSHAPE_INDEX[name]] += blink
 
     # 4. gaze
-    gaze = sample_records(tracks.gaze, ("yaw", "pitch"), times, {"yaw": 0.0, "pitch": 0.0})
+    gaze = sample_track(tracks, "gaze", times)
 
     return ControlSequence(
         fps=float(project.fps), t=times,

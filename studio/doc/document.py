@@ -4,7 +4,7 @@ Views never poll: they subscribe with `doc.events.connect(callback)` and are tol
 changed (track names such as "head_yaw" or "blinks", or "settings", "media"), so a blink edit
 redraws the blink lane and not the pose curves. The edit methods are the only way the UI changes
 the project; each returns exactly what its inverse needs, so every undo command is two calls:
-redo = `old = doc.replace_item(...)`, undo = `doc.replace_item(..., old)`.
+redo = `old = doc.replace_track(track, new)`, undo = `doc.replace_track(track, old)`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from studio.doc.errors import InputError
-from studio.doc.io import (
-    CURVE_TRACKS, RECORD_TRACKS, load_project, save_project, setting_bounds, setting_schema,
-)
+from studio.doc.io import load_project, save_project
 from studio.doc.project import Curve, Project
+from studio.doc.schema import setting_bounds, setting_schema
+from studio.doc.tracks import spec
 
-TRACK_NAMES: tuple[str, ...] = (*CURVE_TRACKS, *RECORD_TRACKS)
 MEDIA_SETTINGS: tuple[str, ...] = ("portrait", "audio", "transcript")
 
 # Numeric settings the schema bounds: edits outside are refused at once instead of producing a
@@ -51,10 +50,6 @@ class EventEmitter:
     def emit(self, changed: frozenset[str]) -> None:
         for callback in list(self._callbacks):
             callback(changed)
-
-
-def _order(item: Any) -> float:
-    return item.start if hasattr(item, "start") else item.t
 
 
 class Document:
@@ -93,12 +88,7 @@ class Document:
     # -- tracks ------------------------------------------------------------------------------
 
     def _items(self, track: str) -> list[Any]:
-        if track in CURVE_TRACKS:
-            curve: Curve = getattr(self.project.tracks, track)
-            return curve.keys
-        if track in RECORD_TRACKS:
-            return getattr(self.project.tracks, track)
-        raise KeyError(f"no track named {track!r}; tracks: {', '.join(TRACK_NAMES)}")
+        return spec(track).items(self.project.tracks)
 
     def items(self, track: str) -> list[Any]:
         """A copy of a track's keys (Key for curves, Blink, EmotionKey, ... for the others)."""
@@ -106,45 +96,15 @@ class Document:
 
     def replace_track(self, track: str, items: list[Any]) -> list[Any]:
         """Set all keys of a track at once (an analysis refill, a paste); returns the old ones."""
-        old = self._items(track)
-        new = sorted(copy.deepcopy(items), key=_order)
-        if track in CURVE_TRACKS:
-            getattr(self.project.tracks, track).keys = new
-        else:
-            setattr(self.project.tracks, track, new)
+        track_spec = spec(track)
+        old = track_spec.items(self.project.tracks)
+        track_spec.set_items(self.project.tracks, sorted(copy.deepcopy(items), key=track_spec.order))
         self.notify({track})
         return old
 
-    def add_item(self, track: str, item: Any) -> int:
-        """Insert a key in time order; returns its index (undo: `remove_item(track, index)`)."""
-        items = self._items(track)
-        index = sum(1 for existing in items if _order(existing) <= _order(item))
-        items.insert(index, copy.deepcopy(item))
-        self.notify({track})
-        return index
-
-    def remove_item(self, track: str, index: int) -> Any:
-        """Remove a key; returns it (undo: `add_item(track, item)`)."""
-        item = self._items(track).pop(index)
-        self.notify({track})
-        return item
-
-    def replace_item(self, track: str, index: int, item: Any) -> tuple[int, Any]:
-        """Replace one key (a drag, an inspector edit), keeping time order.
-
-        Returns (index the key now has, the key it replaced); undo is
-        `replace_item(track, new_index, old_item)`.
-        """
-        items = self._items(track)
-        old = items.pop(index)
-        new_index = sum(1 for existing in items if _order(existing) <= _order(item))
-        items.insert(new_index, copy.deepcopy(item))
-        self.notify({track})
-        return new_index, old
-
     def set_curve_default(self, track: str, value: float) -> float:
         """The value of a curve with no keys (the blink rate when unkeyed); returns the old one."""
-        if track not in CURVE_TRACKS:
+        if spec(track).kind != "curve":
             raise KeyError(f"{track!r} is not a curve track")
         curve: Curve = getattr(self.project.tracks, track)
         old, curve.default = curve.default, float(value)

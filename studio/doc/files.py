@@ -1,8 +1,11 @@
-"""Input files checked at the door: only regular files are read, and never more than a cap.
+"""Files read and written safely: the studio's one way to do each.
 
-`/dev/zero` as a project would be read until memory runs out, a named pipe would block forever,
-and a folder gives a confusing message deep inside a decoder. Each is refused here in one line
-that says what the file is.
+Reading: only regular files are read, and never more than a cap. `/dev/zero` as a project would
+be read until memory runs out, a named pipe would block forever, and a folder gives a confusing
+message deep inside a decoder. Each is refused here in one line that says what the file is.
+
+Writing: `write_atomic` is the one atomic write (projects, autosave sidecars, style presets,
+the analysis cache): a crash or a full disk leaves the old file or the new one, never a mix.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import tempfile
 from pathlib import Path
 
 from studio.doc.errors import InputError
@@ -107,3 +111,58 @@ def dead_writers_files(folder: Path, pattern: re.Pattern[str]) -> list[Path]:
         return []
     return [entry for entry in entries
             if (match := pattern.fullmatch(entry.name)) and not process_alive(int(match.group(1)))]
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """The new text (UTF-8, newlines as given) or bytes go to a temporary file beside the
+    target, reach the disk, then replace the target in one step, so a crash or a full disk
+    leaves either the old file or the new one, never a mix. A symbolic link is written through:
+    its target gets the new data, and the link stays a link. Temporaries that killed writers
+    left behind are removed; a failure raises InputError and leaves the previous file as it was."""
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    _remove_stale_temporaries(path)
+    try:
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.",
+                                   suffix=".tmp")
+    except OSError as exc:
+        raise InputError(f"cannot save {path}: {exc.strerror or exc}; choose another folder") \
+            from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot save {path}: {exc.strerror or exc}; the previous file is "
+                             "unchanged") from None
+        raise
+    sync_folder(path.parent)
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """The temporaries of `path` that killed writers left behind; a live writer's stay."""
+    pattern = re.compile(re.escape(f".{path.name}.") + r"(\d+)\.[^.]+\.tmp")
+    for entry in dead_writers_files(path.parent, pattern):
+        entry.unlink(missing_ok=True)
+
+
+def sync_folder(folder: Path) -> None:
+    """Make a rename into `folder` durable where the platform allows opening folders."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on folders; the file itself is already synced
+    finally:
+        os.close(fd)

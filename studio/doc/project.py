@@ -87,6 +87,20 @@ class GazeKey:
 
 
 @dataclass
+class BrowKey:
+    """Eyebrows, on top of what the voice and the emotion do with them.
+
+    `lift` raises both brows (1: fully up) or lowers them into a frown (-1); `offset` raises the
+    brow on the viewer's right by half of it and lowers the other by as much (negative: the
+    other way), so offset 1 with lift 0 is one brow raised."""
+
+    t: float
+    lift: float = 0.0
+    offset: float = 0.0
+    interp: str = "smooth"
+
+
+@dataclass
 class VisemeSegment:
     """One mouth shape over [start, end). `source` is "auto" (from the audio) or "user"."""
 
@@ -107,6 +121,7 @@ class Tracks:
     style: list[StyleKey] = field(default_factory=list)
     gaze: list[GazeKey] = field(default_factory=list)
     visemes: list[VisemeSegment] = field(default_factory=list)
+    brows: list[BrowKey] = field(default_factory=list)
 
     def pose_curve(self, name: str) -> Curve:
         if name not in POSE_TRACKS:

@@ -2,7 +2,7 @@
 
 from studio.jobs.cancel import CancelToken
 from studio.jobs.frame_cache import FrameCache
-from studio.jobs.preview import FrameResult, PreviewRequest, PreviewWorker, Scene
+from studio.jobs.preview_worker import FrameResult, PreviewRequest, PreviewWorker, Scene
 from studio.jobs.signals import FrameSignals
 from studio.jobs.tasks import Task, TaskRunner
 

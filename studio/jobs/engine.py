@@ -14,7 +14,7 @@ import copy
 from studio.analysis.face_rig import FaceRig
 from studio.analysis.performance import Performance
 from studio.doc.project import Project, VisemeSegment
-from studio.jobs.preview import Scene
+from studio.jobs.preview_worker import Scene
 from studio.jobs.signals import FrameSignals
 from studio.render.base import Renderer
 from studio.render.clip import Analysis, controls_for

@@ -32,14 +32,6 @@ class FrameSignals:
         self._keys: dict[int, str] = {}
         self._lock = threading.Lock()
 
-    @classmethod
-    def from_frames(cls, frames: list[ControlFrame]) -> FrameSignals:
-        class _Listed:
-            def frame(self, index: int) -> ControlFrame:
-                return frames[index]
-
-        return cls(len(frames), _Listed)
-
     def clamp(self, index: int) -> int:
         return min(max(int(index), 0), self.count - 1)
 

@@ -8,7 +8,6 @@ render them one by one and stream them to the encoder, so memory stays flat for 
 from __future__ import annotations
 
 import copy
-import functools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,10 +19,11 @@ from studio.analysis.face_rig import FaceRig
 from studio.analysis.performance import Performance
 from studio.conditioning.blinks import refresh_auto_blinks
 from studio.conditioning.control_frame import ControlFrame
-from studio.conditioning.presets import BUILTIN, Preset, apply_preset, builtin_preset, load_preset
-from studio.conditioning.presets import shape_performance
+from studio.conditioning.styles import apply_preset, resolve_preset
+from studio.conditioning.styles import shape_performance
 from studio.conditioning.sequence import ControlSequence, build_controls
 from studio.doc.errors import Cancelled, InputError
+from studio.doc.file_kinds import AUDIO_FORMATS
 from studio.doc.files import check_regular_file
 from studio.doc.project import Project, VisemeSegment
 from studio.render.base import Renderer
@@ -35,34 +35,6 @@ Progress = Callable[[int, int], None]
 
 def _quiet(_: str) -> None:
     """The default log: say nothing."""
-
-
-def resolve_preset(name: str) -> Preset:
-    """A built-in speaking style by name, or a user's preset file by path.
-
-    Read once per file version: every preview re-conditions the clip, and a key drag would
-    otherwise re-read the preset file on each mouse move.
-    """
-    if name in BUILTIN:
-        return _builtin_preset(name)
-    if name.endswith(".json"):
-        try:
-            version = Path(name).stat().st_mtime_ns
-        except OSError:
-            return load_preset(name)  # says clearly what is wrong with the path
-        return _preset_file(name, version)
-    raise InputError(f"unknown speaking style '{name}': use one of {', '.join(BUILTIN)} "
-                     "or a preset .json file")
-
-
-@functools.lru_cache(maxsize=None)
-def _builtin_preset(name: str) -> Preset:
-    return builtin_preset(name)
-
-
-@functools.lru_cache(maxsize=32)
-def _preset_file(path: str, version: int) -> Preset:
-    return load_preset(path)
 
 
 def set_style(project: Project, name: str) -> None:
@@ -94,7 +66,7 @@ def analyze(project: Project, log: Log = _quiet) -> Analysis:
     # only regular files: a folder, /dev/zero or a named pipe is refused by what it is
     check_regular_file(project.portrait, "portrait", "give a photo (JPEG, PNG, ...)")
     check_regular_file(project.audio, "voice clip",
-                       "give an audio file (wav, mp3, m4a, ogg, opus, flac)")
+                       f"give an audio file ({AUDIO_FORMATS})")
     # 2. the voice clip's length fixes the frame count
     duration = probe_audio(project.audio).duration
     # 3. the portrait (cached by image hash)

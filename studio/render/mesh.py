@@ -24,7 +24,7 @@ from studio.analysis.face_rig import FaceRig
 from studio.analysis.pose import rotation_matrix
 from studio.conditioning.control_frame import ControlFrame
 from studio.doc.errors import InputError
-from studio.render import mesh_topology as topo
+from studio.analysis import landmarks as topo
 from studio.render.mesh_expression import ExpressionRig, build_expression_rig
 from studio.render.mesh_eyes import build_eye_lid, draw_closed_lid
 from studio.render.mesh_mouth import MouthModel, MouthShape, build_mouth_model, draw_mouth

@@ -17,7 +17,7 @@ import numpy as np
 
 from studio.analysis.pose import face_axes
 from studio.conditioning.control_frame import BLENDSHAPE_INDEX, BLENDSHAPES
-from studio.render import mesh_topology as topo
+from studio.analysis import landmarks as topo
 
 # Jaw rotation at jawOpen = 1 about a hinge near the ear; with this subject-scaled hinge the lower
 # lip drops about 0.3 eye-corner distances, a wide-open mouth.

@@ -22,14 +22,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from studio.render import mesh_topology as topo
+from studio.analysis import landmarks as topo
 
 # The interior fades in over this extra lip gap (fraction of the inner mouth width).
 FADE_IN = 0.05
 # Drawn teeth (portraits without visible teeth): visible height as a fraction of mouth width.
 UPPER_TEETH = 0.15
 TEETH_SPAN = 0.9
-IVORY = np.array([236.0, 228.0, 212.0])
 # Drawn teeth against the eyes' whites: this warm tint (white = 1, 1, 1) and this brightness.
 IVORY_TINT = np.array([1.0, 0.96, 0.88])
 TEETH_OVER_SKIN = 1.05

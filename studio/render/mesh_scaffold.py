@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from studio.render import mesh_topology as topo
+from studio.analysis import landmarks as topo
 
 # Spacing of scaffold points in face widths: fine enough for a smooth falloff, coarse enough
 # that the triangulation stays small.

@@ -27,7 +27,8 @@ from PySide6.QtCore import QSettings, QStandardPaths
 from studio.doc.document import Document
 from studio.doc.errors import InputError
 from studio.doc.files import process_alive
-from studio.doc.io import project_text, write_atomic
+from studio.doc.files import write_atomic
+from studio.doc.io import project_text
 
 GROUP = "autosave"
 SUFFIX = ".autosave.json"

@@ -16,9 +16,10 @@ from PySide6.QtGui import QUndoCommand
 
 from studio.analysis.performance import Performance
 from studio.conditioning.blinks import refresh_auto_blinks
-from studio.conditioning.presets import Preset, apply_preset
+from studio.conditioning.styles import Preset, apply_preset
 from studio.doc.document import Document
 from studio.doc.project import Project, VisemeSegment
+from studio.doc.tracks import spec
 from studio.ui.timeline.keys import (
     KeyMove, KeyRef, add_key, apply_moves, delete_keys, key_list, set_interpolation,
 )
@@ -70,7 +71,7 @@ def move_keys(doc: Document, moves: list[KeyMove]) -> TrackEditCommand | None:
 
 def add_key_command(doc: Document, track: str, field: str, t: float,
                     v: float | None = None) -> TrackEditCommand | None:
-    label = "blink" if track == "blinks" else f"{track.replace('_', ' ')} key"
+    label = "blink" if spec(track).kind == "events" else f"{track.replace('_', ' ')} key"
     return _track_edit(doc, f"Add {label}", [track], lambda p: [add_key(p, track, field, t, v)])
 
 
@@ -106,8 +107,8 @@ def edit_key_command(doc: Document, ref: KeyRef, **values: Any) -> TrackEditComm
         key = keys[ref.index]
         for name, value in values.items():
             setattr(key, name, value)
-        if ref.track == "blinks":
-            key.source = "user"  # an edited automatic blink is the artist's from now on
+        for name, value in spec(ref.track).on_edit.items():
+            setattr(key, name, value)  # an edited automatic blink is the artist's from now on
         keys.sort(key=lambda k: k.t)
         return [KeyRef(ref.track, next(i for i, k in enumerate(keys) if k is key), ref.field)]
 

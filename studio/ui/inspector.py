@@ -15,20 +15,18 @@ from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QSpinBox, QVBoxLayout, QWidget,
 )
 
+from studio.conditioning.styles import BUILTIN as STYLE_PRESETS
 from studio.doc.io import setting_bounds
-from studio.doc.project import EMOTIONS, INTERPOLATIONS, RENDERERS, STYLE_FIELDS, Project
+from studio.doc.project import INTERPOLATIONS, RENDERERS, Project
+from studio.doc.tracks import spec
 from studio.render.diffusion import availability
-from studio.render.diffusion.presets import CHOOSE_MODELS_DIR, available_presets
+from studio.render.diffusion.manifests import CHOOSE_MODELS_DIR, available_presets
 from studio.ui import theme
 from studio.ui.file_dialogs import take_back_keyboard
 from studio.ui.help import as_sentence
-from studio.ui.timeline.keys import CURVE_TRACKS, MULTI_FIELDS, KeyRef, key_list
+from studio.ui.timeline.keys import KeyRef, key_list
 
-STYLE_PRESETS = ("calm", "neutral", "energetic", "whisper", "exaggerated")
 DEVICES = ("auto", "cpu", "cuda", "mps")
-_RANGES = {"head_yaw": (-90, 90), "head_pitch": (-90, 90), "head_roll": (-90, 90),
-           "blink_rate": (0, 120)}
-INTERPOLATED_TRACKS = CURVE_TRACKS + tuple(MULTI_FIELDS)  # keys with an interpolation to the next
 # Where the studio chooses a models folder, for the message refusing a preset without one
 MODELS_DIR_CHOICE = "choose the folder that holds it with Models folder > Choose… in the inspector"
 
@@ -175,24 +173,23 @@ class Inspector(QScrollArea):
         build()
 
     def _key_fields(self, track: str) -> None:
-        self.key_form.addRow(QLabel(track.replace("_", " ").capitalize()))
+        """The key's time, its fields as the track registry defines them (label, range, step),
+        and its interpolation when it has one."""
+        track_spec = spec(track)
+        self.key_form.addRow(QLabel(track_spec.label))
         self._add("t", "Time (s)", _double(0.0, 1.0, 0.0, 0.04, 3))
-        if track in CURVE_TRACKS:
-            self._add("v", "Value", _double(*_RANGES[track], 0.0, 0.5))
-        elif track == "blinks":
-            self._add("duration", "Duration (s)", _double(0.08, 1.0, 0.15, 0.02))
-        elif track == "emotion":
-            combo = QComboBox()
-            combo.addItems(EMOTIONS)
-            self._add("emotion", "Emotion", combo)
-            self._add("intensity", "Intensity", _double(0.0, 1.0, 0.0, 0.05))
-        elif track == "style":
-            for name in STYLE_FIELDS:
-                self._add(name, name.replace("_", " ").capitalize(), _double(0.0, 3.0, 1.0, 0.05))
-        elif track == "gaze":
-            for name in ("yaw", "pitch"):
-                self._add(name, f"Gaze {name} (°)", _double(-45.0, 45.0, 0.0, 0.5))
-        if track in INTERPOLATED_TRACKS:
+        for field in track_spec.fields:
+            if field.choices:
+                if field.name == "source":
+                    continue  # who made the key: shown by the timeline, set by edits
+                combo = QComboBox()
+                combo.addItems(field.choices)
+                self._add(field.name, field.label, combo)
+            else:
+                lo, hi = field.edit_range
+                self._add(field.name, field.label,
+                          _double(lo, hi, field.default, field.step, field.decimals))
+        if track_spec.interpolated:
             combo = QComboBox()
             combo.addItems(INTERPOLATIONS)
             self._add("interp", "Interpolation", combo)

@@ -18,17 +18,15 @@ from studio.analysis.face_rig import FaceRig
 from studio.analysis.performance import Performance
 from studio.analysis.speech import analyze_performance
 from studio.doc.errors import InputError
+from studio.doc.file_kinds import AUDIO_FORMATS, AUDIO_SUFFIXES, IMAGE_SUFFIXES, PROJECT_SUFFIXES
 from studio.doc.project import Project, VisemeSegment
 from studio.jobs import CancelToken
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
-AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".flac"})
-PROJECT_SUFFIXES = frozenset({".json", ".tps"})
 PLAYBACK_RATE = 44100
 WAVEFORM_BINS_PER_SECOND = 100
 
 
-def file_filter(label: str, suffixes: frozenset[str]) -> str:
+def file_filter(label: str, suffixes: tuple[str, ...]) -> str:
     """A file-dialog filter for exactly the suffixes a drop accepts, e.g. "Audio (*.flac *.m4a)"."""
     return f"{label} ({' '.join('*' + s for s in sorted(suffixes))})"
 
@@ -60,7 +58,7 @@ def classify(paths: list[Path]) -> Dropped:
         else:
             raise InputError(
                 f"cannot use {path.name}: drop a portrait image (.jpg, .png, ...), a voice clip "
-                "(.wav, .mp3, .m4a, .ogg, .flac) or a project file (.json)"
+                f"({AUDIO_FORMATS}) or a project file (.json)"
             )
     return Dropped(portrait, audio, project)
 

@@ -7,52 +7,89 @@ event-loop turn, without render-ahead, so nothing queued holds up the next move.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
+from studio.doc.errors import InputError
 from studio.doc.project import Project
-from studio.jobs import FrameResult, FrameSignals, PreviewRequest, Scene
-from studio.jobs.engine import scene_for, signals_for
-from studio.ui import commands
-from studio.ui.media import audio_key
+from studio.jobs import FrameResult, PreviewRequest, PreviewWorker, Scene
+from studio.jobs.engine import scene_for
+from studio.ui.help import as_sentence
+from studio.ui.inspector import in_studio_words
+from studio.ui.notices import Notices, ToUiThread
+from studio.ui.playback import Playback
+from studio.ui.session import Session
 from studio.ui.timeline.keys import KeyMove, moved_copy
+from studio.ui.viewport import Viewport
 
 
-class PreviewWiring:
-    """MainWindow's requests to the preview worker and the frames it sends back."""
+class Preview(QObject):
+    """Requests to the preview worker (which it owns) and the frames it sends back."""
 
-    def _current_signals(self) -> FrameSignals:
-        if self._signals is None:
-            self._signals = self._signals_of(self.doc.project)
-        return self._signals
+    frameShown = Signal(int)  # frame index, after the viewport got a new picture
+    frameRefined = Signal(int, int)  # frame index, denoising step of an intermediate picture
+    settled = Signal()  # the requested frame is on screen, or could not be made
 
-    def _signals_of(self, project: Project) -> FrameSignals:
-        analysis = self.audio.get(audio_key(project))
-        return signals_for(project, self.rigs[project.portrait],
-                           analysis.performance if analysis else None,
-                           analysis.visemes if analysis else None)
+    def __init__(self, session: Session, viewport: Viewport, playback: Playback,
+                 notices: Notices, to_ui: ToUiThread) -> None:
+        super().__init__()
+        self.session = session
+        self.viewport = viewport
+        self.playback = playback  # playing renders further ahead
+        self.notices = notices
+        self.worker = PreviewWorker(
+            on_frame=lambda result: to_ui.post(lambda: self._frame_ready(result)),
+            on_error=lambda gen, error: to_ui.post(lambda: self._failed(gen, error)),
+        )
+        self.landmarks = False  # the face mesh overlay: frames come with their landmarks
+        self._shown_generation = 0
+        self._final_shown = False
+        self._refining = False
+        self._drag_moves: list[KeyMove] | None = None  # a drag's latest moves, not yet previewed
+        self._problem: str | None = None  # the last preview refusal shown in a dialog
 
-    def request_preview(self, project: Project | None = None) -> int | None:
+    @property
+    def shown_generation(self) -> int:
+        """The worker's generation of the request whose frame is on screen."""
+        return self._shown_generation
+
+    def set_landmarks(self, on: bool) -> None:
+        self.landmarks = on
+        self.request()
+
+    def forget_problem(self) -> None:
+        """Another document: a refusal already explained is explained again."""
+        self._problem = None
+
+    def request(self, project: Project | None = None) -> int | None:
         """Ask the worker for the playhead frame; `project` previews an uncommitted drag."""
-        current = self.doc.project
-        rig = self.rigs.get(current.portrait or "")
-        if rig is None or self._closing:
+        session = self.session
+        current = session.project
+        rig = session.rig()
+        if rig is None or session.closing:
             if current.portrait is None:
                 self.viewport.clear()
             return None
-        if project is None:
-            signals = self._current_signals()
-        else:
-            signals = self._signals_of(project)
+        signals = session.signals() if project is None else session.signals_of(project)
         scene = scene_for(current, rig)
-        if self._prepared is not None and self._prepared[0] == scene.key:
-            renderer = self._prepared[1]
+        if session.prepared is not None and session.prepared[0] == scene.key:
+            renderer = session.prepared[1]
             scene = Scene(scene.key, lambda: renderer)
-        self._prepared = None  # the worker keeps the renderer from here on
+        session.prepared = None  # the worker keeps the renderer from here on
         request = PreviewRequest(
-            scene, signals, self.frame,
-            landmarks=self.actions_by_name["overlay_landmarks"].isChecked(),
+            scene, signals, session.frame, landmarks=self.landmarks,
             **self._render_ahead(current, dragging=project is not None))
         return self.worker.submit(request)
+
+    def show_playing(self, frame: int) -> None:
+        """A frame of playback: straight from the worker's cache when it is there."""
+        cached = self.worker.peek(frame)
+        if cached is not None and not self.landmarks:
+            self.viewport.show_frame(cached)
+            self.frameShown.emit(frame)
+            if frame % 10 == 0:  # keep the render-ahead window moving with the playhead
+                self.request()
+        else:
+            self.request()
 
     def _render_ahead(self, project: Project, dragging: bool = False) -> dict[str, int]:
         """Frames rendered around the playhead: diffusion frames cost seconds, mesh ones ms.
@@ -67,25 +104,27 @@ class PreviewWiring:
             return {"ahead": 2, "behind": 0}
         return {"ahead": 50 if self.playback.playing else 25, "behind": 5}
 
-    def _preview_moves(self, moves: list[KeyMove]) -> None:
+    # ---- key drags -------------------------------------------------------------------------
+    def preview_moves(self, moves: list[KeyMove]) -> None:
         """A drag's live preview: one request per event-loop turn, for the latest mouse move
         (the moves that arrived in between would be superseded before they could show)."""
         if self._drag_moves is None:
             QTimer.singleShot(0, self, self._request_drag_preview)
         self._drag_moves = moves
 
+    def end_drag(self, _moves: list[KeyMove] | None = None) -> None:
+        """The drag is committed: the command's own preview follows."""
+        self._drag_moves = None
+
     def _request_drag_preview(self) -> None:
         moves, self._drag_moves = self._drag_moves, None
         if moves is not None:
-            self.request_preview(moved_copy(self.doc.project, moves)[0])
+            self.request(moved_copy(self.session.project, moves)[0])
 
-    def _commit_moves(self, moves: list[KeyMove]) -> None:
-        self._drag_moves = None  # the command's own preview follows
-        self._push(commands.move_keys(self.doc, moves))
-
+    # ---- what comes back ------------------------------------------------------------------
     def _frame_ready(self, result: FrameResult) -> None:
         """Newest generation wins; a diffusion frame arrives as its refinement steps first."""
-        if result.generation < self._shown_generation or self._closing:
+        if result.generation < self._shown_generation or self.session.closing:
             return
         if result.generation == self._shown_generation and not result.final and self._final_shown:
             return  # a late step of a request whose final frame is already on screen
@@ -94,17 +133,29 @@ class PreviewWiring:
         self.viewport.show_frame(result.image, result.landmarks)
         if result.final:
             if self._refining:
-                self.statusBar().clearMessage()
+                self.notices.clear_status()
                 self._refining = False
             self.frameShown.emit(result.index)
-            self._run_after_frame()
+            self.settled.emit()
         else:
             self._refining = True
-            self.statusBar().showMessage(
+            self.notices.status(
                 "Mesh preview, refining…" if result.step == 0
                 else f"Refining: step {result.step} of {result.total}")
             self.frameRefined.emit(result.index, result.step)
 
-    def _render_failed(self, error: BaseException) -> None:
-        self.statusBar().showMessage(f"Preview failed: {error}", 10_000)
-        self._run_after_frame()
+    def _failed(self, generation: int, error: BaseException) -> None:
+        """A preview the project's settings cannot give (say, the diffusion renderer in an
+        installation without torch) is explained once in a dialog and on the viewport; every
+        later request fails the same way and only notes it in the status bar."""
+        if generation < self._shown_generation:
+            return  # a newer request's frame is already on screen
+        if isinstance(error, InputError):
+            text = as_sentence(in_studio_words(str(error)))
+            self.viewport.clear()
+            self.viewport.set_message("No preview", text)
+            if text != self._problem:
+                self._problem = text
+                self.notices.error(text)
+        self.notices.status(f"Preview failed: {error}", 10_000)
+        self.settled.emit()

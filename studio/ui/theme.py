@@ -1,6 +1,7 @@
 """The dark look: one palette and a short style sheet, applied once to the QApplication.
 
-Colours for tracks live here too so the timeline, inspector and screenshots agree.
+Track colours come from the track registry (studio/doc/tracks.py), so the timeline, inspector
+and screenshots agree.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from pathlib import Path
 
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
+
+from studio.doc.tracks import TRACKS
 
 BACKGROUND = "#1e1f22"
 PANEL = "#26282c"
@@ -19,22 +22,22 @@ ACCENT = "#4f8cff"
 PLAYHEAD = "#ff5a4f"
 SELECTED = "#ffd54a"
 
-TRACK_COLORS = {
-    "head_yaw": "#ff6b6b",
-    "head_pitch": "#69db7c",
-    "head_roll": "#4dabf7",
-    "blink_rate": "#b197fc",
-    "blinks": "#e5dbff",
-    "emotion": "#ffa94d",
-    "lip_amplitude": "#ff8787",
-    "head_motion": "#63e6be",
-    "expressiveness": "#ffd43b",
-    "waveform": "#5c7cfa",
-    "visemes": "#3b5bdb",
-    "gaze_yaw": "#f783ac",
-    "gaze_pitch": "#66d9e8",
-}
-EMOTION_COLORS = {
+WAVEFORM = "#5c7cfa"
+
+
+def _track_colors() -> dict[str, str]:
+    """Each drawn series' colour, from the track registry: a track's name for curves, events
+    and segments, "track.field" for each value of keyed records."""
+    colors = {"waveform": WAVEFORM}
+    for spec in TRACKS:
+        colors[spec.name] = spec.color
+        if spec.kind == "keys":
+            colors.update({f"{spec.name}.{name}": spec.color_of(name) for name in spec.plotted})
+    return colors
+
+
+TRACK_COLORS = _track_colors()
+CHOICE_COLORS = EMOTION_COLORS = {  # the colour of each choice of a held key (emotion)
     "neutral": "#868e96",
     "happy": "#fcc419",
     "sad": "#4dabf7",

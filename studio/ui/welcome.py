@@ -18,10 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from studio import __version__
+from studio.doc.file_kinds import AUDIO_SUFFIXES, IMAGE_SUFFIXES
 from studio.resources import APP_ICON, SAMPLE_PORTRAIT
 from studio.ui import theme
 from studio.ui.help import APP_NAME
-from studio.ui.media import AUDIO_SUFFIXES, IMAGE_SUFFIXES, dropped_files
+from studio.ui.media import dropped_files
 
 COLUMN_WIDTH = 760  # the column's widest: lines stay short enough to read on a wide window
 STACK_BELOW = 500  # narrower than this, the sample and recent cards stack instead of side by side
@@ -52,7 +53,7 @@ def _label(text: str, size: float = 1.0, muted: bool = False, bold: bool = False
     return label
 
 
-def _suffixes(suffixes: frozenset[str]) -> str:
+def _suffixes(suffixes: tuple[str, ...]) -> str:
     return " ".join(s.lstrip(".") for s in sorted(suffixes))
 
 

@@ -1,4 +1,4 @@
-"""analyze_speech: the viseme track of a voice clip, by the best means available.
+"""analyze: the viseme track of a voice clip, by the best means available.
 
 Modes (the project's `lipsync` setting):
 - "phonemes": pocketsphinx en-us, forced alignment when there is a transcript, else phone
@@ -52,13 +52,9 @@ def to_16k(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     return samples
 
 
-def analyze_speech(clip, *, transcript: str | None = None, mode: str = "auto") -> list[VisemeSegment]:
-    """The automatic viseme track of an AudioClip (anything with .samples and .sample_rate)."""
-    return analyze(clip, transcript=transcript, mode=mode).visemes
-
-
 def analyze(clip, *, transcript: str | None = None, mode: str = "auto") -> SpeechAnalysis:
-    """analyze_speech with the phonemes, the method used and the frame features."""
+    """The automatic viseme track of an AudioClip (anything with .samples and .sample_rate),
+    with the phonemes, the method used and the frame features."""
     # 1. check inputs
     if mode not in MODES:
         raise InputError(f"unknown lip-sync mode '{mode}': use one of {', '.join(MODES)}")

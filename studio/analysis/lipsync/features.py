@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-RATE = 16000
+from studio.analysis.audio import ANALYSIS_SAMPLE_RATE
+
+RATE = ANALYSIS_SAMPLE_RATE
 HOP = 160  # 10 ms: the frame rate of pocketsphinx, so phones and features line up
 WINDOW = 512  # 32 ms: two periods of a low (65 Hz) voice
 NFFT = 1024  # zero padding keeps the autocorrelation from wrapping around

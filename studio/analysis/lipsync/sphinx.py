@@ -23,10 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from studio.analysis.audio import ANALYSIS_SAMPLE_RATE
 from studio.analysis.lipsync.phonemes import Phone
 from studio.analysis.lipsync.spelling import spell, words_of
 
-RATE = 16000
+RATE = ANALYSIS_SAMPLE_RATE  # what pocketsphinx models are trained on
 FRAME = 0.01  # pocketsphinx frames are 10 ms
 MAX_CHUNK = 5.0  # seconds of audio per phone-level alignment pass
 _SILENCES = {"<sil>", "<s>", "</s>", "[NOISE]", "(NULL)"}

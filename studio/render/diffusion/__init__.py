@@ -25,9 +25,9 @@ def create_diffusion_renderer(settings: DiffusionSettings, seed: int = 0) -> "Di
     """An unprepared DiffusionRenderer for the project's diffusion settings and seed."""
     KIND.require()
     from studio.render.diffusion.device import resolve_device
-    from studio.render.diffusion.frame_cache import FrameCache
+    from studio.render.diffusion.diffused_frames import DiffusedFrameCache
     from studio.render.diffusion.loader import load_components, weights_key
-    from studio.render.diffusion.presets import load_preset, resolve_models_dir
+    from studio.render.diffusion.manifests import load_preset, resolve_models_dir
     from studio.render.diffusion.renderer import DiffusionRenderer
 
     _quiet_library_progress()
@@ -41,7 +41,7 @@ def create_diffusion_renderer(settings: DiffusionSettings, seed: int = 0) -> "Di
     key = (preset.name, str(root), device, weights_key(preset, root))
     if key not in _loaded:
         _loaded.clear()
-        _loaded[key] = (load_components(preset, root, device), FrameCache())
+        _loaded[key] = (load_components(preset, root, device), DiffusedFrameCache())
     components, frame_cache = _loaded[key]
     return DiffusionRenderer(components, settings, seed, frame_cache=frame_cache)
 

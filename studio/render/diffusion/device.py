@@ -18,10 +18,6 @@ class DeviceChoice:
     device: str   # a torch device string: "cuda", "mps" or "cpu"
     half: bool    # float16 weights and activations (GPUs); float32 on the CPU
 
-    @property
-    def dtype_name(self) -> str:
-        return "float16" if self.half else "float32"
-
 
 def choose_device(requested: str, cuda: bool, mps: bool) -> DeviceChoice:
     """CUDA, then MPS, then CPU for 'auto'; an explicit request must be available."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from studio.doc.errors import InputError
 from studio.render.diffusion.device import DeviceChoice
-from studio.render.diffusion.presets import Preset
+from studio.render.diffusion.manifests import Preset
 
 
 @dataclass

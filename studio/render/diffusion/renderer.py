@@ -33,7 +33,7 @@ from studio.render.diffusion.foreground import (
     latent_mask,
     work_box,
 )
-from studio.render.diffusion.frame_cache import FrameCache, frame_key
+from studio.render.diffusion.diffused_frames import DiffusedFrameCache, frame_key
 from studio.render.diffusion.latent_preview import LatentPreview
 from studio.render.diffusion.loader import DiffusionComponents
 from studio.render.diffusion.pipeline import FaceControlPipeline, LatentBlend, NoiseWindow
@@ -68,7 +68,7 @@ class DiffusionRenderer:
         *,
         batch_size: int = DEFAULT_BATCH_SIZE,
         step_cache_interval: int = DEFAULT_STEP_CACHE_INTERVAL,
-        frame_cache: FrameCache | None = None,
+        frame_cache: DiffusedFrameCache | None = None,
     ) -> None:
         if settings.steps < 1:
             raise InputError(f"diffusion steps must be at least 1, got {settings.steps}")
@@ -84,7 +84,7 @@ class DiffusionRenderer:
         self.seed = int(seed)
         self.batch_size = max(1, int(batch_size))
         self.step_cache_interval = step_cache_interval
-        self.frame_cache = frame_cache if frame_cache is not None else FrameCache()
+        self.frame_cache = frame_cache if frame_cache is not None else DiffusedFrameCache()
         self.pipeline = FaceControlPipeline(components)
         self.preview = LatentPreview(components.latent_rgb)
         self._mesh: MeshRenderer | None = None

@@ -13,23 +13,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from studio.doc.curves import sample_curve, sample_records
-from studio.doc.project import (
-    INTERPOLATIONS, POSE_TRACKS, STYLE_FIELDS, Blink, EmotionKey, GazeKey, Key, Project, StyleKey,
-)
+from studio.doc.curves import sample_curve
+from studio.doc.project import INTERPOLATIONS, Key, Project
+from studio.doc.tracks import KEYED_TRACKS, TRACK, TRACKS, sample_track, spec
 
-CURVE_TRACKS: tuple[str, ...] = POSE_TRACKS + ("blink_rate",)
-GAZE_FIELDS: tuple[str, ...] = ("yaw", "pitch")
-# Record tracks whose keys hold several values, each drawn as its own curve.
-MULTI_FIELDS: dict[str, tuple[str, ...]] = {"style": STYLE_FIELDS, "gaze": GAZE_FIELDS}
-_RECORD_DEFAULTS: dict[str, float] = {"style": 1.0, "gaze": 0.0}
-# (track, field) pairs a key can be added to; field "v" for scalar curves.
-EDITABLE: tuple[tuple[str, str], ...] = (
-    tuple((name, "v") for name in CURVE_TRACKS)
-    + (("blinks", "t"), ("emotion", "intensity"))
-    + tuple(("style", name) for name in STYLE_FIELDS)
-    + tuple(("gaze", name) for name in GAZE_FIELDS)
-)
+CURVE_TRACKS: tuple[str, ...] = tuple(s.name for s in TRACKS if s.kind == "curve")
+# Keyed-record tracks whose keys hold several values, each drawn as its own curve.
+MULTI_FIELDS: dict[str, tuple[str, ...]] = {
+    s.name: s.plotted for s in TRACKS if s.kind == "keys" and s.interpolated}
+# (track, field) pairs a key can be added to; field "v" for scalar curves, "t" for events.
+EDITABLE: tuple[tuple[str, str], ...] = tuple(
+    (s.name, name) for s in TRACKS if s.keyed for name in s.plotted)
 
 
 @dataclass(frozen=True)
@@ -49,29 +43,20 @@ class KeyMove:
 
 
 def key_list(project: Project, track: str) -> list:
-    if track in CURVE_TRACKS:
-        return getattr(project.tracks, track).keys
-    if track in ("blinks", "emotion", "style", "gaze"):
-        return getattr(project.tracks, track)
-    raise KeyError(track)
+    if track not in KEYED_TRACKS:
+        raise KeyError(track)
+    return TRACK[track].items(project.tracks)
 
 
 def key_refs(project: Project) -> list[KeyRef]:
     """Every editable point, in lane order."""
-    refs = [KeyRef(track, i) for track in CURVE_TRACKS for i in range(len(key_list(project, track)))]
-    refs += [KeyRef("blinks", i, "t") for i in range(len(project.tracks.blinks))]
-    refs += [KeyRef("emotion", i, "intensity") for i in range(len(project.tracks.emotion))]
-    for track, names in MULTI_FIELDS.items():
-        refs += [KeyRef(track, i, name) for i in range(len(key_list(project, track)))
-                 for name in names]
-    return refs
+    return [KeyRef(s.name, i, name) for s in TRACKS if s.keyed
+            for i in range(len(s.items(project.tracks))) for name in s.plotted]
 
 
 def record_values(project: Project, track: str, times: np.ndarray) -> dict[str, np.ndarray]:
-    """Each field of a style or gaze track, interpolated at `times`."""
-    names = MULTI_FIELDS[track]
-    return sample_records(key_list(project, track), names, times,
-                          dict.fromkeys(names, _RECORD_DEFAULTS[track]))
+    """Each value of a keyed track (style, gaze, ...) at `times`."""
+    return sample_track(project.tracks, track, times)
 
 
 def key_time(project: Project, ref: KeyRef) -> float:
@@ -81,7 +66,7 @@ def key_time(project: Project, ref: KeyRef) -> float:
 def key_value(project: Project, ref: KeyRef) -> float:
     """The value drawn on the lane (blinks have none: they sit on the lane's centre line)."""
     key = key_list(project, ref.track)[ref.index]
-    if ref.track == "blinks":
+    if TRACK[ref.track].kind == "events":
         return 0.0
     return float(getattr(key, ref.field))
 
@@ -102,9 +87,10 @@ def apply_moves(project: Project, moves: list[KeyMove]) -> list[KeyRef]:
     for move in moves:
         key = key_list(project, move.ref.track)[move.ref.index]
         key.t = float(move.t)
-        if move.ref.track == "blinks":
-            key.source = "user"  # a moved automatic blink is the artist's from now on
-        else:
+        track = TRACK[move.ref.track]
+        for name, value in track.on_edit.items():
+            setattr(key, name, value)  # a moved automatic blink is the artist's from now on
+        if track.kind != "events":
             setattr(key, move.ref.field, float(move.v))
         moved.append((key, move.ref))
     for track in {m.ref.track for m in moves}:
@@ -131,7 +117,8 @@ def moved_copy(project: Project, moves: list[KeyMove]) -> tuple[Project, list[Ke
 def add_key(project: Project, track: str, field: str, t: float, v: float | None = None) -> KeyRef:
     """Add a key at t; with v None it takes the track's current value there, so nothing jumps."""
     keys = key_list(project, track)
-    if track in CURVE_TRACKS:
+    track_spec = spec(track)
+    if track_spec.kind == "curve":
         curve = getattr(project.tracks, track)
         value = float(sample_curve(curve, np.array([t]))[0]) if v is None else float(v)
         existing = [k for k in keys if abs(k.t - t) < 1e-9]
@@ -139,22 +126,23 @@ def add_key(project: Project, track: str, field: str, t: float, v: float | None 
             existing[0].v = value
             return KeyRef(track, _index_of(keys, existing[0]), "v")
         key = Key(t=t, v=value)
-    elif track == "blinks":
-        key = Blink(t=t)
-    elif track == "emotion":
+    elif track_spec.kind == "events":
+        key = track_spec.record(t=t)
+    elif track_spec.interpolated:
+        now = record_values(project, track, np.array([t]))
+        key = track_spec.record(t=t, **{name: float(now[name][0]) for name in track_spec.plotted})
+        if v is not None:
+            lo, hi = track_spec.field_spec(field).edit_range
+            setattr(key, field, float(min(max(v, lo), hi)))
+    else:  # held keys (emotion): the key in force carries on, else the track's first key
         before = [k for k in keys if k.t <= t]
         current = max(before, key=lambda k: k.t) if before else None
-        emotion = current.emotion if current else "happy"
-        intensity = (current.intensity if current else 0.5) if v is None else v
-        key = EmotionKey(t=t, emotion=emotion, intensity=float(min(max(intensity, 0.0), 1.0)))
-    elif track in MULTI_FIELDS:
-        now = record_values(project, track, np.array([t]))
-        record = StyleKey if track == "style" else GazeKey
-        key = record(t=t, **{name: float(now[name][0]) for name in MULTI_FIELDS[track]})
+        values = ({f.name: getattr(current, f.name) for f in track_spec.fields} if current
+                  else dict(track_spec.first_key))
         if v is not None:
-            setattr(key, field, float(v))
-    else:
-        raise KeyError(track)
+            lo, hi = track_spec.field_spec(field).edit_range
+            values[field] = float(min(max(v, lo), hi))
+        key = track_spec.record(t=t, **values)
     keys.append(key)
     keys.sort(key=lambda k: k.t)
     return KeyRef(track, _index_of(keys, key), field)

@@ -1,5 +1,8 @@
 """Lane layout of the timeline: which track lives in which horizontal band, and its value range.
 
+The lanes after the audio's are the track registry's (studio/doc/tracks.py: LANES, and each
+track's `lane`).
+
 All lanes share one pyqtgraph ViewBox (x = seconds, y grows downward), so one playhead, one
 zoom and one rubber band span every track. A value v of a lane maps into its band linearly.
 """
@@ -10,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from studio.doc.project import POSE_TRACKS, STYLE_FIELDS
+from studio.doc.tracks import LANES, TRACKS, spec
 from studio.render.mesh import BELIEVABLE_POSE
 
 _PAD = 0.1
@@ -60,39 +63,26 @@ class Lane:
 
 
 def build_lanes() -> list[Lane]:
-    specs = [
-        Lane("waveform", "Audio", 0.7, -1.0, 1.0),
-        Lane("visemes", "Visemes", 0.5),
-        Lane("pose", "Head pose °", 1.8, -30.0, 30.0),
-        Lane("gaze", "Gaze °", 0.9, -30.0, 30.0),
-        Lane("blinks", "Blinks /min", 0.9, 0.0, 60.0),
-        Lane("emotion", "Emotion", 0.9, 0.0, 1.0),
-        Lane("style", "Style", 1.0, 0.0, 2.0),  # its header: a name and three legend entries
-    ]
+    specs = [Lane("waveform", "Audio", 0.7, -1.0, 1.0)]
+    specs += [Lane(lane.name, lane.label, lane.height, lane.lo, lane.hi) for lane in LANES]
     lanes, top = [], 0.0
-    for spec in specs:
-        lanes.append(Lane(spec.name, spec.label, spec.height, spec.lo, spec.hi, top))
-        top += spec.height + 0.08
+    for lane in specs:
+        lanes.append(Lane(lane.name, lane.label, lane.height, lane.lo, lane.hi, top))
+        top += lane.height + 0.08
     return lanes
 
 
 def lane_of_track(track: str) -> str:
-    if track in POSE_TRACKS:
-        return "pose"
-    if track in ("blink_rate", "blinks"):
-        return "blinks"
-    if track in ("emotion", "style", "gaze"):
-        return track
-    raise KeyError(track)
+    return spec(track).lane
 
 
+# The curves of each lane a click or K can key, as (track, field): events and segments have none.
 LANE_TRACKS: dict[str, tuple[tuple[str, str], ...]] = {
-    "pose": tuple((name, "v") for name in POSE_TRACKS),
-    "blinks": (("blink_rate", "v"),),
-    "emotion": (("emotion", "intensity"),),
-    "style": tuple(("style", name) for name in STYLE_FIELDS),
-    "gaze": (("gaze", "yaw"), ("gaze", "pitch")),
+    lane.name: tuple((s.name, name) for s in TRACKS if s.lane == lane.name
+                     and s.kind in ("curve", "keys") for name in s.plotted)
+    for lane in LANES
 }
+LANE_TRACKS = {name: pairs for name, pairs in LANE_TRACKS.items() if pairs}
 
 
 def believable(track: str, v: float) -> bool:

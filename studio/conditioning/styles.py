@@ -4,15 +4,14 @@ A preset sets the style keys (lip_amplitude, head_motion, expressiveness: applie
 conditioning time) and the blink rate, and shapes the automatic tracks beyond a single gain:
 how much of the head motion is nodding versus slow drift versus sway, and how strong the brows
 are. Shaping is a cheap per-frame scaling of an existing Performance, so switching presets never
-re-analyses the audio. Built-in presets live in studio/data/presets/*.json (package data); users save their own
+re-analyses the audio. Built-in presets live in resources/presets/*.json (studio.resources); users save their own
 files in the same format (docs/lipsync.md).
 """
 
 from __future__ import annotations
 
+import functools
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import numpy as np
 
 from studio.analysis.performance import Performance
 from studio.doc.errors import InputError
+from studio.doc.files import write_atomic
 from studio.doc.project import STYLE_FIELDS, Project, StyleKey
 from studio.resources import STYLE_PRESETS_DIR
 
@@ -82,17 +82,8 @@ def load_preset(path: str | Path) -> Preset:
 
 
 def save_preset(preset: Preset, path: str | Path) -> None:
-    """Write a preset file atomically, so a crash never leaves half a file."""
-    path = Path(path)
-    text = json.dumps(preset.to_dict(), indent=2) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    """Write a preset file atomically (write_atomic), so a crash never leaves half a file."""
+    write_atomic(Path(path), json.dumps(preset.to_dict(), indent=2) + "\n")
 
 
 def builtin_preset(name: str) -> Preset:
@@ -100,6 +91,34 @@ def builtin_preset(name: str) -> Preset:
         raise InputError(f"unknown speaking style '{name}': use one of {', '.join(BUILTIN)} "
                          "or a preset file")
     return load_preset(STYLE_PRESETS_DIR / f"{name}.json")
+
+
+def resolve_preset(name: str) -> Preset:
+    """A built-in speaking style by name, or a user's preset file by path.
+
+    Read once per file version: every preview re-conditions the clip, and a key drag would
+    otherwise re-read the preset file on each mouse move.
+    """
+    if name in BUILTIN:
+        return _cached_builtin_preset(name)
+    if name.endswith(".json"):
+        try:
+            version = Path(name).stat().st_mtime_ns
+        except OSError:
+            return load_preset(name)  # says clearly what is wrong with the path
+        return _preset_file(name, version)
+    raise InputError(f"unknown speaking style '{name}': use one of {', '.join(BUILTIN)} "
+                     "or a preset .json file")
+
+
+@functools.lru_cache(maxsize=None)
+def _cached_builtin_preset(name: str) -> Preset:
+    return builtin_preset(name)
+
+
+@functools.lru_cache(maxsize=32)
+def _preset_file(path: str, version: int) -> Preset:
+    return load_preset(path)
 
 
 def apply_preset(project: Project, preset: Preset) -> None:

@@ -1,4 +1,4 @@
-"""Model presets: which weight folders a diffusion preset needs, read from studio/data/models/*.json.
+"""Model presets: which weight folders a diffusion preset needs, read from models/*.json.
 
 A preset is data, not code, so a user can see (and a maintainer can review) exactly which files
 are expected under the models folder and under which licence each component is distributed. The
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studio.doc.errors import InputError
-from studio.resources import MODEL_MANIFESTS_DIR
+from studio.resources import MODELS_DIR, cache_dir, default_weights_dir
 
 MODELS_ENV = "STUDIO_MODELS"
 # How the command line names a models folder; the studio says where its own control is instead
@@ -60,26 +60,26 @@ class Preset:
         if not root.is_dir():
             raise InputError(
                 f"models folder {root} does not exist: create it and put the '{self.name}' "
-                f"weights there (see docs/models.md), or {CHOOSE_MODELS_DIR}"
+                f"weights there (see models/README.md), or {CHOOSE_MODELS_DIR}"
             )
         missing = self.missing_files(root)
         if missing:
             raise InputError(
                 f"models folder {root} is incomplete for preset '{self.name}': missing "
                 + "; ".join(missing)
-                + " (see docs/models.md)"
+                + " (see models/README.md)"
             )
 
 
 def available_presets() -> list[str]:
-    return sorted(p.stem for p in MODEL_MANIFESTS_DIR.glob("*.json"))
+    return sorted(p.stem for p in MODELS_DIR.glob("*.json"))
 
 
 def load_preset(name: str) -> Preset:
     """A bundled preset by name. Only names of the bundled manifests are accepted: a name is
     never joined into a path unchecked (`../x` or an absolute path would read any JSON file on
     disk as a manifest, which then picks the weight files to load)."""
-    path = MODEL_MANIFESTS_DIR / f"{name}.json"
+    path = MODELS_DIR / f"{name}.json"
     if name not in available_presets() or not path.is_file():
         raise InputError(
             f"unknown diffusion model preset '{name}': choose one of {', '.join(available_presets())}"
@@ -110,23 +110,28 @@ def load_preset(name: str) -> Preset:
 
 def default_cache_dir() -> Path:
     """Where a built-in preset is written when the user named no models folder."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "talking-portrait-studio" / "models"
+    return cache_dir("models")
 
 
 def resolve_models_dir(preset: Preset, models_dir: str | None) -> Path:
-    """The folder holding the preset: settings/--models first, then $STUDIO_MODELS.
+    """The folder holding the preset: settings/--models first, then $STUDIO_MODELS, then the
+    default models folder (studio.resources.default_weights_dir) when it holds the preset.
 
-    A built-in preset (tiny) lives in a subfolder named after it, written on first use; a
-    downloaded preset has no default location, because guessing one would hide a misconfigured
-    machine behind a confusing 'file missing' message.
+    A built-in preset (tiny) lives in a subfolder named after it, written on first use (in the
+    cache when no folder is chosen: it is made, not put there by a user). A downloaded preset is
+    taken from the default folder only when every file it needs is there: an incomplete guess
+    would hide a misconfigured machine behind a confusing 'file missing' message.
     """
     chosen = models_dir or os.environ.get(MODELS_ENV)
     if preset.built_in:
         return Path(chosen or default_cache_dir()) / preset.name
-    if not chosen:
-        raise InputError(
-            f"diffusion preset '{preset.name}' needs a models folder: {CHOOSE_MODELS_DIR} "
-            "(see docs/models.md for the files it must hold)"
-        )
-    return Path(chosen)
+    if chosen:
+        return Path(chosen)
+    default = default_weights_dir()
+    if default is not None and default.is_dir() and not preset.missing_files(default):
+        return default
+    where = f"put its weights in {default} or " if default is not None else ""
+    raise InputError(
+        f"diffusion preset '{preset.name}' needs a models folder: {where}{CHOOSE_MODELS_DIR} "
+        "(see models/README.md for the files it must hold)"
+    )

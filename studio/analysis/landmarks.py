@@ -1,4 +1,5 @@
-"""Named MediaPipe FaceMesh landmark groups the mesh renderer moves.
+"""Named MediaPipe FaceMesh landmark groups: the ones the mesh renderer moves and the ones
+analysis/pose.py measures, one table for both.
 
 Indices follow MediaPipe's face-mesh annotations. Sides are the subject's: the "right" eye holds
 landmark 33 and appears on the viewer's left, so it is driven by ARKit's ...Right coefficients
@@ -41,4 +42,4 @@ FACE_OVAL = (
     152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
 )
 FACE_SIDES = (234, 454)  # subject's right, left cheek edge: the face width
-FOREHEAD, CHIN, NOSE_TIP = 10, 152, 1
+FOREHEAD, CHIN = 10, 152

@@ -19,7 +19,7 @@ def frame_key(signal_key: str, context: str) -> str:
     return hashlib.blake2b(f"{signal_key}|{context}".encode(), digest_size=16).hexdigest()
 
 
-class FrameCache:
+class DiffusedFrameCache:
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.max_bytes = max_bytes
         self._frames: OrderedDict[str, np.ndarray] = OrderedDict()
