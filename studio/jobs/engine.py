@@ -1,6 +1,6 @@
 """The headless engine's calls, as a preview or an export makes them: a scene and frame signals.
 
-Renderer choice (studio.render.factory) and the project's ControlFrames (studio.render.clip's
+Renderer choice (studio.render.registry) and the project's ControlFrames (studio.render.clip's
 `controls_for`: the stored or automatic viseme track, the speaking-style preset's shaping) are
 the ones `studio render` uses, so the viewport, the app's export and the command line give the
 same frames for the same project. Both take snapshots, so the UI may go on editing the project

@@ -65,7 +65,7 @@ def _model_labels() -> dict[str, tuple[str, str]]:
 
 
 def _presets() -> list[str]:
-    from studio.render.diffusion.presets import available_presets
+    from studio.render.diffusion.manifests import available_presets
 
     return available_presets()
 
@@ -76,7 +76,7 @@ def _create(settings: Mapping[str, Any], seed: int) -> "DiffusionRenderer":
 
 def _check_sources(settings: Mapping[str, Any]) -> None:
     """The preset exists and, unless it is built in, its models folder holds every file."""
-    from studio.render.diffusion.presets import load_preset, resolve_models_dir
+    from studio.render.diffusion.manifests import load_preset, resolve_models_dir
 
     preset = load_preset(settings["model"])
     root = resolve_models_dir(preset, settings["models_dir"])
