@@ -10,7 +10,6 @@ nothing outside a renderer's own package names it. This module only lists the pa
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import importlib
 import math
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from studio.doc.errors import InputError
+from studio.doc.project import RenderSettings
 
 # The modules that declare a KIND, in the order the studio lists them (the first is the default).
 _DECLARED_IN = ("studio.render.mesh_kind", "studio.render.diffusion")
@@ -133,6 +133,11 @@ class RendererKind:
     missing_note: Callable[[list[str]], str] = field(default=lambda names: "")
     # Checks what the settings point at (a models folder, a preset) before anything loads.
     check_sources: Callable[[Mapping[str, Any]], None] = field(default=lambda settings: None)
+    # (the command line's words, the studio's words) for the same step, used in its messages:
+    # a flag becomes the inspector field that does the same.
+    studio_wording: tuple[tuple[str, str], ...] = ()
+    # Extra (name, value) rows for `studio info`: where it finds its models, say.
+    report: Callable[[], list[tuple[str, str]]] = field(default=lambda: [])
 
     def setting(self, name: str) -> Setting:
         for setting in self.settings:
@@ -205,17 +210,33 @@ def all_kinds() -> list[RendererKind]:
     return list(_kinds().values())
 
 
-def stored_settings(render: Any, name: str) -> dict[str, Any]:
-    """A project's stored settings for renderer `name` (its render.<name> object)."""
-    stored = getattr(render, name, None)
-    if stored is None:
-        return {}
-    if dataclasses.is_dataclass(stored):
-        return dataclasses.asdict(stored)
-    return dict(stored)
+def stored_settings(render: RenderSettings, name: str) -> dict[str, Any]:
+    """What a project stores for renderer `name` (its render.<name> object), unchecked."""
+    return dict(render.options.get(name, {}))
 
 
-def create_renderer(render: Any, seed: int = 0) -> Any:
+def settings_of(render: RenderSettings) -> dict[str, Any]:
+    """The chosen renderer's settings, checked, over its defaults."""
+    kind = renderer_kind(render.renderer)
+    return kind.resolve(stored_settings(render, kind.name))
+
+
+def check_render_settings(render: RenderSettings, source: str = "project") -> None:
+    """Refuse a project whose renderer, or any renderer's stored settings, this studio does not
+    know or cannot use: one line with the file and the key path, as the loader's messages."""
+    from studio.doc.schema import validate_part
+
+    if render.renderer not in _kinds():
+        raise InputError(f"{source}: render.renderer: unknown renderer '{render.renderer}'; "
+                         f"use one of {', '.join(_kinds())}")
+    for name, stored in render.options.items():
+        if name not in _kinds():
+            raise InputError(f"{source}: render.{name}: settings of an unknown renderer; "
+                             f"renderers are {', '.join(_kinds())}")
+        validate_part(stored, _kinds()[name].json_schema(), source, ("render", name))
+
+
+def create_renderer(render: RenderSettings, seed: int = 0) -> Any:
     """An unprepared renderer for a project's render settings: the one place renderers are made.
 
     Refuses, with one line, a renderer this installation cannot run or settings out of range.

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from studio.doc.project import DiffusionSettings
 from studio.render.diffusion import availability
 from studio.render.diffusion.device import DEVICES
+from studio.render.diffusion.manifests import CHOOSE_MODELS_DIR
+from studio.render.diffusion.settings import DiffusionSettings
 from studio.render.registry import RendererKind, Setting
 
 if TYPE_CHECKING:
@@ -84,6 +85,17 @@ def _check_sources(settings: Mapping[str, Any]) -> None:
         preset.check_folder(root)
 
 
+def _report() -> list[tuple[str, str]]:
+    import os
+
+    from studio.render.diffusion.manifests import MODELS_ENV, available_presets, default_cache_dir
+
+    return [("presets", ", ".join(available_presets())),
+            ("models", os.environ.get(MODELS_ENV) or f"{default_cache_dir()} (built-in presets)")]
+
+
+_DEFAULT = DiffusionSettings()
+
 KIND = RendererKind(
     name="diffusion",
     label="diffusion",
@@ -91,24 +103,24 @@ KIND = RendererKind(
                 "a local models folder, torch and diffusers installed.",
     create=_create,
     settings=(
-        Setting("model", "Model", "choice", "tiny", choices=_presets, choice_labels=_model_labels,
+        Setting("model", "Model", "choice", _DEFAULT.model, choices=_presets, choice_labels=_model_labels,
                 pattern="^(?!.*\\n)[A-Za-z0-9]+([._-][A-Za-z0-9]+)*$",
                 describe='must be a preset name such as "tiny" (not a path: the weights folder '
                          'is models_dir)',
                 help="diffusion model preset (see docs/models.md); the weights folder is --models",
                 flag="--model"),
-        Setting("models_dir", "Models folder", "folder", None, flag="--models",
+        Setting("models_dir", "Models folder", "folder", _DEFAULT.models_dir, flag="--models",
                 help="folder holding diffusion model weights"),
-        Setting("steps", "Steps", "int", 8, minimum=1, maximum=200, flag="--steps",
+        Setting("steps", "Steps", "int", _DEFAULT.steps, minimum=1, maximum=200, flag="--steps",
                 help="diffusion denoising steps"),
-        Setting("strength", "Strength", "float", 0.5, minimum=0.0, maximum=1.0,
+        Setting("strength", "Strength", "float", _DEFAULT.strength, minimum=0.0, maximum=1.0,
                 above_minimum=True, step=0.05, flag="--strength",
                 help="img2img strength: how far each frame may move from the mesh render"),
-        Setting("device", "Device", "text", "auto", choices=lambda: DEVICES,
+        Setting("device", "Device", "text", _DEFAULT.device, choices=lambda: DEVICES,
                 pattern="^(?!.*\\n)[A-Za-z0-9:_-]+$",
                 describe="must be a device name such as auto, cpu, cuda, cuda:1 or mps",
                 flag="--device", help="torch device: auto, cpu, cuda, mps"),
-        Setting("cache", "Caches", "bool", True, flag="--cache", flag_words=("on", "off"),
+        Setting("cache", "Caches", "bool", _DEFAULT.cache, flag="--cache", flag_words=("on", "off"),
                 help="step, foreground and frame caches: reuse work across denoising steps "
                      "and frames"),
     ),
@@ -120,4 +132,7 @@ KIND = RendererKind(
     missing_message=lambda names: availability.missing_message(names),
     missing_note=lambda names: availability.missing_note(names),
     check_sources=_check_sources,
+    report=_report,
+    studio_wording=((CHOOSE_MODELS_DIR, "choose the folder that holds it with Models folder > "
+                                        "Choose… in the inspector"),),
 )

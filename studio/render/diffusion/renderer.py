@@ -24,7 +24,6 @@ import torch
 from studio.analysis.face_rig import FaceRig
 from studio.conditioning.control_frame import ControlFrame
 from studio.doc.errors import InputError
-from studio.doc.project import DiffusionSettings
 from studio.render.diffusion.control_image import draw_control_image
 from studio.render.diffusion.foreground import (
     changed_pixels,
@@ -36,6 +35,7 @@ from studio.render.diffusion.foreground import (
 from studio.render.diffusion.diffused_frames import DiffusedFrameCache, frame_key
 from studio.render.diffusion.latent_preview import LatentPreview
 from studio.render.diffusion.loader import DiffusionComponents
+from studio.render.diffusion.settings import DiffusionSettings
 from studio.render.diffusion.pipeline import FaceControlPipeline, LatentBlend, NoiseWindow
 from studio.render.mesh import MeshRenderer
 from studio.render.base import PreviewCallback, PreviewEvent
