@@ -165,15 +165,13 @@ def _emotion_key(spec: str):
 
 def project_from_args(args: argparse.Namespace):
     """The project to render: a project file or the two inputs, with the flags applied on top."""
-    from studio.doc.io import load_project, setting_bounds
+    from studio.doc.io import setting_bounds
+    from studio.engine import load_project
     from studio.doc.project import Project
 
     project_file = getattr(args, "project", None)
     if project_file:
-        from studio.render.registry import check_render_settings
-
         project = load_project(project_file)
-        check_render_settings(project.render, Path(project_file).name)
     elif not (args.portrait and args.audio):
         raise InputError("give a PORTRAIT and an AUDIO file, or --project P.json "
                          "(see 'studio render --help')")
@@ -204,7 +202,7 @@ def project_from_args(args: argparse.Namespace):
     if args.lipsync:
         project.lipsync = args.lipsync
     if args.style:
-        from studio.render.clip import set_style
+        from studio.engine.autofill import set_style
 
         set_style(project, args.style)
     if project_file and (args.seed is not None or args.style):
@@ -249,17 +247,19 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "info":
         print(installation_report())
         return EXIT_OK
-    from studio.render import clip  # lazily: keeps --help and --version instant
-
     project = project_from_args(args)
     if args.command == "init":
-        report = clip.fill_automatic_tracks(project, log=_say)
-        clip.save_project_file(project, Path(args.output))
+        from studio.engine import autofill  # lazily: keeps --help and --version instant
+
+        report = autofill.fill_automatic_tracks(project, log=_say)
+        autofill.save_project_file(project, Path(args.output))
         _say(f"wrote {args.output} ({report})")
         return EXIT_OK
+    from studio.engine import pipeline
+
     progress = None if args.quiet else _ProgressBar()
-    out = clip.render_clip(project, Path(args.output), transparent=args.transparent,
-                           progress=progress, log=_say)
+    output = pipeline.Output(Path(args.output), transparent=args.transparent)
+    out = pipeline.render_project(project, output, progress=progress, log=_say)
     if progress:
         progress.finish()
     _say(f"wrote {out}")

@@ -114,12 +114,12 @@ def test_no_face_is_refused_by_name(speech_path, tmp_path, capsys):
 
 
 def test_internal_error_exits_1_with_a_log_file(portrait_path, tmp_path, capsys, monkeypatch):
-    import studio.render.clip as clip
+    import studio.engine.pipeline as pipeline
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("renderer exploded")
 
-    monkeypatch.setattr(clip, "prepare_renderer", broken)
+    monkeypatch.setattr(pipeline, "prepare_renderer", broken)
     out = tmp_path / "clip.mp4"
     assert main(["render", str(portrait_path), str(PHRASE), "-o", str(out), "--quiet"]) == 1
     err = capsys.readouterr().err.strip()
@@ -248,7 +248,7 @@ def test_render_prints_only_its_own_lines(portrait_path, tmp_path):
 
 def test_init_writes_the_automatic_blinks_and_deleting_one_removes_it(portrait_path,
                                                                       speech_path, tmp_path):
-    from studio.render.clip import analyze, controls_for
+    from studio.engine import analyze, controls_for
 
     project_file = tmp_path / "talk.json"
     assert main(["init", str(portrait_path), str(speech_path), "-o", str(project_file),
@@ -320,7 +320,7 @@ def test_diffusion_with_missing_weights_names_what_is_missing(portrait_path, tmp
       "1180591620717411303424"], "--seed 1180591620717411303424: use a seed from 0 to"),
     (["render", "{portrait}", "{speech}", "-o", "{out}", "--seed", "3.0"], "--seed"),
     (["render", "{portrait}", "{speech}", "-o", "{out}", "--renderer", "diffusion", "--model",
-      "../../x"], "--model ../../x: unknown diffusion model preset"),
+      "../../x"], "--model ../../x: unknown model; use one of"),
     (["render", "/dev/zero", "{speech}", "-o", "{out}"],
      "portrait /dev/zero: is a character device, not a file; give a photo"),
     (["render", "{portrait}", "/dev/zero", "-o", "{out}"],
@@ -353,12 +353,12 @@ def test_hostile_inputs_are_refused_at_the_door(args, expected, portrait_path, s
 
 
 def test_crash_logs_never_overwrite_each_other(portrait_path, tmp_path, capsys, monkeypatch):
-    import studio.render.clip as clip
+    import studio.engine.pipeline as pipeline
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("renderer exploded")
 
-    monkeypatch.setattr(clip, "prepare_renderer", broken)
+    monkeypatch.setattr(pipeline, "prepare_renderer", broken)
     monkeypatch.setattr(time, "strftime", lambda *_: "20250101-120000")  # one second
     logs = []
     for _ in range(2):

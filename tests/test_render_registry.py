@@ -8,6 +8,7 @@ import pytest
 
 from studio.conditioning.control_frame import ControlFrame
 from studio.doc.errors import InputError
+from studio.doc.project import Project, RenderSettings
 from studio.render import registry
 from studio.render.registry import create_renderer, renderer_kind, renderer_names
 
@@ -67,16 +68,11 @@ def test_an_uninstalled_renderer_says_what_to_install(monkeypatch):
     kind = renderer_kind("diffusion")
     assert "pip install torch==" in kind.unavailable()
     with pytest.raises(InputError, match="the mesh renderer works without them"):
-        create_renderer(_Render("diffusion"), 0)
-
-
-class _Render:
-    def __init__(self, renderer: str) -> None:
-        self.renderer = renderer
+        create_renderer(RenderSettings("diffusion"), 0)
 
 
 def test_the_mesh_renderer_implements_the_whole_protocol(sample_rig):
-    renderer = create_renderer(_Render("mesh"), 0)
+    renderer = create_renderer(RenderSettings("mesh"), 0)
     renderer.prepare(sample_rig, 96, 96)
     frames = [ControlFrame(), ControlFrame(yaw=20.0)]
     batch = renderer.render_batch(frames, preview=lambda event: pytest.fail("no previews"))
@@ -85,3 +81,47 @@ def test_the_mesh_renderer_implements_the_whole_protocol(sample_rig):
     assert not np.array_equal(batch[0], batch[1])
     landmarks = renderer.posed_landmarks(frames[1])
     assert landmarks.shape == (478, 2)
+
+
+def test_flags_name_one_setting_each_across_renderers():
+    flags = [s.flag for kind in KINDS for s in kind.settings if s.flag]
+    assert len(flags) == len(set(flags))
+
+
+@pytest.mark.parametrize(("stored", "expected"), [
+    ({"diffusion": {"steps": 0}}, "talk.json: render.diffusion.steps: must be >= 1"),
+    ({"diffusion": {"model": "../../x"}}, "talk.json: render.diffusion.model: must be a preset name"),
+    ({"diffusion": {"sampler": "euler"}}, "talk.json: render.diffusion.sampler: unknown key"),
+    ({"oil": {}}, "talk.json: render.oil: settings of an unknown renderer"),
+])
+def test_a_project_files_renderer_settings_are_checked_when_it_is_opened(tmp_path, stored,
+                                                                         expected):
+    from studio.doc.io import save_project
+    from studio.engine import load_project
+
+    path = tmp_path / "talk.json"
+    save_project(Project(render=RenderSettings("mesh", stored)), path)
+    with pytest.raises(InputError) as error:
+        load_project(path)
+    assert str(error.value).startswith(expected), str(error.value)
+
+
+def test_nothing_outside_a_renderers_package_names_it():
+    """Callers read the registry: the renderer names appear in the registry's list of packages,
+    in each renderer's own package, and as the file format's default, nowhere else in studio/."""
+    import re
+    from pathlib import Path
+
+    import studio
+
+    root = Path(studio.__file__).parent
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root).as_posix()
+        if relative.startswith("render/diffusion/") or relative in (
+                "render/registry.py", "render/mesh_kind.py"):
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"[\"']diffusion[\"']|\.diffusion\b|render\.diffusion", line):
+                offenders.append(f"{relative}:{number}: {line.strip()}")
+    assert offenders == []

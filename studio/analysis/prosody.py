@@ -7,7 +7,8 @@ output frame rate (so there is no frame-to-frame jitter at any fps) and sampled 
 frame. The random parts come from a generator seeded by the project seed, so a re-analysis
 gives the same motion. Amplitudes are those of style.head_motion = expressiveness = 1;
 conditioning applies the style, so editing it never re-runs this.
-scipy is imported inside the functions that use it: it costs a second of start-up, and the
+scipy.ndimage is imported inside the functions that use it, and scipy.signal not at all
+(studio.analysis.dsp has its two functions): they cost a second of start-up, and the
 application must open fast.
 """
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from studio.analysis.dsp import find_peaks, lowpass
 from studio.analysis.lipsync.features import Features
 
 NOD_DEG = 3.0  # chin dip on the strongest emphasis
@@ -38,12 +40,9 @@ class Prosody:
 
 
 def _lowpass(x: np.ndarray, cutoff: float, rate: float) -> np.ndarray:
-    from scipy.signal import butter, sosfiltfilt
-
     if x.shape[0] < 16:
         return x
-    sos = butter(2, cutoff / (rate / 2), output="sos")
-    return sosfiltfilt(sos, x, axis=0, padlen=min(x.shape[0] - 1, 3 * int(rate / cutoff)))
+    return lowpass(x, cutoff, rate, padlen=min(x.shape[0] - 1, 3 * int(rate / cutoff)))
 
 
 def _pulses(times: np.ndarray, heights: np.ndarray, n: int, rate: float, width: float) -> np.ndarray:
@@ -68,7 +67,6 @@ def _activity(speech: np.ndarray, rate: float) -> np.ndarray:
 def stressed_syllables(features: Features, speech: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Times (s) and strengths (0..1) of syllable nuclei that stand out in loudness and pitch."""
     from scipy.ndimage import gaussian_filter1d, uniform_filter1d
-    from scipy.signal import find_peaks
 
     rate = features.frame_rate
     level = np.where(speech, features.level_db, np.nan)
@@ -77,7 +75,7 @@ def stressed_syllables(features: Features, speech: np.ndarray) -> tuple[np.ndarr
     top = np.nanpercentile(level, 95)
     loud = np.clip((np.nan_to_num(level, nan=top - 40) - (top - 30)) / 30, 0, 1)
     envelope = gaussian_filter1d(loud, 0.03 * rate)
-    peaks, props = find_peaks(envelope, prominence=0.08, distance=max(1, int(0.12 * rate)))
+    peaks, prominences = find_peaks(envelope, prominence=0.08, distance=max(1, int(0.12 * rate)))
     if peaks.size == 0:
         return np.zeros(0), np.zeros(0)
     pitch = features.pitch
@@ -87,7 +85,7 @@ def stressed_syllables(features: Features, speech: np.ndarray) -> tuple[np.ndarr
         semis[voiced] = 12 * np.log2(pitch[voiced] / np.median(pitch[voiced]))
         semis = gaussian_filter1d(np.where(voiced, semis, 0.0), 0.05 * rate)
     local = uniform_filter1d(envelope, int(2.0 * rate))
-    strength = props["prominences"] + np.clip(envelope[peaks] - local[peaks], 0, None)
+    strength = prominences + np.clip(envelope[peaks] - local[peaks], 0, None)
     strength += 0.05 * np.clip(semis[peaks], 0, 6)
     strength = strength / max(float(np.max(strength)), 1e-6)
     return peaks / rate, strength

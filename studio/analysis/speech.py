@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from studio.analysis import prosody
-from studio.analysis.audio import load_audio, performance_from_audio
+from studio.analysis.audio import AudioClip, load_audio, performance_from_audio
 from studio.analysis.lipsync import analyze
 from studio.analysis.lipsync.features import speech_mask
 from studio.analysis.performance import Performance
@@ -49,13 +49,18 @@ def _read_text(path: Path) -> str:
                          "save it as UTF-8") from error
 
 
-def analyze_performance(audio_path: str | Path, fps: float, *, transcript: str | None = None,
-                        mode: str = "auto", seed: int = 0
+def analyze_performance(audio: str | Path | AudioClip, fps: float, *,
+                        transcript: str | None = None, mode: str = "auto", seed: int = 0
                         ) -> tuple[Performance, list[VisemeSegment]]:
-    """The Performance of a voice clip at `fps` and its automatic viseme track."""
+    """The Performance of a voice clip at `fps` and its automatic viseme track.
+
+    `audio` is a path, or the clip already decoded at the analysis rate (load_audio), which is
+    then used as it is: a caller that decoded it (the studio's quick pass, the engine) hands
+    it on instead of decoding it again.
+    """
     # 1. decode once, at the analysis rate
-    clip = load_audio(audio_path)
-    text = transcript_text(audio_path, transcript)
+    clip = audio if isinstance(audio, AudioClip) else load_audio(audio)
+    text = transcript_text(clip.path, transcript)
     # 2. lip sync (its frame features are reused by prosody)
     speech = analyze(clip, transcript=text, mode=mode)
     # 3. loudness, then prosody on the same features

@@ -112,7 +112,7 @@ class Document:
 
     def setting(self, name: str) -> Any:
         """A project-level value by dotted name: "fps", "render.renderer", or a renderer's
-        setting such as "render.diffusion.steps" (None while it keeps the renderer's default)."""
+        setting, "render.<renderer>.<setting>" (None while it keeps the renderer's default)."""
         if self._renderer_setting(name):
             return self.project.render.options.get(name.split(".")[1], {}).get(name.split(".")[2])
         owner, attr = self._owner(name)

@@ -34,9 +34,10 @@ def _project_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=None)
 def setting_bounds(name: str) -> tuple[float, float]:
-    """(minimum, maximum) the schema allows for a project-level number such as "fps" or
-    "render.diffusion.steps": the one source of these limits for the document, the command line
-    and the inspector, so a value one of them accepts always saves and loads."""
+    """(minimum, maximum) the schema allows for a project-level number such as "fps": the one
+    source of these limits for the document, the command line and the inspector, so a value
+    one of them accepts always saves and loads (a renderer's own settings have theirs in its
+    RendererKind)."""
     node = setting_schema(name)
     return node.get("minimum", float("-inf")), node.get("maximum", float("inf"))
 

@@ -1,10 +1,9 @@
-"""The headless engine's calls, as a preview or an export makes them: a scene and frame signals.
+"""The headless engine's calls, as the preview worker makes them: a scene and frame signals.
 
-Renderer choice (studio.render.registry) and the project's ControlFrames (studio.render.clip's
-`controls_for`: the stored or automatic viseme track, the speaking-style preset's shaping) are
-the ones `studio render` uses, so the viewport, the app's export and the command line give the
-same frames for the same project. Both take snapshots, so the UI may go on editing the project
-while a worker renders from it.
+The renderer (studio.engine.prepare_renderer) and the project's ControlFrames
+(studio.engine.controls_for) are the ones `studio render` and the export use, so the viewport,
+the app's export and the command line give the same frames for the same project. Both take
+snapshots, so the UI may go on editing the project while a worker renders from it.
 """
 
 from __future__ import annotations
@@ -14,11 +13,12 @@ import copy
 from studio.analysis.face_rig import FaceRig
 from studio.analysis.performance import Performance
 from studio.doc.project import Project, VisemeSegment
+from studio.engine.inputs import Analysis
+from studio.engine.controls import controls_for
+from studio.engine.frames import prepare_renderer
 from studio.jobs.preview_worker import Scene
 from studio.jobs.signals import FrameSignals
-from studio.render.base import Renderer
-from studio.render.clip import Analysis, controls_for
-from studio.render.registry import create_renderer, renderer_kind, stored_settings
+from studio.render.registry import renderer_kind, stored_settings
 
 
 def scene_key(project: Project, rig: FaceRig, width: int, height: int) -> str:
@@ -34,15 +34,10 @@ def scene_for(project: Project, rig: FaceRig, width: int | None = None,
     """The renderer the project asks for, prepared for the portrait on first use."""
     width = width or project.width
     height = height or project.height
-    settings = copy.deepcopy(project.render)
-    seed = project.seed
-
-    def prepare() -> Renderer:
-        renderer = create_renderer(settings, seed)
-        renderer.prepare(rig, width, height)
-        return renderer
-
-    return Scene(scene_key(project, rig, width, height), prepare)
+    snapshot = copy.copy(project)
+    snapshot.render = copy.deepcopy(project.render)
+    return Scene(scene_key(project, rig, width, height),
+                 lambda: prepare_renderer(snapshot, rig, width, height))
 
 
 def signals_for(project: Project, rig: FaceRig, performance: Performance | None,
@@ -54,13 +49,5 @@ def signals_for(project: Project, rig: FaceRig, performance: Performance | None,
     performance: the portrait follows the artist's tracks alone.
     """
     snapshot = copy.deepcopy(project)
-
-    def build():
-        if performance is None:
-            from studio.conditioning.sequence import build_controls
-
-            return build_controls(snapshot, None)
-        analysis = Analysis(rig, performance, list(visemes or []), snapshot.duration)
-        return controls_for(snapshot, analysis)
-
-    return FrameSignals(snapshot.frame_count(), build)
+    analysis = Analysis(rig, performance, list(visemes or []), snapshot.duration)
+    return FrameSignals(snapshot.frame_count(), lambda: controls_for(snapshot, analysis))

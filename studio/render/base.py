@@ -4,7 +4,8 @@ Everything a caller needs is declared here, so the engine, the preview worker an
 never probe a renderer with getattr or test its name:
 - `prepare` once per portrait and output size;
 - `render` one frame, or `render_batch` several (a renderer that denoises frames together is
-  fastest a batch at a time; `batch_size` says how many it wants);
+  fastest a batch at a time; `batch_size` says how many it wants), and whether frames may be
+  rendered on several threads at once (`renders_in_threads`);
 - `posed_landmarks`, the re-posed face mesh a frame is drawn from, for the landmarks overlay.
 How a renderer is chosen, what it needs installed and which settings it takes is its
 RendererKind (studio.render.registry).
@@ -41,6 +42,7 @@ PreviewCallback = Callable[[PreviewEvent], None]
 class Renderer(Protocol):
     name: str
     batch_size: int  # frames `render_batch` works on together; 1 for frame-by-frame renderers
+    renders_in_threads: bool  # `render` only reads prepared state: frames may run on threads
 
     def prepare(self, rig: FaceRig, width: int, height: int) -> None:
         """Do the per-portrait work once (meshing, resizing, caches) for output width x height."""
@@ -55,3 +57,18 @@ class Renderer(Protocol):
 
     def posed_landmarks(self, frame: ControlFrame) -> np.ndarray:
         """478 x 2 output-pixel positions of the face mesh as `frame` poses it."""
+
+
+class FrameByFrame:
+    """The batch half of the protocol for a renderer that draws each frame on its own:
+    `render_batch` is `render` over the frames (in one pass, so `preview` is never called)."""
+
+    batch_size = 1
+    renders_in_threads = False
+
+    def render(self, frame: ControlFrame, with_alpha: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+    def render_batch(self, frames: Sequence[ControlFrame], preview: PreviewCallback | None = None,
+                     cancel: Callable[[], bool] | None = None) -> list[np.ndarray]:
+        return [self.render(frame) for frame in frames]

@@ -25,6 +25,7 @@ from studio.analysis.pose import rotation_matrix
 from studio.conditioning.control_frame import ControlFrame
 from studio.doc.errors import InputError
 from studio.analysis import landmarks as topo
+from studio.render.base import FrameByFrame
 from studio.render.mesh_expression import ExpressionRig, build_expression_rig
 from studio.render.mesh_eyes import build_eye_lid, draw_closed_lid
 from studio.render.mesh_mouth import MouthModel, MouthShape, build_mouth_model, draw_mouth
@@ -68,11 +69,11 @@ class _Prepared:
     lids: dict                # ARKit side -> (EyeLid, upper lid, lower lid, crease: landmark indices)
 
 
-class MeshRenderer:
+class MeshRenderer(FrameByFrame):
     """CPU renderer, real time at 512 x 512 on one core; see the module docstring."""
 
     name = "mesh"
-    batch_size = 1  # frame by frame is fastest: nothing is shared between frames
+    renders_in_threads = True  # render() only reads the prepared state: frames may run on threads
 
     def __init__(self) -> None:
         self._p: _Prepared | None = None
@@ -167,10 +168,6 @@ class MeshRenderer:
         if alpha is not None:
             return np.dstack([out, alpha])
         return out
-
-    def render_batch(self, frames, preview=None, cancel=None) -> list[np.ndarray]:
-        """RGB frames in order; the mesh draws in one pass, so `preview` is never called."""
-        return [self.render(frame) for frame in frames]
 
     def sampling_map(self, frame: ControlFrame):
         """(region, map_x, map_y): where each output pixel of the moving block samples the

@@ -69,7 +69,9 @@ class ExpressionRig:
         for side in ("Left", "Right"):
             coeffs[BLENDSHAPE_INDEX[f"eyeWide{side}"]] *= 1.0 - coeffs[BLENDSHAPE_INDEX[f"eyeBlink{side}"]]
         active = np.flatnonzero(coeffs)
-        out = np.tensordot(coeffs[active], self.basis[active], axes=1) if active.size else (
+        # einsum, not tensordot: a multi-threaded BLAS called from several render threads at
+        # once spins against itself (studio.engine renders frames on threads)
+        out = np.einsum("k,kij->ij", coeffs[active], self.basis[active]) if active.size else (
             np.zeros(self.basis.shape[1:], dtype=np.float64))
         if gaze_yaw or gaze_pitch:
             out = out.copy()

@@ -16,10 +16,10 @@ import numpy as np
 from studio.analysis.audio import AudioClip, load_audio, performance_from_audio
 from studio.analysis.face_rig import FaceRig
 from studio.analysis.performance import Performance
-from studio.analysis.speech import analyze_performance
 from studio.doc.errors import InputError
 from studio.doc.file_kinds import AUDIO_FORMATS, AUDIO_SUFFIXES, IMAGE_SUFFIXES, PROJECT_SUFFIXES
 from studio.doc.project import Project, VisemeSegment
+from studio.engine.inputs import analyze_audio
 from studio.jobs import CancelToken
 
 PLAYBACK_RATE = 44100
@@ -101,8 +101,9 @@ def warm_up_analysis() -> None:
 
 
 def quick_audio(path: Path, fps: int, token: CancelToken) -> AudioAnalysis:
+    """The clip decoded once at the analysis rate (kept for full_audio) and its loudness; the
+    sound card's copy is a second ffmpeg process at the playback rate, run side by side."""
     token.raise_if_cancelled()
-    # the two decodes are ffmpeg processes: run side by side, they cost the time of one
     with ThreadPoolExecutor(1, thread_name_prefix="studio-playback-decode") as pool:
         playback = pool.submit(load_audio, path, sample_rate=PLAYBACK_RATE)
         clip = load_audio(path)
@@ -112,11 +113,10 @@ def quick_audio(path: Path, fps: int, token: CancelToken) -> AudioAnalysis:
 
 
 def full_audio(quick: AudioAnalysis, project: Project, token: CancelToken) -> AudioAnalysis:
-    """Lip sync, head motion and expressiveness from the voice (seconds for a short clip)."""
+    """Lip sync, head motion and expressiveness from the voice (seconds for a short clip), on
+    the quick pass's decoded clip: the analysis decodes the file once."""
     token.raise_if_cancelled()
-    performance, visemes = analyze_performance(
-        quick.clip.path, project.fps, transcript=project.transcript, mode=project.lipsync,
-        seed=project.seed)
+    performance, visemes = analyze_audio(project, quick.clip)
     return AudioAnalysis(quick.clip, performance, quick.waveform, quick.playback, visemes)
 
 

@@ -107,7 +107,7 @@ KIND = RendererKind(
                 pattern="^(?!.*\\n)[A-Za-z0-9]+([._-][A-Za-z0-9]+)*$",
                 describe='must be a preset name such as "tiny" (not a path: the weights folder '
                          'is models_dir)',
-                help="diffusion model preset (see docs/models.md); the weights folder is --models",
+                help="diffusion model preset (see models/README.md); the weights folder is --models",
                 flag="--model"),
         Setting("models_dir", "Models folder", "folder", _DEFAULT.models_dir, flag="--models",
                 help="folder holding diffusion model weights"),

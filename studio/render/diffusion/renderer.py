@@ -59,6 +59,7 @@ class _Reference:
 
 class DiffusionRenderer:
     name = "diffusion"
+    renders_in_threads = False  # torch uses every core for one batch already
 
     def __init__(
         self,

@@ -1,0 +1,96 @@
+"""A project in, a finished file out: analysis, controls, the renderer, frames to the encoder.
+
+The command line's `studio render` and the studio's export both call `render_project`, so an
+export from the app equals `studio render` of the same project, frame for frame.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio.doc.errors import InputError
+from studio.doc.project import Project
+from studio.engine.inputs import Analysis, analyze
+from studio.engine.cancel import Cancel, Log, Progress, check_cancel, quiet
+from studio.engine.controls import controls_for
+from studio.engine.frames import prepare_renderer, render_frames
+from studio.export import FORMATS, ExportFormat, check_output, export_clip
+
+
+@dataclass(frozen=True)
+class Output:
+    """Where and what to write: a path, a studio.export.FORMATS name (None: from the path's
+    suffix), a transparent background, and the frames `start` to `end` inclusive (None: to the
+    clip's last frame). The sound of a range starts at its first frame."""
+
+    path: Path
+    format: str | None = None
+    transparent: bool = False
+    start: int = 0
+    end: int | None = None
+
+
+def output_format(output: Output) -> ExportFormat:
+    """The format to write, checked (and the folder made) before any time is spent."""
+    fmt = check_output(output.path, output.format)
+    if output.transparent and not fmt.alpha:
+        if fmt.name != "png":
+            raise InputError(f"{Path(output.path).name}: {fmt.description} cannot hold a "
+                             "transparent background; use a .mov file or a folder of PNG frames")
+        fmt = FORMATS["png-alpha"]
+    return fmt
+
+
+def render_project(project: Project, output: Output | Path, *, analysis: Analysis | None = None,
+                   progress: Progress | None = None, cancel: Cancel | None = None,
+                   log: Log = quiet, workers: int | None = None) -> Path:
+    """Render the project (or the output's frame range) to the output; the file appears only
+    once complete. `analysis` is reused when given (the studio has it), else made here."""
+    from studio.render.registry import renderer_kind, settings_of
+
+    # 1. a bad output path, a renderer this installation lacks or settings it refuses fail
+    # before any analysis
+    output = output if isinstance(output, Output) else Output(Path(output))
+    fmt = output_format(output)
+    renderer_kind(project.render.renderer).require()
+    settings_of(project.render)
+    # 2. analysis, controls, the range
+    if analysis is None:
+        analysis = analyze(project, log, cancel)
+    controls = controls_for(project, analysis)
+    last = len(controls) - 1
+    end = last if output.end is None else output.end
+    if not 0 <= output.start <= end <= last:
+        raise InputError(f"cannot export frames {output.start}-{end}: the clip has frames 0-{last}")
+    check_cancel(cancel)
+    # 3. the renderer, once
+    renderer = prepare_renderer(project, analysis.rig)
+    check_cancel(cancel)
+    # 4. stream frames to the encoder, with the sound from the range's first frame on
+    with tempfile.TemporaryDirectory(prefix="studio-export-") as scratch:
+        audio = audio_from(project.audio, output.start / project.fps, Path(scratch))
+        frames = render_frames(renderer, controls, output.start, end + 1, with_alpha=fmt.alpha,
+                               workers=workers)
+        try:
+            return export_clip(frames, output.path, fps=project.fps, frame_count=end + 1 - output.start,
+                               audio_path=audio, format=fmt.name, progress=progress, cancel=cancel)
+        finally:
+            frames.close()  # stops the render threads at once on a cancel or an error
+
+
+def audio_from(audio: str | None, offset: float, scratch: Path) -> Path | None:
+    """The voice clip, cut to start at `offset` seconds, so sound stays aligned to frame 0."""
+    if audio is None or offset <= 0:
+        return Path(audio) if audio else None
+    from studio.analysis.audio import ffmpeg_exe
+
+    trimmed = scratch / "audio.wav"
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-ss", f"{offset:.6f}", "-i", str(audio),
+         "-c:a", "pcm_s16le", "-y", str(trimmed)],
+        check=True, capture_output=True,
+    )
+    return trimmed
