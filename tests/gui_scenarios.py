@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (  # noqa: E402
 from gui_driver import Person, answer_soon, load_analysis, open_analysed  # noqa: E402
 from studio.doc.project import STYLE_FIELDS  # noqa: E402
 from studio.ui.timeline.keys import KeyRef, key_refs  # noqa: E402
+from studio.render.registry import settings_of
 
 SCENARIOS = {}
 
@@ -363,7 +364,7 @@ def opened_project_without_weights_points_at_the_inspector(setting: Setting) -> 
     os.environ.pop("STUDIO_MODELS", None)
     project = copy.deepcopy(setting.analysed[2])
     project.render.renderer = "diffusion"
-    project.render.diffusion.model = "sd15-mediapipe-face-lcm"
+    project.render.options["diffusion"] = {"model": "sd15-mediapipe-face-lcm"}
     path = setting.workdir / "sd15.json"
     save_project(project, path)
     person = setting.start(path)
@@ -404,22 +405,24 @@ def settings_while_playing(setting: Setting) -> None:
     assert w.viewport.frame_array.shape[:2] == (272, 336), w.viewport.frame_array.shape
     # the diffusion settings (the tiny test-pattern model renders on the CPU)
     person.choose(inspector.renderer, "diffusion")
-    assert w.project.render.renderer == "diffusion" and inspector.diffusion_group.isEnabled()
-    diffusion = w.project.render.diffusion
-    person.type_into(inspector.steps, "3")
-    person.click_arrow(inspector.steps, up=True)
-    person.type_into(inspector.strength, "0.6")
-    person.click_arrow(inspector.strength, up=False)
-    person.click(inspector.cache)
-    person.choose(inspector.device, "cpu")
-    diffusion = w.project.render.diffusion
-    assert (diffusion.steps, diffusion.strength, diffusion.device) == (4, 0.55, "cpu"), diffusion
-    assert diffusion.cache is False
+    group = inspector.renderer_forms["diffusion"]
+    assert w.project.render.renderer == "diffusion" and group.isEnabled()
+    fields = group.fields
+    person.type_into(fields["steps"], "3")
+    person.click_arrow(fields["steps"], up=True)
+    person.type_into(fields["strength"], "0.6")
+    person.click_arrow(fields["strength"], up=False)
+    person.click(fields["cache"])
+    person.choose(fields["device"], "cpu")
+    diffusion = settings_of(w.project.render)
+    assert (diffusion["steps"], diffusion["strength"], diffusion["device"]) == (4, 0.55, "cpu"), \
+        diffusion
+    assert diffusion["cache"] is False
     w.error_box = None
-    person.choose(inspector.model, "sd15-mediapipe-face-lcm")  # no weights: refused
+    person.choose(fields["model"], "sd15-mediapipe-face-lcm")  # no weights: refused
     person.wait_until(lambda: w.error_box is not None, 30, "the refusal")
     person.click(w.error_box.button(QMessageBox.Ok))
-    assert w.project.render.diffusion.model == "tiny"
+    assert settings_of(w.project.render)["model"] == "tiny"
     person.choose(inspector.renderer, "mesh")
     assert w.project.render.renderer == "mesh"
     person.press(Qt.Key_Space)

@@ -20,6 +20,7 @@ from studio.doc.project import Project
 from studio.engine import (Analysis, CancelToken, Output, analyze, controls_for, prepare_renderer,
                            render_frames, render_project)
 from studio.jobs.export import ExportSettings, run_export
+from studio.render.base import FrameByFrame
 from media_probe import decode_audio, decode_video
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +88,7 @@ def test_a_dropped_voice_is_decoded_once_for_analysis(portrait_path, speech_path
     assert sorted(counter.decodes) == sorted([audio_module.ANALYSIS_SAMPLE_RATE, PLAYBACK_RATE])
 
 
-class CountingRenderer:
+class CountingRenderer(FrameByFrame):
     """The real mesh renderer, counting frames started; frames in flight = started - written."""
 
     def __init__(self, inner) -> None:
