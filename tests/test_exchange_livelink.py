@@ -106,6 +106,10 @@ def test_timecodes_rate_and_alignment():
     assert late.tracks["head_yaw"].keys[0].t == pytest.approx(1.5)
     slate = captured_tracks(take, project, origin=14 * 3600 + 3 * 60 + 53.0)
     assert slate.tracks["head_yaw"].keys[0].t == pytest.approx(0.5 / 30, abs=1e-6)  # 2nd second
+    odd = [f"00:00:0{s}:{f:02d}.000,61" + ",0" * 61 for s in range(3) for f in range(12)]
+    assert livelink.read_livelink(livelink.HEADER + "\n" + "\n".join(odd)).fps == 12
+    gappy = [r for i, r in enumerate(rows) if i % 7 != 3]  # dropped frames: a common rate
+    assert livelink.read_livelink(livelink.HEADER + "\n" + "\n".join(gappy)).fps == 30
     with pytest.raises(InputError, match="not a timecode"):
         livelink.read_livelink(livelink.HEADER + "\nnoon,61" + ",0" * 61)
     with pytest.raises(InputError, match="first column"):

@@ -126,12 +126,17 @@ def _parse_timecode(text: str, where: str) -> tuple[int, int, str]:
 
 
 def infer_rate(frames: list[tuple[int, int, str]]) -> int:
-    """The capture rate: the smallest common rate above every frame number seen (a take of
-    under a second cannot show it, and is taken as Live Link Face's default 60)."""
-    seconds = {s for s, _, _ in frames}
-    top = max(ff for _, ff, _ in frames) + 1
+    """The capture rate from the timecodes' frame numbers: the count of frames in a whole
+    second of the take when one is complete, else the smallest common rate above every frame
+    number seen (a take of under a second cannot show it: Live Link Face's default 60)."""
+    seconds = sorted({s for s, _, _ in frames})
     if len(seconds) < 2:
         return LLF_FPS
+    top = max(ff for _, ff, _ in frames) + 1
+    inner = set(seconds[1:-1])
+    counts = {s: len({ff for t, ff, _ in frames if t == s}) for s in inner}
+    if any(count == top for count in counts.values()):
+        return top
     return next((r for r in RATES if r >= top), top)
 
 
