@@ -130,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("info", help="where this installation keeps its files, and what it can render",
                    description="Print the version, the folders this installation reads and "
                    "writes, and which renderers it can run (what to install when one is missing).")
+    from studio.exchange.commands import add_commands
+
+    add_commands(sub)
     return parser
 
 
@@ -246,6 +249,11 @@ def _run(args: argparse.Namespace) -> int:
         return run(args.project, screenshot=Path(args.screenshot) if args.screenshot else None)
     if args.command == "info":
         print(installation_report())
+        return EXIT_OK
+    if args.command in ("export-cues", "import-cues"):
+        from studio.exchange.commands import run_command
+
+        run_command(args, _say)
         return EXIT_OK
     project = project_from_args(args)
     if args.command == "init":
