@@ -128,14 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("jobs", metavar="JOBS", help="jobs.json or jobs.csv")
     batch.add_argument("-o", "--output", required=True, metavar="OUTDIR",
                        help="folder the outputs go to (each job's output is relative to it)")
-    batch.add_argument("--ray", metavar="auto|ADDRESS",
-                       help="run on Ray: auto (this machine's cluster, or Ray on this machine "
-                       "alone), or a cluster's address such as 10.0.0.5:6379 or ray://host:10001")
+    batch.add_argument("--ray", metavar="auto|ADDRESS", help="run on a Ray cluster: auto, or "
+                       "its address, e.g. 10.0.0.5:6379 (docs/render-farm.md)")
     batch.add_argument("--processes", "-j", type=int, metavar="N",
                        help="jobs at a time on this machine (default: one per core)")
-    batch.add_argument("--chunk-seconds", type=float, metavar="S",
-                       help="with --ray: split clips over twice this long into chunks of about "
-                       "S seconds, rendered on different workers (default 20)")
+    batch.add_argument("--chunk-seconds", type=float, metavar="S", help="with --ray: clips "
+                       "over 2 x S seconds render in chunks of about S (default 20)")
     batch.add_argument("--force", action="store_true", help="render outputs that exist again")
 
     gui = sub.add_parser("gui", help="open the studio application")
@@ -147,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("info", help="where this installation keeps its files, and what it can render",
                    description="Print the version, the folders this installation reads and "
                    "writes, and which renderers it can run (what to install when one is missing).")
+    from studio.exchange.commands import add_commands
+
+    add_commands(sub)
     return parser
 
 
@@ -266,6 +267,11 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.command == "batch":
         return _batch(args)
+    if args.command in ("export-cues", "import-cues"):
+        from studio.exchange.commands import run_command
+
+        run_command(args, _say)
+        return EXIT_OK
     project = project_from_args(args)
     if args.command == "init":
         from studio.engine import autofill  # lazily: keeps --help and --version instant

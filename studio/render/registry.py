@@ -45,6 +45,7 @@ class Setting:
     describe: str = ""  # "must be ..." when a stored text does not have that shape
     flag: str | None = None  # the command-line flag, e.g. --steps
     flag_words: tuple[str, str] | None = None  # a bool's flag values, e.g. ("on", "off")
+    text: str = ""  # a bool's check box text, beside the box (what "on" does, in two words)
 
     def __post_init__(self) -> None:
         if self.type not in SETTING_TYPES:

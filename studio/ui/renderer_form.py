@@ -59,7 +59,7 @@ class RendererForm(QGroupBox):
             box.valueChanged.connect(lambda value: emit(float(value)))
             widget = box
         elif setting.type == "bool":
-            box = QCheckBox()
+            box = QCheckBox(setting.text)
             box.toggled.connect(lambda on: emit(bool(on)))
             widget = box
         elif setting.type == "folder":

@@ -121,6 +121,7 @@ KIND = RendererKind(
                 describe="must be a device name such as auto, cpu, cuda, cuda:1 or mps",
                 flag="--device", help="torch device: auto, cpu, cuda, mps"),
         Setting("cache", "Caches", "bool", _DEFAULT.cache, flag="--cache", flag_words=("on", "off"),
+                text="Reuse work",
                 help="step, foreground and frame caches: reuse work across denoising steps "
                      "and frames"),
     ),
