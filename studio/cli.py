@@ -121,6 +121,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_performance_flags(init)
     _add_renderer_flags(init)
 
+    batch = sub.add_parser("batch", help="render many clips: on every core, or on a Ray cluster",
+                           description="Render every job of JOBS (jobs.json or jobs.csv: a "
+                           "project, or a portrait and audio, and any render flag per job) into "
+                           "OUTDIR. Outputs that exist are skipped, so a stopped batch resumes.")
+    batch.add_argument("jobs", metavar="JOBS", help="jobs.json or jobs.csv")
+    batch.add_argument("-o", "--output", required=True, metavar="OUTDIR",
+                       help="folder the outputs go to (each job's output is relative to it)")
+    batch.add_argument("--ray", metavar="auto|ADDRESS", help="run on a Ray cluster: auto, or "
+                       "its address, e.g. 10.0.0.5:6379 (docs/render-farm.md)")
+    batch.add_argument("--processes", "-j", type=int, metavar="N",
+                       help="jobs at a time on this machine (default: one per core)")
+    batch.add_argument("--chunk-seconds", type=float, metavar="S", help="with --ray: clips "
+                       "over 2 x S seconds render in chunks of about S (default 20)")
+    batch.add_argument("--force", action="store_true", help="render outputs that exist again")
+
     gui = sub.add_parser("gui", help="open the studio application")
     gui.add_argument("project", nargs="?", help="project file to open")
     gui.add_argument("--screenshot", metavar="PNG",
@@ -250,6 +265,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "info":
         print(installation_report())
         return EXIT_OK
+    if args.command == "batch":
+        return _batch(args)
     if args.command in ("export-cues", "import-cues"):
         from studio.exchange.commands import run_command
 
@@ -272,6 +289,31 @@ def _run(args: argparse.Namespace) -> int:
         progress.finish()
     _say(f"wrote {out}")
     return EXIT_OK
+
+
+def _batch(args: argparse.Namespace) -> int:
+    """`studio batch` (studio/batch): exit 0 when every job is done or was already, 1 when any
+    failed, 2 for a bad jobs file, 130 (or 128 + the signal) when stopped."""
+    from studio.batch.runner import run_job_file
+
+    try:
+        failed, total = run_job_file(Path(args.jobs), Path(args.output), _project_for,
+                                     ray=args.ray, processes=args.processes, force=args.force,
+                                     chunk_seconds=args.chunk_seconds)
+    except KeyboardInterrupt as stop:
+        _say("studio: batch stopped; finished outputs are kept, unfinished jobs left nothing")
+        return 128 + stop.signum if isinstance(stop, Stopped) else EXIT_CANCELLED
+    if failed:
+        _say(f"studio: {failed} of {total} jobs failed")
+    return EXIT_INTERNAL if failed else EXIT_OK
+
+
+def _project_for(argv: list[str], stand_in: bool = False):
+    """The project `studio render ARGV` renders; `stand_in` checks the flags alone."""
+    args = build_parser().parse_args(argv)
+    if stand_in:
+        args.project, args.portrait, args.audio = None, "-", "-"
+    return project_from_args(args)
 
 
 def installation_report() -> str:

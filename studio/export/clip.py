@@ -10,6 +10,7 @@ import numpy as np
 from studio.doc.errors import Cancelled
 from studio.export.destination import check_output, commit, discard, make_temporary
 from studio.export.encoder import FrameEncoder, encoder_command
+from studio.export.formats import ExportFormat
 
 
 def export_clip(
@@ -19,7 +20,7 @@ def export_clip(
     fps: float,
     frame_count: int,
     audio_path: str | Path | None = None,
-    format: str | None = None,
+    format: str | ExportFormat | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> Path:

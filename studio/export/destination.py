@@ -22,7 +22,7 @@ from studio.export.formats import ExportFormat, resolve_format
 _SEQUENCE_FILE = re.compile(r"frame_\d{5,}\.png")
 
 
-def check_output(out_path: str | Path, format: str | None = None) -> ExportFormat:
+def check_output(out_path: str | Path, format: str | ExportFormat | None = None) -> ExportFormat:
     """Refuse an output the export could not write, before any time is spent rendering.
 
     Creates the destination folder if needed. An existing image-sequence folder is only

@@ -87,9 +87,12 @@ FORMATS: dict[str, ExportFormat] = {
 }
 
 
-def resolve_format(out_path: str | Path, format: str | None = None) -> ExportFormat:
-    """The format named explicitly, else the one the path's extension implies (none: PNG folder)."""
+def resolve_format(out_path: str | Path, format: str | ExportFormat | None = None) -> ExportFormat:
+    """The format given (a FORMATS name, or an ExportFormat such as a chunk's from
+    studio.export.chunks), else the one the path's extension implies (none: PNG folder)."""
     out_path = Path(out_path)
+    if isinstance(format, ExportFormat):
+        return format
     if format is not None:
         if format not in FORMATS:
             names = ", ".join(FORMATS)
