@@ -25,7 +25,7 @@ import numpy as np
 
 from studio.analysis.portrait import analyze_portrait
 from studio.conditioning.control_frame import ControlFrame
-from studio.doc.project import DiffusionSettings
+from studio.render.diffusion.settings import DiffusionSettings
 from studio.resources import SAMPLE_PORTRAIT
 
 PORTRAIT = SAMPLE_PORTRAIT

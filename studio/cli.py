@@ -66,13 +66,30 @@ def _add_performance_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _add_renderer_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--renderer", choices=("mesh", "diffusion"), help="renderer (default mesh)")
-    p.add_argument("--model", metavar="PRESET", help="diffusion model preset: tiny, sd15-mediapipe-face or sd15-mediapipe-face-lcm (see models/README.md)")
-    p.add_argument("--models", metavar="DIR", help="folder holding diffusion model weights")
-    p.add_argument("--cache", choices=("on", "off"), help="diffusion caches (default on)")
-    p.add_argument("--steps", type=int, help="diffusion denoising steps")
-    p.add_argument("--strength", type=float, help="diffusion img2img strength, 0..1")
-    p.add_argument("--device", help="diffusion device: auto, cpu, cuda, mps")
+    """--renderer, and each renderer's settings as the flags its RendererKind declares."""
+    from studio.render.registry import all_kinds, default_renderer, renderer_names
+
+    p.add_argument("--renderer", choices=renderer_names(),
+                   help=f"renderer (default {default_renderer()})")
+    for kind in all_kinds():
+        for setting in kind.settings:
+            if setting.flag is None:
+                continue
+            words = setting.flag_words
+            p.add_argument(setting.flag, dest=_flag_dest(setting.flag), choices=words,
+                           metavar=None if words else setting.type.upper(),
+                           help=f"{kind.name}: {setting.help} (default "
+                                f"{_flag_default(setting)})")
+
+
+def _flag_dest(flag: str) -> str:
+    return "renderer_" + flag.lstrip("-").replace("-", "_")
+
+
+def _flag_default(setting) -> str:
+    if setting.flag_words:
+        return setting.flag_words[0 if setting.default else 1]
+    return "none" if setting.default is None else str(setting.default)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("info", help="where this installation keeps its files, and what it can render",
                    description="Print the version, the folders this installation reads and "
                    "writes, and which renderers it can run (what to install when one is missing).")
+    from studio.exchange.commands import add_commands
+
+    add_commands(sub)
     return parser
 
 
@@ -149,7 +169,8 @@ def _emotion_key(spec: str):
 
 def project_from_args(args: argparse.Namespace):
     """The project to render: a project file or the two inputs, with the flags applied on top."""
-    from studio.doc.io import load_project, setting_bounds
+    from studio.doc.io import setting_bounds
+    from studio.engine import load_project
     from studio.doc.project import Project
 
     project_file = getattr(args, "project", None)
@@ -199,30 +220,27 @@ def project_from_args(args: argparse.Namespace):
 
 
 def _apply_renderer_flags(project, args: argparse.Namespace) -> None:
-    diffusion = project.render.diffusion
+    """Flags given on the command line become the project's renderer settings, checked as the
+    renderer checks them (a bad value fails here, before any analysis)."""
+    from studio.render.registry import all_kinds
+
     if args.renderer:
         project.render.renderer = args.renderer
-    if args.model:
-        from studio.render.diffusion.manifests import available_presets
-
-        if args.model not in available_presets():
-            raise InputError(f"--model {args.model}: unknown diffusion model preset; use one of "
-                             f"{', '.join(available_presets())} (the weights folder is --models "
-                             "DIR)")
-        diffusion.model = args.model
-    if args.models:
-        diffusion.models_dir = str(Path(args.models).absolute())
-    if args.cache:
-        diffusion.cache = args.cache == "on"
-    if args.steps is not None:
-        _check_range("--steps", args.steps, "render.diffusion.steps", "a number of denoising steps")
-        diffusion.steps = args.steps
-    if args.strength is not None:
-        if not 0.0 < args.strength <= 1.0:
-            raise InputError(f"--strength {args.strength}: use a value above 0 and at most 1")
-        diffusion.strength = args.strength
-    if args.device:
-        diffusion.device = args.device
+    for kind in all_kinds():
+        for setting in kind.settings:
+            text = getattr(args, _flag_dest(setting.flag), None) if setting.flag else None
+            if text is None:
+                continue
+            if setting.flag_words:
+                value = text == setting.flag_words[0]
+            elif setting.type == "folder":
+                value = str(Path(text).absolute())
+            elif setting.type in ("int", "float"):
+                value = _number(text, setting.flag)
+            else:
+                value = text
+            value = setting.check(value, setting.flag)
+            project.render.options.setdefault(kind.name, {})[setting.name] = value
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -232,6 +250,11 @@ def _run(args: argparse.Namespace) -> int:
         return run(args.project, screenshot=Path(args.screenshot) if args.screenshot else None)
     if args.command == "info":
         print(installation_report())
+        return EXIT_OK
+    if args.command in ("export-cues", "import-cues"):
+        from studio.exchange.commands import run_command
+
+        run_command(args, _say)
         return EXIT_OK
     project = project_from_args(args)
     if args.command == "init":
@@ -255,24 +278,22 @@ def _run(args: argparse.Namespace) -> int:
 def installation_report() -> str:
     """`studio info`: what a bug report or a packaging check needs to know about this copy."""
     from studio.analysis.audio import ffmpeg_exe
-    from studio.render.diffusion.availability import missing_message
-    from studio.render.diffusion.manifests import MODELS_ENV, available_presets, default_cache_dir
+    from studio.render.registry import all_kinds
     from studio.resources import RESOURCES_DIR
 
     frozen = getattr(sys, "frozen", False)
-    diffusion = missing_message()
     rows = [
         ("version", __version__),
         ("running", f"standalone bundle {Path(sys.executable).parent}" if frozen
          else f"Python {sys.version.split()[0]} {sys.executable}"),
         ("data", str(RESOURCES_DIR)),
         ("ffmpeg", ffmpeg_exe()),
-        ("mesh", "ready"),
-        ("diffusion", "ready" if diffusion is None else f"not installed: {diffusion}"),
-        ("presets", ", ".join(available_presets())),
-        ("models", os.environ.get(MODELS_ENV) or f"{default_cache_dir()} (built-in presets)"),
-        ("logs", str(_log_dir())),
     ]
+    for kind in all_kinds():
+        missing = kind.unavailable()
+        rows.append((kind.name, "ready" if missing is None else f"not installed: {missing}"))
+        rows.extend(kind.report())
+    rows.append(("logs", str(_log_dir())))
     return "\n".join(f"{name:<10} {value}" for name, value in rows)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import wave
 from pathlib import Path
 
 import numpy as np
@@ -43,3 +44,16 @@ def frame_count(path: Path) -> int:
                             capture_output=True, text=True)
     frames = [line for line in result.stderr.replace("\r", "\n").splitlines() if "frame=" in line]
     return int(frames[-1].split("frame=")[1].split()[0])
+
+
+def write_beep(path: Path, seconds: float, onset: float, rate: int = 48000) -> Path:
+    """A mono 16-bit WAV, silent until `onset` seconds and a 1 kHz beep after: for checking
+    where an export's sound starts."""
+    t = np.arange(int(seconds * rate)) / rate
+    beep = np.where(t >= onset, 0.5 * np.sin(2 * np.pi * 1000 * t), 0.0)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes((beep * 32767).astype("<i2").tobytes())
+    return path

@@ -320,7 +320,7 @@ def test_diffusion_with_missing_weights_names_what_is_missing(portrait_path, tmp
       "1180591620717411303424"], "--seed 1180591620717411303424: use a seed from 0 to"),
     (["render", "{portrait}", "{speech}", "-o", "{out}", "--seed", "3.0"], "--seed"),
     (["render", "{portrait}", "{speech}", "-o", "{out}", "--renderer", "diffusion", "--model",
-      "../../x"], "--model ../../x: unknown diffusion model preset"),
+      "../../x"], "--model ../../x: unknown model; use one of"),
     (["render", "/dev/zero", "{speech}", "-o", "{out}"],
      "portrait /dev/zero: is a character device, not a file; give a photo"),
     (["render", "{portrait}", "/dev/zero", "-o", "{out}"],

@@ -7,7 +7,7 @@ import pytest
 
 from studio.conditioning.control_frame import ControlFrame
 from studio.doc.errors import Cancelled, InputError
-from studio.doc.project import DiffusionSettings
+from studio.render.diffusion.settings import DiffusionSettings
 
 SIZE = 256
 STEPS, STRENGTH, SEED = 8, 0.5, 5

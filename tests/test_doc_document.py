@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import replace
 
 import pytest
@@ -70,7 +71,7 @@ def test_items_are_copies(doc):
 def test_settings_announce_settings_or_media(doc, tmp_path):
     old = doc.set_setting("fps", 30)
     assert old == 25 and doc.project.fps == 30
-    assert doc.set_setting("render.diffusion.steps", 12) == 8
+    assert doc.set_setting("render.diffusion.steps", 12) is None  # was the renderer's default
     assert doc.setting("render.diffusion.steps") == 12
     doc.set_setting("portrait", str(tmp_path / "face.jpg"))
     assert doc.changes == [frozenset({"settings"})] * 2 + [frozenset({"media"})]
@@ -78,8 +79,19 @@ def test_settings_announce_settings_or_media(doc, tmp_path):
     assert doc.project.fps == 25
 
 
-@pytest.mark.parametrize("name", ["fps", "width", "height", "seed", "render.diffusion.steps",
-                                  "render.diffusion.strength"])
+def test_a_renderers_setting_is_stored_as_set_and_none_gives_back_its_default(doc, tmp_path):
+    """The document keeps a renderer's settings as plain values (the renderer checks them,
+    tests/test_render_registry.py); undoing the first change removes the value again."""
+    assert doc.setting("render.diffusion.steps") is None
+    assert doc.set_setting("render.diffusion.steps", 12) is None
+    reopened = Document.open(doc.save(tmp_path / "steps.json"))
+    assert reopened.project.render.options == {"diffusion": {"steps": 12}}
+    assert doc.set_setting("render.diffusion.steps", None) == 12
+    assert doc.project.render.options == {}
+    assert "diffusion" not in json.loads(doc.save(tmp_path / "none.json").read_text())["render"]
+
+
+@pytest.mark.parametrize("name", ["fps", "width", "height", "seed"])
 def test_a_setting_at_its_limit_saves_and_loads_and_one_past_it_is_refused(doc, tmp_path, name):
     """The document, the command line and the inspector take their limits from the schema, so
     a value any of them accepts is a value the file format accepts."""

@@ -165,9 +165,10 @@ def renders(project: Project) -> None:
     """Conditions the whole clip and renders its first and last frames."""
     from studio.engine import controls_for
     from studio.render.diffusion.manifests import load_preset
+    from studio.render.registry import settings_of
 
     if project.render.renderer == "diffusion":
-        load_preset(project.render.diffusion.model)  # a name, never a path
+        load_preset(settings_of(project.render)["model"])  # a name, never a path
     analysis = analysis_at(project.fps)
     controls = controls_for(project, analysis)
     assert len(controls) == math.ceil(round(analysis.duration * project.fps, 6))
@@ -179,8 +180,11 @@ def renders(project: Project) -> None:
 
 
 def check(text: str, base: Path) -> str:
+    from studio.render.registry import check_render_settings
+
     try:
         project = loads(text, base, SOURCE)
+        check_render_settings(project.render, SOURCE)  # as the studio and the command line do
     except InputError as error:
         message = str(error)
         assert "\n" not in message and "\r" not in message, message

@@ -24,6 +24,7 @@ from studio.doc.project import (
     VisemeSegment,
 )
 from studio.resources import SAMPLE_PROJECT
+from studio.engine.project_file import load_project as open_project
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def project(tmp_path: Path, portrait_path: Path, speech_path: Path) -> Project:
     p = Project(portrait=str(media / "portrait.jpg"), audio=str(media / "speech.wav"),
                 transcript="Hello there.", fps=30, width=640, height=480, seed=7, duration=13.2)
     p.render.renderer = "diffusion"
-    p.render.diffusion.steps = 4
+    p.render.options["diffusion"] = {"steps": 4}
     t = p.tracks
     t.head_yaw.keys = [Key(0.0, 0.0, "smooth"), Key(1.25, 12.5, "ease"), Key(4.0, -3.0, "step")]
     t.head_pitch.keys = [Key(0.5, 4.0, "linear")]
@@ -321,7 +322,7 @@ def refusal(tmp_path: Path, text: str, name: str = "talk.json") -> str:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     with pytest.raises(InputError) as err:
-        load_project(path)
+        open_project(path)  # as the command line and the studio open it
     message = str(err.value)
     assert "\n" not in message and "\r" not in message
     message.encode("utf-8")  # printable on any terminal: no lone surrogates in the message

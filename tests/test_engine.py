@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import threading
-import wave
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,8 @@ from studio.doc.project import Project
 from studio.engine import (Analysis, CancelToken, Output, analyze, controls_for, prepare_renderer,
                            render_frames, render_project)
 from studio.jobs.export import ExportSettings, run_export
-from media_probe import decode_audio, decode_video
+from studio.render.base import FrameByFrame
+from media_probe import decode_audio, decode_video, write_beep
 
 ROOT = Path(__file__).resolve().parent.parent
 PHRASE = ROOT / "tests" / "data" / "audio" / "phrase.wav"
@@ -87,7 +87,7 @@ def test_a_dropped_voice_is_decoded_once_for_analysis(portrait_path, speech_path
     assert sorted(counter.decodes) == sorted([audio_module.ANALYSIS_SAMPLE_RATE, PLAYBACK_RATE])
 
 
-class CountingRenderer:
+class CountingRenderer(FrameByFrame):
     """The real mesh renderer, counting frames started; frames in flight = started - written."""
 
     def __init__(self, inner) -> None:
@@ -191,14 +191,7 @@ def test_transparent_mov_export_from_the_studio(analysed, tmp_path):
 def test_a_range_export_starts_its_sound_at_its_first_frame(portrait_path, tmp_path):
     """A beep at exactly 2 s in the voice clip is at 1 s in an export of frames 25 on."""
     rate = 48000
-    t = np.arange(3 * rate) / rate
-    beep = np.where(t >= 2.0, 0.5 * np.sin(2 * np.pi * 1000 * t), 0.0)
-    source = tmp_path / "beep.wav"
-    with wave.open(str(source), "wb") as handle:
-        handle.setnchannels(1)
-        handle.setsampwidth(2)
-        handle.setframerate(rate)
-        handle.writeframes((beep * 32767).astype("<i2").tobytes())
+    source = write_beep(tmp_path / "beep.wav", 3.0, 2.0, rate)
     project = small_project(portrait_path, source)
     analysis = analyze(project)
     project.duration = analysis.duration

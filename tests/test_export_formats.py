@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 import subprocess
-import wave
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +13,7 @@ from PIL import Image
 
 from studio.analysis.audio import ffmpeg_exe, load_audio
 from studio.export import export_clip
-from media_probe import decode_audio, decode_video, describe
+from media_probe import decode_audio, decode_video, describe, write_beep
 
 FPS = 25
 PHRASE = Path(__file__).parent / "data" / "audio" / "phrase.wav"
@@ -95,14 +94,7 @@ def test_mp4_audio_is_the_original_speech(phrase_mp4):
 def test_audio_is_aligned_to_frame_zero(tmp_path, portrait, source_format):
     """A beep at exactly 1 s in the source starts at 1 s in the export: no priming offset."""
     rate = 48000
-    t = np.arange(2 * rate) / rate
-    beep = np.where(t >= 1.0, 0.5 * np.sin(2 * np.pi * 1000 * t), 0.0)
-    source = tmp_path / "beep.wav"
-    with wave.open(str(source), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes((beep * 32767).astype("<i2").tobytes())
+    source = write_beep(tmp_path / "beep.wav", 2.0, 1.0, rate)
     if source_format == "mp3":
         subprocess.run(
             [ffmpeg_exe(), "-v", "error", "-i", str(source), str(tmp_path / "beep.mp3")], check=True

@@ -14,9 +14,10 @@ from studio.doc.errors import Cancelled
 from studio.jobs import (
     CancelToken, FrameCache, FrameSignals, PreviewRequest, PreviewWorker, Scene, TaskRunner,
 )
+from studio.render.base import FrameByFrame
 
 
-class GatedRenderer:
+class GatedRenderer(FrameByFrame):
     """Draws each frame's yaw into its pixels; can hold a render until the test releases it."""
 
     name = "gated"

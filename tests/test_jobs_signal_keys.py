@@ -14,6 +14,7 @@ from studio.conditioning.control_frame import BLENDSHAPES, ControlFrame
 from studio.conditioning.sequence import ControlSequence, build_controls
 from studio.doc.project import Blink, EmotionKey, GazeKey, Key, Project, StyleKey
 from studio.jobs import FrameSignals, PreviewRequest, PreviewWorker, Scene
+from studio.render.base import FrameByFrame
 
 
 def speech_performance(path, fps: int = 25) -> Performance:
@@ -88,7 +89,7 @@ def test_frame_signals_batch_keys_through_the_sequence(directed):
     assert signals.key(200) == keys[200] and built == [1]
 
 
-class _Recording:
+class _Recording(FrameByFrame):
     """Renders each frame's yaw as its pixels and notes what happened in which order."""
 
     name = "recording"

@@ -12,10 +12,11 @@ import pytest
 
 from studio.conditioning.control_frame import ControlFrame
 from studio.doc.document import Document
-from studio.doc.project import DiffusionSettings, Key, Project, RenderSettings
+from studio.doc.project import Key, Project, RenderSettings
 from studio.jobs import CancelToken
-from studio.render.factory import create_renderer
+from studio.render.registry import create_renderer
 from studio.ui.media import analyze_portrait_file
+from studio.render.registry import settings_of
 from qt_windows import close_window, fresh_settings, make_window
 
 WAIT_MS = 120_000
@@ -44,10 +45,10 @@ def window(qtbot, tmp_path):
 
 
 def diffusion_project(portrait_path, models_dir) -> Project:
-    settings = DiffusionSettings(model="tiny", steps=STEPS, strength=STRENGTH, cache=False,
-                                 device="cpu", models_dir=str(models_dir))
+    settings = {"model": "tiny", "steps": STEPS, "strength": STRENGTH, "cache": False,
+                "device": "cpu", "models_dir": str(models_dir)}
     project = Project(portrait=str(portrait_path), width=64, height=64,
-                      render=RenderSettings("diffusion", settings))
+                      render=RenderSettings("diffusion", {"diffusion": settings}))
     project.tracks.head_yaw.keys = [Key(0.0, 15.0)]
     return project
 
@@ -87,27 +88,29 @@ def test_models_folder_and_model_preset_refuse_what_the_loader_cannot_use(
     window.rigs[project.portrait] = rig
     with qtbot.waitSignal(window.frameShown, timeout=WAIT_MS):
         window.session.set_document(Document(project))
-    inspector = window.inspector
-    qtbot.waitUntil(lambda: inspector.model.currentData() == "tiny")
+    fields = window.inspector.renderer_forms["diffusion"].fields
+    model = fields["model"]
+    qtbot.waitUntil(lambda: model.currentData() == "tiny")
     # a real model preset over a folder that lacks its weights: the loader's message, reverted
-    inspector.model.setCurrentText("sd15-mediapipe-face")
-    inspector.model.activated.emit(inspector.model.currentIndex())
+    model.setCurrentText("sd15-mediapipe-face")
+    model.activated.emit(model.currentIndex())
     assert "incomplete" in window.error_box.text() and "unet" in window.error_box.text()
-    assert window.project.render.diffusion.model == "tiny"
-    qtbot.waitUntil(lambda: inspector.model.currentData() == "tiny")
+    assert settings_of(window.project.render)["model"] == "tiny"
+    qtbot.waitUntil(lambda: model.currentData() == "tiny")
     # the folder picker: an empty folder is fine for the built-in tiny preset (written there)
     empty = tmp_path / "empty"
     empty.mkdir()
-    monkeypatch.setattr("studio.ui.inspector.QFileDialog.getExistingDirectory",
+    monkeypatch.setattr("studio.ui.renderer_form.QFileDialog.getExistingDirectory",
                         lambda *a, **k: str(empty))
-    inspector.choose_models.click()
-    assert window.project.render.diffusion.models_dir == str(empty)
+    window.inspector.renderer_forms["diffusion"].choose_buttons["models_dir"].click()
+    assert settings_of(window.project.render)["models_dir"] == str(empty)
     window.undo_stack.undo()
-    assert window.project.render.diffusion.models_dir == str(models_dir)
+    assert settings_of(window.project.render)["models_dir"] == str(models_dir)
     # steps, strength, cache and device go through the undo stack too
-    inspector.steps.setValue(6)
-    inspector.cache.setChecked(True)
-    assert window.project.render.diffusion.steps == 6 and window.project.render.diffusion.cache
+    fields["steps"].setValue(6)
+    fields["cache"].setChecked(True)
+    assert settings_of(window.project.render)["steps"] == 6
+    assert settings_of(window.project.render)["cache"]
     window.worker.wait_idle(60)
 
 

@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 from studio.conditioning.visemes import resolve
 from studio.doc.io import save_project
 from studio.ui.media import audio_key
-from studio.doc.project import DiffusionSettings, Project, RenderSettings
+from studio.doc.project import Project, RenderSettings
+from studio.render.registry import settings_of
 from media_probe import decode_video
 from test_ui_window import WAIT_MS, analysed, drop, loaded, settings, window  # noqa: F401 (fixtures)
 
@@ -65,25 +66,29 @@ def test_export_asks_before_replacing_an_existing_file(qtbot, loaded, tmp_path):
     assert finished.args[0] == out and decode_video(out).shape == (5, 64, 64, 3)
 
 
+def diffusion_field(window, name: str):
+    return window.inspector.renderer_forms["diffusion"].fields[name]
+
+
 def open_diffusion_project(qtbot, window, tmp_path, model: str) -> None:
     """A project rendered by diffusion (no media: nothing renders), dropped on the window."""
     path = tmp_path / "diffusion.json"
-    save_project(Project(render=RenderSettings("diffusion", DiffusionSettings(model=model))), path)
+    save_project(Project(render=RenderSettings("diffusion", {"diffusion": {"model": model}})), path)
     drop(window, path)
-    qtbot.waitUntil(lambda: window.inspector.diffusion_group.isEnabled())
-    assert window.project.render.diffusion.model == model
+    qtbot.waitUntil(lambda: window.inspector.renderer_forms["diffusion"].isEnabled())
+    assert settings_of(window.project.render)["model"] == model
 
 
 def test_a_preset_without_weights_points_at_the_inspectors_models_folder(qtbot, window, tmp_path,
                                                                          monkeypatch):
     monkeypatch.delenv("STUDIO_MODELS", raising=False)
     open_diffusion_project(qtbot, window, tmp_path, "tiny")
-    QTest.keyClick(window.inspector.model, Qt.Key_Up)  # the preset above: SD1.5, no folder
+    QTest.keyClick(diffusion_field(window, "model"), Qt.Key_Up)  # the preset above: SD1.5, no folder
     message = window.error_box.text()
     assert "'sd15-mediapipe-face-lcm' needs a models folder" in message
     assert "Models folder > Choose… in the inspector" in message
     assert "--models" not in message and "STUDIO_MODELS" not in message
-    assert window.project.render.diffusion.model == "tiny"
+    assert settings_of(window.project.render)["model"] == "tiny"
 
 
 def test_a_chosen_models_folder_that_is_gone_is_refused_in_the_studios_words(
@@ -93,27 +98,27 @@ def test_a_chosen_models_folder_that_is_gone_is_refused_in_the_studios_words(
     monkeypatch.delenv("STUDIO_MODELS", raising=False)
     open_diffusion_project(qtbot, window, tmp_path, "tiny")
     gone = tmp_path / "not-there"
-    monkeypatch.setattr("studio.ui.inspector.QFileDialog.getExistingDirectory",
+    monkeypatch.setattr("studio.ui.renderer_form.QFileDialog.getExistingDirectory",
                         lambda *a, **k: str(gone))
-    QTest.mouseClick(window.inspector.choose_models, Qt.LeftButton)
-    assert window.project.render.diffusion.models_dir == str(gone)  # tiny needs none yet
-    QTest.keyClick(window.inspector.model, Qt.Key_Up)  # SD1.5: its folder is checked
+    QTest.mouseClick(window.inspector.renderer_forms["diffusion"].choose_buttons["models_dir"], Qt.LeftButton)
+    assert settings_of(window.project.render)["models_dir"] == str(gone)  # tiny needs none yet
+    QTest.keyClick(diffusion_field(window, "model"), Qt.Key_Up)  # SD1.5: its folder is checked
     message = window.error_box.text()
     assert "does not exist" in message, message
     assert "Models folder > Choose… in the inspector" in message
     assert "--models" not in message and "STUDIO_MODELS" not in message
-    assert window.project.render.diffusion.model == "tiny"
+    assert settings_of(window.project.render)["model"] == "tiny"
 
 
 def test_the_tiny_model_is_named_a_test_pattern(qtbot, window, tmp_path, monkeypatch):
     monkeypatch.delenv("STUDIO_MODELS", raising=False)
     open_diffusion_project(qtbot, window, tmp_path, "sd15-mediapipe-face-lcm")
-    model = window.inspector.model
+    model = diffusion_field(window, "model")
     tiny = model.findData("tiny")
     assert model.itemText(tiny) == "tiny — test pattern (random weights)"
     assert "test pattern" in model.itemData(tiny, Qt.ToolTipRole)
     QTest.keyClick(model, Qt.Key_Down)  # the next preset down: tiny, built in
-    assert window.project.render.diffusion.model == "tiny"  # the preset's name, not the label
+    assert settings_of(window.project.render)["model"] == "tiny"  # the preset's name, not the label
     qtbot.waitUntil(lambda: "test pattern" in model.toolTip())
     assert model.currentText() == "tiny — test pattern (random weights)"
 

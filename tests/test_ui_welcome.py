@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 from studio import __version__
 from studio.doc.document import Document
-from studio.doc.project import DiffusionSettings, Project, RenderSettings
+from studio.doc.project import Project, RenderSettings
 from studio.jobs import CancelToken
 from studio.resources import SAMPLE_PORTRAIT, SAMPLE_PROJECT, SAMPLE_SPEECH
 from studio.ui.main_window import MainWindow
@@ -195,8 +195,8 @@ def test_without_the_diffusion_packages_the_renderer_says_what_to_install(
     assert index >= 0, "the choice stays in the list"
     assert not combo.model().item(index).isEnabled()
     assert combo.model().item(combo.findText("mesh")).isEnabled()
-    note = window.inspector.renderer_note
-    assert note is not None and note.isVisible()
+    note = window.inspector.renderer_notes["diffusion"]
+    assert note.isVisible()
     assert note.text().startswith("The diffusion renderer needs torch and diffusers")
     assert "make package DIFFUSION=1" in note.text()
     assert "pip install torch==2.13.0" in note.toolTip()
@@ -207,21 +207,21 @@ def test_with_the_diffusion_packages_there_is_no_note(open_window):
     window = open_window()
     combo = window.inspector.renderer
     assert combo.model().item(combo.findText("diffusion")).isEnabled()
-    assert window.inspector.renderer_note is None
+    assert window.inspector.renderer_notes == {}
 
 
 def test_a_diffusion_project_in_an_installation_without_it_is_explained_once(
         qtbot, open_window, diffusion_missing, tmp_path, portrait_path, rig):
     path = tmp_path / "diffusion.json"
     project = Project(portrait=str(portrait_path), width=64, height=64,
-                      render=RenderSettings("diffusion", DiffusionSettings(device="cpu")))
+                      render=RenderSettings("diffusion", {"diffusion": {"device": "cpu"}}))
     Document(project).save(path)
     window = open_window()
     window.rigs[str(portrait_path)] = rig
     drop_on(window.welcome.drop_area, path)  # a project file dropped opens
     qtbot.waitUntil(lambda: window.error_box is not None, timeout=WAIT_MS)
     box = window.error_box
-    assert box.text() == window.inspector.renderer_note.toolTip()
+    assert box.text() == window.inspector.renderer_notes["diffusion"].toolTip()
     assert window.project.render.renderer == "diffusion" and window.doc.path == path
     assert window.viewport.isVisible() and window.viewport.frame_array is None
     assert window.viewport.message == "No preview" and "torch" in window.viewport.detail

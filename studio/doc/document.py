@@ -25,10 +25,7 @@ MEDIA_SETTINGS: tuple[str, ...] = ("portrait", "audio", "transcript")
 
 # Numeric settings the schema bounds: edits outside are refused at once instead of producing a
 # file that will not load.
-_BOUNDED_SETTINGS: tuple[str, ...] = (
-    "fps", "width", "height", "seed", "duration", "render.diffusion.steps",
-    "render.diffusion.strength",
-)
+_BOUNDED_SETTINGS: tuple[str, ...] = ("fps", "width", "height", "seed", "duration")
 
 Callback = Callable[[frozenset[str]], None]
 
@@ -114,7 +111,10 @@ class Document:
     # -- settings ----------------------------------------------------------------------------
 
     def setting(self, name: str) -> Any:
-        """A project-level value by dotted name: "fps", "render.renderer", "render.diffusion.steps"."""
+        """A project-level value by dotted name: "fps", "render.renderer", or a renderer's
+        setting, "render.<renderer>.<setting>" (None while it keeps the renderer's default)."""
+        if self._renderer_setting(name):
+            return self.project.render.options.get(name.split(".")[1], {}).get(name.split(".")[2])
         owner, attr = self._owner(name)
         return getattr(owner, attr)
 
@@ -124,6 +124,17 @@ class Document:
         Portrait, audio and transcript changes are announced as "media" (they need a new
         analysis); everything else as "settings".
         """
+        if self._renderer_setting(name):
+            # the renderer checks its own settings (studio.render.registry); None is its default
+            _, renderer, attr = name.split(".")
+            options = self.project.render.options.setdefault(renderer, {})
+            old = options.pop(attr, None)
+            if value is not None:
+                options[attr] = value
+            if not options:
+                del self.project.render.options[renderer]
+            self.notify({"settings"})
+            return old
         owner, attr = self._owner(name)
         old = getattr(owner, attr)
         if name in _BOUNDED_SETTINGS:
@@ -139,6 +150,12 @@ class Document:
         setattr(owner, attr, value)
         self.notify({"media" if name in MEDIA_SETTINGS else "settings"})
         return old
+
+    @staticmethod
+    def _renderer_setting(name: str) -> bool:
+        """Whether `name` is a renderer's own setting: "render.<renderer>.<setting>"."""
+        parts = name.split(".")
+        return len(parts) == 3 and parts[0] == "render" and all(parts[1:])
 
     def _owner(self, name: str) -> tuple[Any, str]:
         owner: Any = self.project

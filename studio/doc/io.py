@@ -18,7 +18,7 @@ from studio.doc.errors import InputError
 from studio.doc.files import read_regular_file, write_atomic
 from studio.doc.jsontext import DECIMALS, MAX_DEPTH, dump_json, parse
 from studio.doc.project import (
-    SCHEMA_VERSION, Curve, DiffusionSettings, Key, Project, RenderSettings, Tracks,
+    DEFAULT_RENDERER, SCHEMA_VERSION, Curve, Key, Project, RenderSettings, Tracks,
 )
 from studio.doc.schema import (
     SCHEMA_PATH, key_path, printable, project_schema, setting_bounds, setting_schema, validate,
@@ -69,6 +69,11 @@ def _load_path(value: str | None, base: Path | None) -> str | None:
     return os.path.normpath(base / value)
 
 
+def _is_folder(setting: str) -> bool:
+    """A renderer setting named *_dir is a folder path (see RenderSettings)."""
+    return setting.endswith("_dir")
+
+
 def project_to_dict(project: Project, base: Path | None = None) -> dict[str, Any]:
     """The file's content for `project`; paths become relative to `base` when given."""
     data: dict[str, Any] = {"schema": SCHEMA_VERSION}
@@ -79,9 +84,11 @@ def project_to_dict(project: Project, base: Path | None = None) -> dict[str, Any
         elif name == "duration":
             value = _number(value)
         data[name] = value
-    diffusion = _record_to_dict(project.render.diffusion)
-    diffusion["models_dir"] = _store_path(project.render.diffusion.models_dir, base)
-    data["render"] = {"renderer": project.render.renderer, "diffusion": diffusion}
+    data["render"] = {"renderer": project.render.renderer}
+    for renderer, options in project.render.options.items():
+        data["render"][renderer] = {
+            name: _store_path(value, base) if _is_folder(name) and value else value
+            for name, value in options.items()}
     tracks: dict[str, Any] = {}
     for spec in TRACKS:
         items = sorted(spec.items(project.tracks), key=spec.order)
@@ -111,12 +118,11 @@ def project_from_dict(data: dict[str, Any], base: Path | None = None,
             elif name == "duration":
                 value = float(value)
             setattr(project, name, value)
-    render = data.get("render", {})
-    diffusion = dict(render.get("diffusion", {}))
-    if "models_dir" in diffusion:
-        diffusion["models_dir"] = _load_path(diffusion["models_dir"], base)
-    project.render = RenderSettings(renderer=render.get("renderer", "mesh"),
-                                    diffusion=DiffusionSettings(**diffusion))
+    render = dict(data.get("render", {}))
+    project.render = RenderSettings(renderer=render.pop("renderer", DEFAULT_RENDERER), options={
+        renderer: {name: _load_path(value, base) if _is_folder(name) and value else value
+                   for name, value in options.items()}
+        for renderer, options in render.items()})
     tracks = Tracks()
     stored = data.get("tracks", {})
     for spec in TRACKS:

@@ -9,12 +9,14 @@ migration in studio/doc/io.py.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 SCHEMA_VERSION = 1
 
 INTERPOLATIONS: tuple[str, ...] = ("linear", "smooth", "step", "ease")
 EMOTIONS: tuple[str, ...] = ("neutral", "happy", "sad", "angry", "surprised", "fearful", "disgusted")
-RENDERERS: tuple[str, ...] = ("mesh", "diffusion")
+# A file that names no renderer is drawn by the built-in one (studio.render.registry lists them).
+DEFAULT_RENDERER = "mesh"
 POSE_TRACKS: tuple[str, ...] = ("head_yaw", "head_pitch", "head_roll")
 STYLE_FIELDS: tuple[str, ...] = ("lip_amplitude", "head_motion", "expressiveness")
 
@@ -130,19 +132,18 @@ class Tracks:
 
 
 @dataclass
-class DiffusionSettings:
-    model: str = "tiny"
-    steps: int = 8
-    strength: float = 0.5
-    cache: bool = True
-    device: str = "auto"
-    models_dir: str | None = None
-
-
-@dataclass
 class RenderSettings:
-    renderer: str = "mesh"
-    diffusion: DiffusionSettings = field(default_factory=DiffusionSettings)
+    """Which renderer draws the frames, and each renderer's own settings as the file stores
+    them (`render.<renderer>.<setting>`), by renderer name.
+
+    What a renderer's settings mean, their ranges and defaults are the renderer's
+    (studio.render.registry): the document keeps the values the artist set, and a setting
+    never set takes the renderer's default. A setting whose name ends in `_dir` is a folder,
+    stored relative to the project file like the portrait.
+    """
+
+    renderer: str = DEFAULT_RENDERER
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass

@@ -34,9 +34,10 @@ def _project_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=None)
 def setting_bounds(name: str) -> tuple[float, float]:
-    """(minimum, maximum) the schema allows for a project-level number such as "fps" or
-    "render.diffusion.steps": the one source of these limits for the document, the command line
-    and the inspector, so a value one of them accepts always saves and loads."""
+    """(minimum, maximum) the schema allows for a project-level number such as "fps": the one
+    source of these limits for the document, the command line and the inspector, so a value
+    one of them accepts always saves and loads (a renderer's own settings have theirs in its
+    RendererKind)."""
     node = setting_schema(name)
     return node.get("minimum", float("-inf")), node.get("maximum", float("inf"))
 
@@ -139,14 +140,22 @@ def _validator_class() -> Any:
 
 def validate(data: dict[str, Any], source: str = "project") -> None:
     """Refuse content that does not follow the current schema, with the first problem's key path."""
-    import jsonschema  # lazily: only loading a file needs it
-
-    validator = _validator_class()(_project_schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-    if errors:
-        path, reason = _reason(jsonschema.exceptions.best_match(errors))
-        raise InputError(f"{source}: {key_path(path)}: {reason}")
+    validate_part(data, _project_schema(), source)
     problems = _semantic_errors(data)
     if problems:
         path, reason = problems[0]
         raise InputError(f"{source}: {key_path(path)}: {reason}")
+
+
+def validate_part(data: Any, schema: dict[str, Any], source: str = "project",
+                  where: tuple[Any, ...] = ()) -> None:
+    """Refuse `data`, found at key path `where` of a file, when it does not follow `schema`:
+    the one-line message names the file, the key path and the reason, as a project's does (a
+    renderer's settings are checked this way against the renderer's own schema)."""
+    import jsonschema  # lazily: only loading a file needs it
+
+    validator = _validator_class()(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    if errors:
+        path, reason = _reason(jsonschema.exceptions.best_match(errors))
+        raise InputError(f"{source}: {key_path([*where, *path])}: {reason}")

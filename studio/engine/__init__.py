@@ -28,6 +28,7 @@ _WHERE = {
     "prepare_renderer": "frames", "render_frames": "frames", "render_workers": "frames",
     "Output": "pipeline", "audio_from": "pipeline", "output_format": "pipeline",
     "render_project": "pipeline",
+    "load_project": "project_file",
 }
 
 __all__ = sorted(_WHERE)

@@ -34,7 +34,7 @@ def prepare_renderer(project: Project, rig: FaceRig, width: int | None = None,
                      height: int | None = None) -> Renderer:
     """The renderer the project asks for, prepared for the portrait at the project's size (or
     the given one): the one place a renderer is made for a project."""
-    from studio.render.factory import create_renderer
+    from studio.render.registry import create_renderer
 
     renderer = create_renderer(project.render, project.seed)
     renderer.prepare(rig, width or project.width, height or project.height)
@@ -58,14 +58,14 @@ def render_frames(renderer: Renderer, controls: FrameSource, start: int = 0,
     waits for the frames being rendered, so no thread outlives the render.
     """
     stop = len(controls) if stop is None else stop
-    render_batch = getattr(renderer, "render_batch", None)
-    if render_batch is not None and not with_alpha:
-        size = getattr(renderer, "batch_size", 4)
+    size = renderer.batch_size
+    if size > 1 and not with_alpha:
         for first in range(start, stop, size):
-            yield from render_batch([controls.frame(i) for i in range(first, min(first + size, stop))])
+            yield from renderer.render_batch(
+                [controls.frame(i) for i in range(first, min(first + size, stop))])
         return
     workers = render_workers() if workers is None else workers
-    if workers <= 1 or not getattr(renderer, "renders_in_threads", False) or stop - start < 2:
+    if workers <= 1 or not renderer.renders_in_threads or stop - start < 2:
         for index in range(start, stop):
             yield renderer.render(controls.frame(index), with_alpha=with_alpha)
         return

@@ -48,13 +48,14 @@ def render_project(project: Project, output: Output | Path, *, analysis: Analysi
                    log: Log = quiet, workers: int | None = None) -> Path:
     """Render the project (or the output's frame range) to the output; the file appears only
     once complete. `analysis` is reused when given (the studio has it), else made here."""
-    from studio.render.diffusion.availability import require_diffusion
+    from studio.render.registry import renderer_kind, settings_of
 
-    # 1. a bad output path, or a renderer this installation lacks, fails before any analysis
+    # 1. a bad output path, a renderer this installation lacks or settings it refuses fail
+    # before any analysis
     output = output if isinstance(output, Output) else Output(Path(output))
     fmt = output_format(output)
-    if project.render.renderer == "diffusion":
-        require_diffusion()
+    renderer_kind(project.render.renderer).require()
+    settings_of(project.render)
     # 2. analysis (the renderer is prepared while the voice is analysed in its own process,
     # where it is), controls, the range
     early: dict[str, object] = {}

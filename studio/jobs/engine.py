@@ -18,15 +18,15 @@ from studio.engine.controls import controls_for
 from studio.engine.frames import prepare_renderer
 from studio.jobs.preview_worker import Scene
 from studio.jobs.signals import FrameSignals
+from studio.render.registry import renderer_kind, stored_settings
 
 
 def scene_key(project: Project, rig: FaceRig, width: int, height: int) -> str:
-    """What the prepared renderer depends on: the mesh ignores diffusion settings and the seed."""
-    settings = project.render
-    key = f"{rig.image_hash}:{width}x{height}:{settings.renderer}"
-    if settings.renderer == "diffusion":
-        key += f":{settings.diffusion}:seed {project.seed}"
-    return key
+    """What the prepared renderer depends on: the portrait, the size, and what its kind says
+    (the mesh ignores the seed; the diffusion renderer's settings and seed matter)."""
+    kind = renderer_kind(project.render.renderer)
+    stored = stored_settings(project.render, kind.name)
+    return f"{rig.image_hash}:{width}x{height}:{kind.scene_key(stored, project.seed)}"
 
 
 def scene_for(project: Project, rig: FaceRig, width: int | None = None,

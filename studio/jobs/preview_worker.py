@@ -6,7 +6,7 @@ queueing stale frames. Once the playhead frame is delivered, the worker renders 
 into a FrameCache until it is cancelled or the window is full.
 
 A renderer that refines step by step (the diffusion renderer's `render_batch(frames, preview,
-cancel)`) streams its intermediate pictures: the mesh render it starts from, then each step's
+cancel)`, studio.render.base) streams its intermediate pictures: the mesh render it starts from, then each step's
 cheaply decoded prediction, each delivered as a FrameResult with `step` set, and it stops at the
 next step once a newer request cancels the token.
 """
@@ -211,8 +211,7 @@ class PreviewWorker:
             self._frame(i, signals, index, token)
 
     def _landmarks(self, frame: ControlFrame) -> np.ndarray | None:
-        posed = getattr(self._renderer, "posed_landmarks", None)
-        return posed(frame) if posed is not None else None
+        return self._renderer.posed_landmarks(frame)
 
     def _frame(self, index: int, signals: FrameSignals, playhead: int, token: CancelToken,
                stream: Callable | None = None) -> tuple[np.ndarray, bool]:
@@ -221,11 +220,9 @@ class PreviewWorker:
         if cached is not None:
             return cached, True
         frame = signals.frame(index)
-        render_batch = getattr(self._renderer, "render_batch", None)
-        if render_batch is not None:
-            image = render_batch([frame], preview=stream, cancel=token)[0]
-        else:
-            image = self._renderer.render(frame)
+        # one frame as a batch: a renderer that refines step by step streams it and stops at
+        # the next step once cancelled (studio.render.base)
+        image = self._renderer.render_batch([frame], preview=stream, cancel=token)[0]
         self.rendered += 1
         self.cache.put(index, key, image, playhead)
         return image, False

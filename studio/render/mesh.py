@@ -25,6 +25,7 @@ from studio.analysis.pose import rotation_matrix
 from studio.conditioning.control_frame import ControlFrame
 from studio.doc.errors import InputError
 from studio.analysis import landmarks as topo
+from studio.render.base import FrameByFrame
 from studio.render.mesh_expression import ExpressionRig, build_expression_rig
 from studio.render.mesh_eyes import build_eye_lid, draw_closed_lid
 from studio.render.mesh_mouth import MouthModel, MouthShape, build_mouth_model, draw_mouth
@@ -68,7 +69,7 @@ class _Prepared:
     lids: dict                # ARKit side -> (EyeLid, upper lid, lower lid, crease: landmark indices)
 
 
-class MeshRenderer:
+class MeshRenderer(FrameByFrame):
     """CPU renderer, real time at 512 x 512 on one core; see the module docstring."""
 
     name = "mesh"

@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QMessageBox
 
 from studio.ui.editing import DocumentEditing
+from studio.ui.exchange_flow import CueExchange
 from studio.ui.export_flow import ExportFlow
 from studio.ui.help import APP_NAME, about_text, shortcuts_html
 from studio.ui.keyboard import KeyRouting
@@ -36,7 +37,7 @@ class WindowActions:
     def __init__(self, window: QMainWindow, settings: QSettings, session: Session,
                  files: ProjectFiles, editing: DocumentEditing, transport: Transport,
                  preview: Preview, exporter: ExportFlow, timeline: Timeline, viewport: Viewport,
-                 panels: list[QDockWidget]) -> None:
+                 panels: list[QDockWidget], exchange: CueExchange) -> None:
         self.window = window  # holds every action, so its key works whichever panel has focus
         self.settings = settings
         self.session = session
@@ -45,6 +46,7 @@ class WindowActions:
         self.transport = transport
         self.preview = preview
         self.exporter = exporter
+        self.exchange = exchange  # cues and motion to and from other tools
         self.timeline = timeline
         self.viewport = viewport
         self.panels = panels  # the docks the View menu shows and hides
@@ -82,6 +84,8 @@ class WindowActions:
         a["save"] = self._action("&Save", files.save, QKeySequence.Save)
         a["save_as"] = self._action("Save &As…", files.save_as_dialog, QKeySequence.SaveAs)
         a["export"] = self._action("&Export…", self.exporter.export_dialog, "Ctrl+E")
+        a["export_cues"] = self._action("Export C&ues and Motion…", self.exchange.export_dialog)
+        a["import_cues"] = self._action("&Import Cues or Capture…", self.exchange.import_dialog)
         a["load_style"] = self._action("&Load Style Preset…", editing.load_style_preset)
         a["save_style"] = self._action("Save Style Pre&set…",
                                        lambda: editing.save_style_preset())
@@ -137,7 +141,7 @@ class WindowActions:
         file.addSeparator()
         file.addActions([a["save"], a["save_as"]])
         file.addSeparator()
-        file.addAction(a["export"])
+        file.addActions([a["export"], a["export_cues"], a["import_cues"]])
         file.addSeparator()
         file.addActions([a["load_style"], a["save_style"]])
         file.addSeparator()

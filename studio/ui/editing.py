@@ -19,6 +19,7 @@ from studio.conditioning.styles import Preset, load_preset, resolve_preset, save
 from studio.doc.curves import sample_curve, sample_records
 from studio.doc.errors import InputError
 from studio.doc.project import STYLE_FIELDS
+from studio.render.registry import renderer_kind, stored_settings
 from studio.ui import commands, file_dialogs
 from studio.ui.inspector import Inspector, in_studio_words
 from studio.ui.notices import Notices
@@ -124,19 +125,21 @@ class DocumentEditing:
             QTimer.singleShot(0, self.inspector, self.refresh_inspector)
 
     def _check_render_setting(self, name: str, value) -> None:
-        """Refuse a diffusion model or models folder the loader could not use, with its message."""
-        from studio.render.diffusion.manifests import load_preset, resolve_models_dir
-
+        """Refuse a renderer setting out of its range, or a model or folder the renderer could
+        not load, with the renderer's own message (studio.render.registry)."""
         trial = copy.deepcopy(self.session.project.render)
-        owner, attr = (trial.diffusion, name.rsplit(".", 1)[1]) if name.startswith(
-            "render.diffusion.") else (trial, name.rsplit(".", 1)[1])
-        setattr(owner, attr, value)
-        if trial.renderer != "diffusion" or attr not in ("model", "models_dir", "renderer"):
+        parts = name.split(".")
+        if parts == ["render", "renderer"]:
+            trial.renderer = value
+        elif len(parts) == 3 and parts[0] == "render":
+            trial.options.setdefault(parts[1], {})[parts[2]] = value
+        else:
             return
-        preset = load_preset(trial.diffusion.model)
-        root = resolve_models_dir(preset, trial.diffusion.models_dir)
-        if not preset.built_in:
-            preset.check_folder(root)
+        kind = renderer_kind(trial.renderer)
+        settings = kind.resolve(stored_settings(trial, kind.name))
+        sources = [s.name for s in kind.settings if s.type in ("choice", "folder")]
+        if parts[-1] == "renderer" or (parts[1] == kind.name and parts[2] in sources):
+            kind.check_sources(settings)
 
     def apply_style(self, preset, source: str) -> None:
         """A speaking-style preset (built-in name or file path) and its blinks, as one undo step."""

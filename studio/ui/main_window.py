@@ -29,6 +29,7 @@ from studio.jobs import TaskRunner
 from studio.ui.actions import WindowActions
 from studio.ui.editing import DocumentEditing
 from studio.ui.export_dialog import ExportProgress
+from studio.ui.exchange_flow import CueExchange
 from studio.ui.export_flow import ExportFlow
 from studio.ui.help import APP_NAME
 from studio.ui.inspector import Inspector
@@ -82,10 +83,11 @@ class MainWindow(QMainWindow):
                                   self.welcome)
         self.exporter = ExportFlow(session, self, self.tasks, to_ui, self.notices,
                                    self.export_progress, self.files)
+        self.cue_exchange = CueExchange(session, self, self.settings, self.notices)
         self.window_actions = WindowActions(
             self, self.settings, session, self.files, self.editing, self.transport, self.preview,
             self.exporter, self.timeline, self.viewport,
-            [self.timeline_dock, self.inspector_dock, self.media_dock])
+            [self.timeline_dock, self.inspector_dock, self.media_dock], self.cue_exchange)
         self.actions_by_name = self.window_actions.by_name
         self.recent_menu = self.window_actions.recent_menu
         self._wire()

@@ -13,6 +13,7 @@ from studio.doc.errors import InputError
 from studio.doc.project import Project
 from studio.jobs import FrameResult, PreviewRequest, PreviewWorker, Scene
 from studio.jobs.engine import scene_for
+from studio.render.registry import renderer_kind
 from studio.ui.help import as_sentence
 from studio.ui.inspector import in_studio_words
 from studio.ui.notices import Notices, ToUiThread
@@ -92,7 +93,8 @@ class Preview(QObject):
             self.request()
 
     def _render_ahead(self, project: Project, dragging: bool = False) -> dict[str, int]:
-        """Frames rendered around the playhead: diffusion frames cost seconds, mesh ones ms.
+        """Frames rendered around the playhead, as far as the renderer's kind says it can keep
+        up (a diffusion frame costs seconds, a mesh frame milliseconds).
 
         None while a drag runs: the next mouse move supersedes those frames, and a render ahead
         already under way would hold up that move's frame until it finished; the drag's end
@@ -100,9 +102,9 @@ class Preview(QObject):
         """
         if dragging:
             return {"ahead": 0, "behind": 0}
-        if project.render.renderer == "diffusion":
-            return {"ahead": 2, "behind": 0}
-        return {"ahead": 50 if self.playback.playing else 25, "behind": 5}
+        kind = renderer_kind(project.render.renderer)
+        ahead, behind = kind.preview_span
+        return {"ahead": kind.playing_ahead if self.playback.playing else ahead, "behind": behind}
 
     # ---- key drags -------------------------------------------------------------------------
     def preview_moves(self, moves: list[KeyMove]) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from studio.doc.document import Document
 from studio.doc.errors import InputError
+from studio.engine.project_file import load_project
 from studio.resources import SAMPLE_PROJECT
 from studio.ui import autosave, file_dialogs
 from studio.ui.help import APP_NAME
@@ -135,7 +136,7 @@ class ProjectFiles(QObject):
     def _read(self, path: Path) -> Document | None:
         """The document in `path`, or None after a dialog saying why it cannot be opened."""
         try:
-            return Document.open(path)
+            return Document(load_project(path), path)
         except InputError as error:
             self.notices.error(str(error))
             return None

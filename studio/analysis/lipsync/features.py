@@ -82,12 +82,21 @@ def compute(samples: np.ndarray) -> Features:
     return Features(**{k: np.concatenate(v).astype(np.float32) for k, v in parts.items()})
 
 
+VOICED = 0.6  # periodicity above which a frame is voiced
+VOICED_RANGE = 30.0  # dB below the peaks within which a voiced frame is speech, floor or not
+
+
 def speech_mask(features: Features) -> np.ndarray:
-    """Frames loud enough to be speech: above the noise floor and within 40 dB of the peaks."""
+    """Frames loud enough to be speech: above the noise floor and within 40 dB of the peaks.
+
+    The floor is the level of the quietest tenth of the clip, which is speech itself in a clip
+    trimmed to a word ("shoe" alone has no silence to measure): voiced frames within 30 dB of
+    the peaks are speech whatever the floor says, so such a word is not left at rest."""
     level = features.level_db
     floor, peak = np.percentile(level, 10), np.percentile(level, 99)
     threshold = max(floor + 10.0, peak - 40.0, -70.0)
-    return level > threshold
+    voiced = (features.periodicity > VOICED) & (level > max(peak - VOICED_RANGE, -60.0))
+    return (level > threshold) | voiced
 
 
 def speech_regions(mask: np.ndarray, frame_rate: float, min_pause: float = 0.25,

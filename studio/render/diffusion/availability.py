@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 
-from studio.doc.errors import InputError
 
 # Import names, with the pinned distributions to install for each (pyproject.toml).
 REQUIRED: dict[str, str] = {
@@ -55,10 +54,3 @@ def missing_note(missing: list[str] | None = None) -> str | None:
     names = ", ".join(missing[:-1]) + f" and {missing[-1]}" if len(missing) > 1 else missing[0]
     return (f"The diffusion renderer needs {names}, which this build leaves out: use the build "
             f"made with 'make package DIFFUSION=1'.")
-
-
-def require_diffusion() -> None:
-    """Refuse the diffusion renderer with one clear line when its packages are missing."""
-    message = missing_message()
-    if message is not None:
-        raise InputError(message)

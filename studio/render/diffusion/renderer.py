@@ -24,7 +24,6 @@ import torch
 from studio.analysis.face_rig import FaceRig
 from studio.conditioning.control_frame import ControlFrame
 from studio.doc.errors import InputError
-from studio.doc.project import DiffusionSettings
 from studio.render.diffusion.control_image import draw_control_image
 from studio.render.diffusion.foreground import (
     changed_pixels,
@@ -36,8 +35,10 @@ from studio.render.diffusion.foreground import (
 from studio.render.diffusion.diffused_frames import DiffusedFrameCache, frame_key
 from studio.render.diffusion.latent_preview import LatentPreview
 from studio.render.diffusion.loader import DiffusionComponents
+from studio.render.diffusion.settings import DiffusionSettings
 from studio.render.diffusion.pipeline import FaceControlPipeline, LatentBlend, NoiseWindow
 from studio.render.mesh import MeshRenderer
+from studio.render.base import PreviewCallback, PreviewEvent
 
 DEFAULT_BATCH_SIZE = 4
 DEFAULT_STEP_CACHE_INTERVAL = 3
@@ -45,18 +46,6 @@ DEFAULT_STEP_CACHE_INTERVAL = 3
 # cells of context the crop keeps around them (see foreground.py).
 WORK_CELLS = 2
 CONTEXT_CELLS = 1
-
-
-@dataclass
-class PreviewEvent:
-    frames: list[ControlFrame]  # the frames being denoised, in batch order
-    step: int                   # denoising steps done: 0 is the mesh render it starts from
-    total: int                  # denoising steps this request runs
-    images: list[np.ndarray]    # H x W x 3 uint8 at output size, one per frame
-    final: bool                 # True once, with step == total: the decode replacing the previews
-
-
-PreviewCallback = Callable[[PreviewEvent], None]
 
 
 @dataclass
@@ -70,6 +59,7 @@ class _Reference:
 
 class DiffusionRenderer:
     name = "diffusion"
+    renders_in_threads = False  # torch uses every core for one batch already
 
     def __init__(
         self,

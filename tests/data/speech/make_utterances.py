@@ -5,6 +5,8 @@ samples rise above 1 % of its peak, and placed after a silence of known length. 
 land in utterances.json; the wavs are committed, so tests need neither espeak-ng nor sox.
 
 Run from the repository root: python tests/data/speech/make_utterances.py
+`... make_utterances.py trimmed` writes only the words trimmed to their sound, with no silence
+around them (trimmed_WORD.wav and trimmed.json), as a word cut from a longer take arrives.
 """
 
 from __future__ import annotations
@@ -63,7 +65,33 @@ def build(name: str, voice: str, words: list[str], workdir: Path) -> dict:
             "duration": round(len(audio) / RATE, 4), "words": spans}
 
 
+# Words alone, trimmed to their sound: "shoe" once found no speech at all (no silence to
+# measure the noise floor from) and stayed at rest.
+TRIMMED = ("en-us", ["shoe", "simple", "moon", "yellow", "mama", "number", "happy", "lamp"])
+
+
+def build_trimmed() -> None:
+    voice, words = TRIMMED
+    table = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for word in words:
+            samples = speak(voice, word, Path(tmp))
+            with wave.open(str(HERE / f"trimmed_{word}.wav"), "wb") as w:
+                w.setnchannels(1)
+                w.setsampwidth(2)
+                w.setframerate(RATE)
+                w.writeframes(np.clip(samples, -32768, 32767).astype("<i2").tobytes())
+            table[word] = {"wav": f"trimmed_{word}.wav", "voice": voice,
+                           "duration": round(len(samples) / RATE, 4)}
+    (HERE / "trimmed.json").write_text(json.dumps(table, indent=2) + "\n")
+
+
 def main() -> None:
+    import sys
+
+    if sys.argv[1:] == ["trimmed"]:
+        build_trimmed()
+        return
     with tempfile.TemporaryDirectory() as tmp:
         table = {name: build(name, voice, words, Path(tmp))
                  for name, (voice, words) in UTTERANCES.items()}

@@ -1,0 +1,77 @@
+"""Small form pieces the inspector's panels share: fields that shrink with the dock, number
+boxes that commit on Enter, an elided path, and the form layout they sit in."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QGroupBox, QLabel, QSizePolicy, QWidget,
+)
+
+FIELD_MIN_WIDTH = 64
+
+
+def shrinkable(widget: QWidget) -> QWidget:
+    """Let a field shrink with the dock: spin boxes size themselves for their whole range (ten
+    digits for the seed) and combo boxes for their longest item, which would push the form past
+    the dock's right edge."""
+    widget.setMinimumWidth(FIELD_MIN_WIDTH)
+    widget.setSizePolicy(QSizePolicy.Ignored, widget.sizePolicy().verticalPolicy())
+    if isinstance(widget, QComboBox):
+        widget.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        widget.setMinimumContentsLength(4)
+    return widget
+
+
+class ElidedPath(QLabel):
+    """A path shown in whatever width there is, elided in the middle (the folder's name at the
+    end stays visible); the whole path is in the tooltip. Empty, it shows a grey placeholder."""
+
+    def __init__(self, placeholder: str, hint: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._path = ""
+        self._placeholder = placeholder
+        self._hint = hint
+        self.setFrameShape(QFrame.StyledPanel)
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.setMinimumWidth(FIELD_MIN_WIDTH)
+
+    def path(self) -> str:
+        return self._path
+
+    def set_path(self, path: str) -> None:
+        self._path = path
+        self.setToolTip(path or self._hint)
+        self.update()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        return QSize(FIELD_MIN_WIDTH, super().minimumSizeHint().height())
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().paintEvent(event)  # the frame; the label's own text stays empty
+        painter = QPainter(self)
+        area = self.contentsRect().adjusted(4, 0, -4, 0)
+        text = self._path or self._placeholder
+        if not self._path:
+            painter.setPen(self.palette().placeholderText().color())
+        painter.drawText(area, Qt.AlignVCenter | Qt.AlignLeft,
+                         self.fontMetrics().elidedText(text, Qt.ElideMiddle, area.width()))
+
+
+def double_box(low: float, high: float, value: float, step: float = 0.1, decimals: int = 2):
+    box = QDoubleSpinBox()
+    box.setRange(low, high)
+    box.setDecimals(decimals)
+    box.setSingleStep(step)
+    box.setValue(value)
+    box.setKeyboardTracking(False)
+    return box
+
+
+def form_layout(group: QGroupBox) -> QFormLayout:
+    form = QFormLayout(group)
+    form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+    form.setRowWrapPolicy(QFormLayout.DontWrapRows)
+    form.setHorizontalSpacing(8)
+    return form
