@@ -8,6 +8,7 @@ Exit status: 0 success; 2 bad input or arguments (one line on stderr, no traceba
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import sys
@@ -442,4 +443,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    # Exit without the interpreter's last collection over every object the render made
+    # (MediaPipe's, the analysis's): 0.3 s of a 20-second clip's render.
+    gc.freeze()
+    sys.exit(status)

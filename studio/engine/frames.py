@@ -10,6 +10,7 @@ them a batch at a time, on the caller's thread.
 from __future__ import annotations
 
 import os
+import sys
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -76,6 +77,7 @@ def _in_threads(renderer: Renderer, controls: FrameSource, indices: range, with_
     def render(index: int) -> np.ndarray:
         return renderer.render(controls.frame(index), with_alpha=with_alpha)
 
+    previous = _opencv_threads(1)
     pool = ThreadPoolExecutor(workers, thread_name_prefix="studio-render")
     pending: deque[Future[np.ndarray]] = deque()
     queue = iter(indices)
@@ -95,3 +97,17 @@ def _in_threads(renderer: Renderer, controls: FrameSource, indices: range, with_
         for future in pending:
             future.cancel()
         pool.shutdown(wait=True)
+        _opencv_threads(previous)
+
+
+def _opencv_threads(count: int | None) -> int | None:
+    """Set OpenCV's own thread count (when OpenCV is loaded); returns the previous one. The
+    frames already fill the cores: OpenCV's pool splitting each remap on top of them only
+    adds hand-offs and spinning workers that take time from the render threads and the
+    encoder."""
+    cv2 = sys.modules.get("cv2")
+    if cv2 is None or count is None:
+        return None
+    previous = cv2.getNumThreads()
+    cv2.setNumThreads(count)
+    return previous

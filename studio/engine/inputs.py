@@ -3,6 +3,7 @@ performance, analysed side by side, with the audio decoded once and handed on.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -56,30 +57,63 @@ def _portrait(path: str) -> FaceRig:
     return analyze_portrait(path)
 
 
-def analyze(project: Project, log: Log = quiet, cancel: Cancel | None = None) -> Analysis:
-    """Analyse the portrait (cached by image hash) on a thread while the voice clip is decoded
-    once and analysed here: MediaPipe, OpenCV's inpainting and the ffmpeg decoder run outside
-    the GIL, so the two overlap. An audio error is reported first (it is found first)."""
+def analyze(project: Project, log: Log = quiet, cancel: Cancel | None = None, *,
+            with_rig: Callable[[FaceRig], None] | None = None) -> Analysis:
+    """The portrait's rig and the voice's performance, analysed side by side.
+
+    The voice clip is decoded once, here, first (an audio error is reported first). Where a
+    fork is safe (engine/voice_process.py) the voice is then analysed in a child process while
+    this one analyses the portrait (cached by image hash) and calls `with_rig(rig)`, so a caller
+    can prepare its renderer before the lip sync is done. Elsewhere the portrait is analysed on
+    a thread while the voice is analysed here (MediaPipe, OpenCV's inpainting and the ffmpeg
+    decoder run outside the GIL), and `with_rig` is not called.
+    """
     from studio.analysis.audio import load_audio
-    from studio.analysis.portrait import faces_notice
+    from studio.engine.voice_process import ChildProcess
 
     check_inputs(project)
+    clip = load_audio(project.audio)
+    check_cancel(cancel)
+    # Both the voice's analysis and the conditioning use scipy.ndimage: imported once, before
+    # the fork, rather than once in each process (a third of a second).
+    import scipy.ndimage  # noqa: F401
+
+    voice = ChildProcess.start(lambda: analyze_audio(project, clip))
+    if voice is None:
+        return _analyze_in_process(project, clip, log, cancel)
+    try:
+        rig = _portrait(project.portrait)
+        _notice(rig, log)
+        check_cancel(cancel)
+        if with_rig is not None:
+            with_rig(rig)
+        performance, visemes = voice.result(cancel)
+    finally:
+        voice.stop()
+    check_cancel(cancel)
+    return Analysis(rig, performance, visemes, clip.duration)
+
+
+def _analyze_in_process(project: Project, clip: AudioClip, log: Log,
+                        cancel: Cancel | None) -> Analysis:
     with ThreadPoolExecutor(1, thread_name_prefix="studio-portrait") as pool:
         portrait: Future[FaceRig] = pool.submit(_portrait, project.portrait)
         try:
-            clip = load_audio(project.audio)
-            check_cancel(cancel)
-            if portrait.done():
-                portrait.result()  # a photo without a face fails before the lip sync runs
             performance, visemes = analyze_audio(project, clip)
         except BaseException:
             portrait.cancel()
             raise
         rig = portrait.result()
-    notice = faces_notice(rig)
-    if notice:
-        log(notice)
+    _notice(rig, log)
     check_cancel(cancel)
     # the decoded length is what the tracks were analysed over (a container's stated length
     # can differ by a few ms: mp3 padding)
     return Analysis(rig, performance, visemes, clip.duration)
+
+
+def _notice(rig: FaceRig, log: Log) -> None:
+    from studio.analysis.portrait import faces_notice
+
+    notice = faces_notice(rig)
+    if notice:
+        log(notice)

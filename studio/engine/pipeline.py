@@ -15,7 +15,6 @@ from studio.doc.errors import InputError
 from studio.doc.project import Project
 from studio.engine.inputs import Analysis, analyze
 from studio.engine.cancel import Cancel, Log, Progress, check_cancel, quiet
-from studio.engine.controls import controls_for
 from studio.engine.frames import prepare_renderer, render_frames
 from studio.export import FORMATS, ExportFormat, check_output, export_clip
 
@@ -57,17 +56,23 @@ def render_project(project: Project, output: Output | Path, *, analysis: Analysi
     fmt = output_format(output)
     renderer_kind(project.render.renderer).require()
     settings_of(project.render)
-    # 2. analysis, controls, the range
+    # 2. analysis (the renderer is prepared while the voice is analysed in its own process,
+    # where it is), controls, the range
+    early: dict[str, object] = {}
     if analysis is None:
-        analysis = analyze(project, log, cancel)
+        analysis = analyze(project, log, cancel, with_rig=lambda rig: _prepare_early(project, rig, early))
+    from studio.engine.controls import controls_for
+
     controls = controls_for(project, analysis)
     last = len(controls) - 1
     end = last if output.end is None else output.end
     if not 0 <= output.start <= end <= last:
         raise InputError(f"cannot export frames {output.start}-{end}: the clip has frames 0-{last}")
     check_cancel(cancel)
-    # 3. the renderer, once
-    renderer = prepare_renderer(project, analysis.rig)
+    # 3. the renderer, once (its error, if any, is reported here, in the order it always was)
+    if "error" in early:
+        raise early["error"]
+    renderer = early["renderer"] if "renderer" in early else prepare_renderer(project, analysis.rig)
     check_cancel(cancel)
     # 4. stream frames to the encoder, with the sound from the range's first frame on
     with tempfile.TemporaryDirectory(prefix="studio-export-") as scratch:
@@ -79,6 +84,16 @@ def render_project(project: Project, output: Output | Path, *, analysis: Analysi
                                audio_path=audio, format=fmt.name, progress=progress, cancel=cancel)
         finally:
             frames.close()  # stops the render threads at once on a cancel or an error
+
+
+def _prepare_early(project: Project, rig, early: dict[str, object]) -> None:
+    """The renderer prepared (or its error kept), and the conditioning imported, while the
+    voice is still being analysed in its own process."""
+    try:
+        early["renderer"] = prepare_renderer(project, rig)
+    except Exception as error:  # noqa: BLE001 - raised where the renderer is used
+        early["error"] = error
+    import studio.engine.controls  # noqa: F401 - scipy.ndimage and the tracks: a third of a second
 
 
 def audio_from(audio: str | None, offset: float, scratch: Path) -> Path | None:
