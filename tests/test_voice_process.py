@@ -4,6 +4,8 @@ in-process, errors raised in the parent, and no child left behind on a cancel or
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -17,14 +19,20 @@ from studio.engine.voice_process import ChildProcess
 
 
 
+# Set in the child pytest that runs this module on its own (see the last test): a test runner
+# with worker threads (pytest-xdist's) is not a process the studio would fork from.
+SINGLE_THREADED = "STUDIO_TEST_SINGLE_THREADED"
+
+
 @pytest.fixture
 def forks(monkeypatch):
     """Forking allowed although pytest-qt has loaded Qt (no QApplication or thread runs yet)."""
-    import sys
     import threading
 
-    if not sys.platform.startswith("linux") or threading.active_count() > 1:
-        pytest.skip("the voice is forked only on Linux, from a single-threaded process")
+    if not os.environ.get(SINGLE_THREADED):
+        pytest.skip("run in a single-threaded child pytest by "
+                    "test_the_forked_voice_tests_pass_in_a_single_threaded_process")
+    assert sys.platform.startswith("linux") and threading.active_count() == 1
     monkeypatch.setattr(voice_process, "can_fork", lambda: True)
 
 
@@ -83,3 +91,17 @@ def test_the_forked_analysis_equals_the_in_process_one(forks, portrait_path, spe
     assert forked.performance.expressive.keys() == inline.performance.expressive.keys()
     for key, values in forked.performance.expressive.items():
         assert np.array_equal(values, inline.performance.expressive[key])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the voice is forked on Linux")
+def test_the_forked_voice_tests_pass_in_a_single_threaded_process():
+    """The tests above need a process without other threads, which a pytest-xdist worker is
+    not: they run here in a pytest of their own, and must all pass there (none skipped)."""
+    if os.environ.get(SINGLE_THREADED):
+        pytest.skip("this is that process")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "-p", "no:cacheprovider",
+         __file__], env={**os.environ, SINGLE_THREADED: "1"}, capture_output=True, text=True,
+        timeout=600, cwd=os.path.dirname(os.path.dirname(__file__)))
+    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    assert result.returncode == 0 and "4 passed, 1 skipped" in summary, result.stdout[-3000:]
