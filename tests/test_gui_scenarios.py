@@ -136,3 +136,16 @@ def _xcb_works(display: str) -> bool:
         env={**os.environ, "QT_QPA_PLATFORM": "xcb", "DISPLAY": display}, capture_output=True,
         timeout=60)
     return probe.returncode == 0
+
+
+QUEUE_SCRIPT = Path(__file__).with_name("gui_queue_scenarios.py")
+
+
+@pytest.mark.parametrize("name", ["queue_two_jobs_edit_cancel_one"])
+def test_render_queue_scenario(name, tmp_path, analysis_file, x_env):
+    """File > Add to Render Queue… and the panel (tests/gui_queue_scenarios.py)."""
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **x_env}
+    result = subprocess.run([sys.executable, str(QUEUE_SCRIPT), name, str(tmp_path),
+                             str(analysis_file)], capture_output=True, text=True,
+                            timeout=TIMEOUT_S, env=environment)
+    assert passed(result), explain(result)

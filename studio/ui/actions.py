@@ -18,6 +18,7 @@ from studio.ui.help import APP_NAME, about_text, shortcuts_html
 from studio.ui.keyboard import KeyRouting
 from studio.ui.preview import Preview
 from studio.ui.project_files import ProjectFiles
+from studio.ui.render_queue import RenderQueue
 from studio.ui.session import Session
 from studio.ui.timeline.view import Timeline
 from studio.ui.transport import Transport
@@ -37,7 +38,8 @@ class WindowActions:
     def __init__(self, window: QMainWindow, settings: QSettings, session: Session,
                  files: ProjectFiles, editing: DocumentEditing, transport: Transport,
                  preview: Preview, exporter: ExportFlow, timeline: Timeline, viewport: Viewport,
-                 panels: list[QDockWidget], exchange: CueExchange) -> None:
+                 panels: list[QDockWidget], exchange: CueExchange,
+                 render_queue: RenderQueue) -> None:
         self.window = window  # holds every action, so its key works whichever panel has focus
         self.settings = settings
         self.session = session
@@ -47,6 +49,7 @@ class WindowActions:
         self.preview = preview
         self.exporter = exporter
         self.exchange = exchange  # cues and motion to and from other tools
+        self.render_queue = render_queue  # renders in the background, one job at a time
         self.timeline = timeline
         self.viewport = viewport
         self.panels = panels  # the docks the View menu shows and hides
@@ -63,6 +66,7 @@ class WindowActions:
         a = self.by_name
         a["export"].setEnabled(self.session.project.portrait is not None
                                and not self.exporter.running)
+        a["queue"].setEnabled(self.session.project.portrait is not None)
         a["delete"].setEnabled(bool(self.timeline.selected()))
 
     def _action(self, text: str, slot, shortcut=None, checkable: bool = False) -> QAction:
@@ -84,6 +88,7 @@ class WindowActions:
         a["save"] = self._action("&Save", files.save, QKeySequence.Save)
         a["save_as"] = self._action("Save &As…", files.save_as_dialog, QKeySequence.SaveAs)
         a["export"] = self._action("&Export…", self.exporter.export_dialog, "Ctrl+E")
+        a["queue"] = self._action("A&dd to Render Queue…", self.render_queue.add_dialog)
         a["export_cues"] = self._action("Export C&ues and Motion…", self.exchange.export_dialog)
         a["import_cues"] = self._action("&Import Cues or Capture…", self.exchange.import_dialog)
         a["load_style"] = self._action("&Load Style Preset…", editing.load_style_preset)
@@ -141,7 +146,7 @@ class WindowActions:
         file.addSeparator()
         file.addActions([a["save"], a["save_as"]])
         file.addSeparator()
-        file.addActions([a["export"], a["export_cues"], a["import_cues"]])
+        file.addActions([a["export"], a["queue"], a["export_cues"], a["import_cues"]])
         file.addSeparator()
         file.addActions([a["load_style"], a["save_style"]])
         file.addSeparator()

@@ -40,6 +40,7 @@ from studio.ui.notices import Notices, ToUiThread
 from studio.ui.playback import Playback
 from studio.ui.preview import Preview
 from studio.ui.project_files import ProjectFiles
+from studio.ui.render_queue import RenderQueue, RenderQueuePanel
 from studio.ui.session import Session
 from studio.ui.timeline.view import Timeline
 from studio.ui.transport import Transport
@@ -84,10 +85,13 @@ class MainWindow(QMainWindow):
         self.exporter = ExportFlow(session, self, self.tasks, to_ui, self.notices,
                                    self.export_progress, self.files)
         self.cue_exchange = CueExchange(session, self, self.settings, self.notices)
+        self.render_queue = RenderQueue(session, self, self.tasks, to_ui, self.notices,
+                                        self.queue_panel, self.queue_dock)
         self.window_actions = WindowActions(
             self, self.settings, session, self.files, self.editing, self.transport, self.preview,
             self.exporter, self.timeline, self.viewport,
-            [self.timeline_dock, self.inspector_dock, self.media_dock], self.cue_exchange)
+            [self.timeline_dock, self.inspector_dock, self.media_dock, self.queue_dock],
+            self.cue_exchange, self.render_queue)
         self.actions_by_name = self.window_actions.by_name
         self.recent_menu = self.window_actions.recent_menu
         self._wire()
@@ -220,6 +224,10 @@ class MainWindow(QMainWindow):
         media_scroll.setFrameShape(QFrame.NoFrame)
         media_scroll.setWidget(self.media_panel)
         self.media_dock = self._dock("Media", media_scroll, Qt.LeftDockWidgetArea)
+        self.queue_panel = RenderQueuePanel()
+        self.queue_dock = self._dock("Render Queue", self.queue_panel, Qt.RightDockWidgetArea)
+        self.queue_dock.setObjectName("render_queue")
+        self.queue_dock.hide()  # shown when a job is added, or from View > Panels
         self.frame_label = QLabel()
         self.statusBar().addPermanentWidget(self.frame_label)
         self.export_progress = ExportProgress()
@@ -339,7 +347,7 @@ class MainWindow(QMainWindow):
                 self.resizeDocks([self.timeline_dock], [wanted], Qt.Vertical)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        if not self.files.confirm_discard():
+        if not self.render_queue.confirm_close() or not self.files.confirm_discard():
             event.ignore()
             return
         self.shutdown()
@@ -359,6 +367,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/state", self.saveState())
         self.files.close()  # the user saved or chose to discard (confirm_discard)
         self.worker.shutdown(timeout=60)
+        self.render_queue.shutdown()
         self.tasks.shutdown(timeout=120)  # lip sync cannot be interrupted; it takes seconds
 
 
