@@ -24,9 +24,10 @@ _CHOICES = (
 
 
 class ExportDialog(QDialog):
-    def __init__(self, project: Project, default_path: Path, parent: QWidget | None = None):
+    def __init__(self, project: Project, default_path: Path, parent: QWidget | None = None,
+                 title: str = "Export", action: str = "Export"):
         super().__init__(parent)
-        self.setWindowTitle("Export")
+        self.setWindowTitle(title)
         self.setMinimumWidth(460)
         self._project = project
         form = QFormLayout(self)
@@ -62,7 +63,7 @@ class ExportDialog(QDialog):
         form.addRow("Frames", frames)
         form.addRow("", self.summary)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText("Export")
+        buttons.button(QDialogButtonBox.Ok).setText(action)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
@@ -176,3 +177,17 @@ class ExportProgress(QWidget):
         elapsed = time.monotonic() - self._started
         left = elapsed / done * (total - done) if done else 0.0
         self.label.setText(f"Exporting {self._name}: {done}/{total} · {left:.0f} s left")
+
+
+def dialog_for(session, notices, parent: QWidget, purpose: str, title: str = "Export",
+               action: str = "Export") -> ExportDialog | None:
+    """The export dialog for the session's project, next to its file, or None after a message
+    when there is nothing to `purpose` yet (no analysed portrait): Export and Add to Render
+    Queue both start here."""
+    doc = session.doc
+    project = doc.project
+    if project.portrait is None or project.portrait not in session.rigs:
+        notices.error(f"nothing to {purpose} yet: drop a portrait and a voice clip first")
+        return None
+    folder = doc.path.parent if doc.path else Path.home()
+    return ExportDialog(project, folder / f"{doc.name}.mp4", parent, title, action)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from studio.doc.errors import InputError
 from studio.jobs import TaskRunner
 from studio.jobs.export import ExportSettings, run_export
-from studio.ui.export_dialog import ExportDialog, ExportProgress
+from studio.ui.export_dialog import ExportDialog, ExportProgress, dialog_for
 from studio.ui.help import APP_NAME
 from studio.ui.notices import Notices, ToUiThread
 from studio.ui.project_files import ProjectFiles
@@ -51,13 +51,9 @@ class ExportFlow(QObject):
         return self._task is not None
 
     def export_dialog(self) -> None:
-        doc = self.session.doc
-        project = doc.project
-        if project.portrait is None or project.portrait not in self.session.rigs:
-            self.notices.error("nothing to export yet: drop a portrait and a voice clip first")
+        dialog = dialog_for(self.session, self.notices, self.window, "export")
+        if dialog is None:
             return
-        folder = doc.path.parent if doc.path else Path.home()
-        dialog = ExportDialog(project, folder / f"{doc.name}.mp4", self.window)
         self.last_export_dialog = dialog
         dialog.accepted.connect(lambda: self.start_export(dialog.settings()))
         dialog.open()

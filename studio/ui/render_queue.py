@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from studio.doc.errors import InputError
 from studio.jobs import TaskRunner
 from studio.jobs.export import ExportSettings, run_export
-from studio.ui.export_dialog import ExportDialog
+from studio.ui.export_dialog import ExportDialog, dialog_for
 from studio.ui.help import APP_NAME
 from studio.ui.notices import Notices, ToUiThread
 from studio.ui.session import Session
@@ -132,17 +132,10 @@ class RenderQueue(QObject):
 
     def add_dialog(self) -> None:
         """The export dialog; its settings and the project as it is now become a job."""
-        doc = self.session.doc
-        project = doc.project
-        if project.portrait is None or project.portrait not in self.session.rigs:
-            self.notices.error("nothing to render yet: drop a portrait and a voice clip first")
+        dialog = dialog_for(self.session, self.notices, self.window, "render",
+                            "Add to Render Queue", "Add to Queue")
+        if dialog is None:
             return
-        folder = doc.path.parent if doc.path else Path.home()
-        dialog = ExportDialog(project, folder / f"{doc.name}.mp4", self.window)
-        dialog.setWindowTitle("Add to Render Queue")
-        for button in dialog.findChildren(QPushButton):
-            if button.text() == "Export":
-                button.setText("Add to Queue")
         self.last_dialog = dialog
         dialog.accepted.connect(lambda: self.add(dialog.settings()))
         dialog.open()
