@@ -22,8 +22,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from studio import __version__  # noqa: E402
 from studio.doc.errors import Cancelled, InputError  # noqa: E402
 from studio.doc.file_kinds import AUDIO_FORMATS  # noqa: E402
+from studio.engine.command_context import (  # noqa: E402
+    EXIT_CANCELLED, EXIT_FAILED as EXIT_INTERNAL, EXIT_INPUT, EXIT_OK, CommandContext)
+from studio.resources import log_dir  # noqa: E402
 
-EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 
 
 class Stopped(KeyboardInterrupt):
@@ -122,21 +124,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_performance_flags(init)
     _add_renderer_flags(init)
 
-    batch = sub.add_parser("batch", help="render many clips: on every core, or on a Ray cluster",
-                           description="Render every job of JOBS (jobs.json or jobs.csv: a "
-                           "project, or a portrait and audio, and any render flag per job) into "
-                           "OUTDIR. Outputs that exist are skipped, so a stopped batch resumes.")
-    batch.add_argument("jobs", metavar="JOBS", help="jobs.json or jobs.csv")
-    batch.add_argument("-o", "--output", required=True, metavar="OUTDIR",
-                       help="folder the outputs go to (each job's output is relative to it)")
-    batch.add_argument("--ray", metavar="auto|ADDRESS", help="run on a Ray cluster: auto, or "
-                       "its address, e.g. 10.0.0.5:6379 (docs/render-farm.md)")
-    batch.add_argument("--processes", "-j", type=int, metavar="N",
-                       help="jobs at a time on this machine (default: one per core)")
-    batch.add_argument("--chunk-seconds", type=float, metavar="S", help="with --ray: clips "
-                       "over 2 x S seconds render in chunks of about S (default 20)")
-    batch.add_argument("--force", action="store_true", help="render outputs that exist again")
-
     gui = sub.add_parser("gui", help="open the studio application")
     gui.add_argument("project", nargs="?", help="project file to open")
     gui.add_argument("--screenshot", metavar="PNG",
@@ -146,10 +133,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("info", help="where this installation keeps its files, and what it can render",
                    description="Print the version, the folders this installation reads and "
                    "writes, and which renderers it can run (what to install when one is missing).")
-    from studio.exchange.commands import add_commands
-
-    add_commands(sub)
+    for module in _command_modules():
+        module.add_commands(sub)
     return parser
+
+
+def _command_modules():
+    """Subcommands kept beside what they drive: each module has COMMANDS, add_commands(sub)
+    and run_command(args, context) -> exit status."""
+    from studio.batch import command as batch_command
+    from studio.exchange import commands as exchange_commands
+
+    return (batch_command, exchange_commands)
 
 
 def _number(value: str, flag: str) -> float:
@@ -264,15 +259,13 @@ def _run(args: argparse.Namespace) -> int:
 
         return run(args.project, screenshot=Path(args.screenshot) if args.screenshot else None)
     if args.command == "info":
+        from studio.engine.installation import installation_report
+
         print(installation_report())
         return EXIT_OK
-    if args.command == "batch":
-        return _batch(args)
-    if args.command in ("export-cues", "import-cues"):
-        from studio.exchange.commands import run_command
-
-        run_command(args, _say)
-        return EXIT_OK
+    for module in _command_modules():
+        if args.command in module.COMMANDS:
+            return module.run_command(args, CommandContext(_say, _project_for))
     project = project_from_args(args)
     if args.command == "init":
         from studio.engine import autofill  # lazily: keeps --help and --version instant
@@ -292,51 +285,12 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _batch(args: argparse.Namespace) -> int:
-    """`studio batch` (studio/batch): exit 0 when every job is done or was already, 1 when any
-    failed, 2 for a bad jobs file, 130 (or 128 + the signal) when stopped."""
-    from studio.batch.runner import run_job_file
-
-    try:
-        failed, total = run_job_file(Path(args.jobs), Path(args.output), _project_for,
-                                     ray=args.ray, processes=args.processes, force=args.force,
-                                     chunk_seconds=args.chunk_seconds)
-    except KeyboardInterrupt as stop:
-        _say("studio: batch stopped; finished outputs are kept, unfinished jobs left nothing")
-        return 128 + stop.signum if isinstance(stop, Stopped) else EXIT_CANCELLED
-    if failed:
-        _say(f"studio: {failed} of {total} jobs failed")
-    return EXIT_INTERNAL if failed else EXIT_OK
-
-
 def _project_for(argv: list[str], stand_in: bool = False):
     """The project `studio render ARGV` renders; `stand_in` checks the flags alone."""
     args = build_parser().parse_args(argv)
     if stand_in:
         args.project, args.portrait, args.audio = None, "-", "-"
     return project_from_args(args)
-
-
-def installation_report() -> str:
-    """`studio info`: what a bug report or a packaging check needs to know about this copy."""
-    from studio.analysis.audio import ffmpeg_exe
-    from studio.render.registry import all_kinds
-    from studio.resources import RESOURCES_DIR
-
-    frozen = getattr(sys, "frozen", False)
-    rows = [
-        ("version", __version__),
-        ("running", f"standalone bundle {Path(sys.executable).parent}" if frozen
-         else f"Python {sys.version.split()[0]} {sys.executable}"),
-        ("data", str(RESOURCES_DIR)),
-        ("ffmpeg", ffmpeg_exe()),
-    ]
-    for kind in all_kinds():
-        missing = kind.unavailable()
-        rows.append((kind.name, "ready" if missing is None else f"not installed: {missing}"))
-        rows.extend(kind.report())
-    rows.append(("logs", str(_log_dir())))
-    return "\n".join(f"{name:<10} {value}" for name, value in rows)
 
 
 def _say(message: str) -> None:
@@ -380,16 +334,11 @@ class _ProgressBar:
             sys.stderr.flush()
 
 
-def _log_dir() -> Path:
-    base = os.environ.get("STUDIO_LOG_DIR")
-    return Path(base) if base else Path.home() / ".cache" / "talking-portrait-studio" / "logs"
-
-
 def _write_crash_log() -> Path | None:
     """A new file per crash: named by the time, the process and a counter, created exclusively,
     so two crashes in one second (or in two processes) never overwrite each other."""
     try:
-        folder = _log_dir()
+        folder = log_dir()
         folder.mkdir(parents=True, exist_ok=True)
         stem = f"studio-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
         for count in range(1000):

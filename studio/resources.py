@@ -66,3 +66,9 @@ def default_weights_dir() -> Path | None:
     if MODELS_DIR == PACKAGE_DIR.parent / "models":
         return MODELS_DIR
     return None
+
+
+def log_dir() -> Path:
+    """Where crash logs go: $STUDIO_LOG_DIR, else the user's cache folder."""
+    base = os.environ.get("STUDIO_LOG_DIR")
+    return Path(base) if base else Path.home() / ".cache" / "talking-portrait-studio" / "logs"

@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from studio.engine.cancel import Log
+from studio.engine.command_context import EXIT_OK, CommandContext
 from studio.exchange.formats import FORMATS, CueOptions
+
+COMMANDS = ("export-cues", "import-cues")
 SUFFIXES = ", ".join(f"{f.suffix} ({f.description})" for f in FORMATS.values())
 
 
@@ -50,10 +52,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                      help="frame rate of a Moho .dat file (default 24)")
 
 
-def run_command(args: argparse.Namespace, log: Log) -> None:
+def run_command(args: argparse.Namespace, context: CommandContext) -> int:
     from studio.doc.io import load_project, save_project
     from studio.exchange.exports import export_performance
     from studio.exchange.imports import ImportOptions, apply_import, parse_timecode, read_import
+
+    log = context.say
 
     project = load_project(args.project)
     if args.command == "export-cues":
@@ -62,7 +66,7 @@ def run_command(args: argparse.Namespace, log: Log) -> None:
                                      options=options, log=log)
         for path in written:
             log(f"wrote {path}")
-        return
+        return EXIT_OK
     origin = parse_timecode(args.timecode_origin) if args.timecode_origin else None
     options = ImportOptions(args.offset, origin, args.capture_fps, args.dat_fps)
     imported = read_import(project, Path(args.file), options)
@@ -70,3 +74,4 @@ def run_command(args: argparse.Namespace, log: Log) -> None:
     out = Path(args.output or args.project)
     save_project(project, out)
     log(f"{imported.summary}; wrote {out}")
+    return EXIT_OK
