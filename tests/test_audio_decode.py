@@ -19,6 +19,7 @@ from studio.analysis.audio import (
     ffmpeg_exe,
     iter_audio_blocks,
     load_audio,
+    load_audio_rates,
     loudness_envelope,
     probe_audio,
 )
@@ -213,3 +214,28 @@ def test_ten_minute_clip_costs_only_its_samples(tmp_path, speech_path):
         tracemalloc.stop()
     assert total == pytest.approx(600 * 16000, abs=16)
     assert peak < 1e6
+
+
+@pytest.mark.parametrize("name", ["speech.mp3", "speech_44k_5.1.flac", "speech.wav"])
+def test_one_decode_gives_the_analysis_and_the_playback_copies(name, encoded, speech_path,
+                                                               monkeypatch):
+    """The studio's drop decodes a clip once (one ffmpeg), and each copy equals the clip
+    decoded at that rate alone: the studio's lip sync hears what `studio render` hears."""
+    from studio.analysis import audio as audio_module
+
+    path = speech_path if name == "speech.wav" else encoded[name]
+    alone = [load_audio(path, rate) for rate in (16000, 44100)]
+    started = []
+    popen = audio_module.subprocess.Popen
+
+    def counting(command, *args, **kwargs):
+        if "f32le" in command:
+            started.append(command)
+        return popen(command, *args, **kwargs)
+
+    monkeypatch.setattr(audio_module.subprocess, "Popen", counting)
+    analysis, playback = load_audio_rates(path, (16000, 44100))
+    assert len(started) == 1
+    for clip, reference in zip((analysis, playback), alone):
+        assert clip.sample_rate == reference.sample_rate
+        np.testing.assert_array_equal(clip.samples, reference.samples)

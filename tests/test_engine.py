@@ -41,16 +41,17 @@ def analysed(portrait_path) -> tuple[Project, Analysis]:
 
 
 class DecodeCounter:
-    """Counts the ffmpeg decodes (by sample rate) and probes of the audio module."""
+    """Counts the ffmpeg decodes (each by the sample rates it resamples to) and probes of the
+    audio module."""
 
     def __init__(self, monkeypatch) -> None:
-        self.decodes: list[int] = []
+        self.decodes: list[tuple[int, ...]] = []
         self.probes = 0
         decoder, probe = audio_module._decoder, audio_module.probe_audio
 
-        def counting_decoder(path, sample_rate):
-            self.decodes.append(sample_rate)
-            return decoder(path, sample_rate)
+        def counting_decoder(path, rates):
+            self.decodes.append(tuple(rates))
+            return decoder(path, rates)
 
         def counting_probe(path):
             self.probes += 1
@@ -63,7 +64,7 @@ class DecodeCounter:
 def test_the_engine_decodes_and_probes_the_audio_once(portrait_path, monkeypatch):
     counter = DecodeCounter(monkeypatch)
     analysis = analyze(small_project(portrait_path))
-    assert counter.decodes == [audio_module.ANALYSIS_SAMPLE_RATE] and counter.probes == 1
+    assert counter.decodes == [(audio_module.ANALYSIS_SAMPLE_RATE,)] and counter.probes == 1
     assert analysis.performance.frame_count == Project(duration=analysis.duration).frame_count()
 
 
@@ -72,10 +73,10 @@ def test_studio_render_decodes_and_probes_the_audio_once(portrait_path, tmp_path
     out = tmp_path / "clip.mp4"
     assert studio_main(["render", str(portrait_path), str(PHRASE), "-o", str(out), "-q",
                         "--size", "128", "--lipsync", "signal"]) == 0
-    assert counter.decodes == [audio_module.ANALYSIS_SAMPLE_RATE] and counter.probes == 1
+    assert counter.decodes == [(audio_module.ANALYSIS_SAMPLE_RATE,)] and counter.probes == 1
 
 
-def test_a_dropped_voice_is_decoded_once_for_analysis(portrait_path, speech_path, monkeypatch):
+def test_a_dropped_voice_is_decoded_once(portrait_path, speech_path, monkeypatch):
     from studio.ui.media import PLAYBACK_RATE, full_audio, quick_audio
 
     counter = DecodeCounter(monkeypatch)
@@ -83,8 +84,12 @@ def test_a_dropped_voice_is_decoded_once_for_analysis(portrait_path, speech_path
     quick = quick_audio(speech_path, 25, token)
     full = full_audio(quick, Project(audio=str(speech_path), lipsync="signal"), token)
     assert full.complete and full.clip is quick.clip
-    # one decode at the analysis rate (quick and full passes share it), one for the sound card
-    assert sorted(counter.decodes) == sorted([audio_module.ANALYSIS_SAMPLE_RATE, PLAYBACK_RATE])
+    # one decode (one probe) resampled to the analysis rate and the sound card's; the quick and
+    # full passes share it
+    assert counter.decodes == [(audio_module.ANALYSIS_SAMPLE_RATE, PLAYBACK_RATE)]
+    assert counter.probes == 1
+    assert quick.playback.shape[0] == pytest.approx(quick.clip.duration * PLAYBACK_RATE,
+                                                    abs=PLAYBACK_RATE / 1000)  # within 1 ms
 
 
 class CountingRenderer(FrameByFrame):

@@ -140,7 +140,7 @@ def iter_audio_blocks(
     path = Path(path)
     probe_audio(path)
     block_bytes = max(1, round(block_seconds * sample_rate)) * _BYTES_PER_SAMPLE
-    with _decoder(path, sample_rate) as stdout:
+    with _decoder(path, (sample_rate,)) as (stdout,):
         while True:
             block = np.empty(block_bytes // _BYTES_PER_SAMPLE, dtype=np.float32)
             with memoryview(block) as buffer, buffer.cast("B") as view:
@@ -155,31 +155,53 @@ def iter_audio_blocks(
 
 
 def load_audio(path: str | Path, sample_rate: int = ANALYSIS_SAMPLE_RATE) -> AudioClip:
-    """Decode a whole clip to float32 mono at `sample_rate` for analysis.
+    """Decode a whole clip to float32 mono at `sample_rate` for analysis."""
+    return load_audio_rates(path, (sample_rate,))[0]
 
-    The array is sized from the probed duration and ffmpeg writes into it directly; it grows
+
+def load_audio_rates(path: str | Path, rates: tuple[int, ...]) -> list[AudioClip]:
+    """The clip decoded once and resampled to each of `rates` (the studio's analysis copy and
+    the sound card's copy come from one decode), float32 mono each.
+
+    Each array is sized from the probed duration and ffmpeg writes into it directly; it grows
     only if the probe underestimated, and is trimmed in place at the end.
     """
     path = Path(path)
     info = probe_audio(path)
-    capacity = math.ceil(info.duration * sample_rate) + sample_rate // 10 + 1
+    with _decoder(path, rates) as streams:
+        if len(streams) == 1:
+            filled = [_read_clip(streams[0], info.duration, rates[0])]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            # ffmpeg writes the outputs in turn: each pipe needs a reader of its own
+            with ThreadPoolExecutor(len(streams) - 1, thread_name_prefix="studio-decode") as pool:
+                others = [pool.submit(_read_clip, stream, info.duration, rate)
+                          for stream, rate in zip(streams[1:], rates[1:])]
+                filled = [_read_clip(streams[0], info.duration, rates[0])]
+                filled += [future.result() for future in others]
+    clips = []
+    for samples, rate in zip(filled, rates):
+        if samples.shape[0] == 0:
+            raise InputError(f"{path.name} has no sound: the file holds no audio samples")
+        np.clip(samples, -1.0, 1.0, out=samples)
+        clips.append(AudioClip(samples=samples, sample_rate=rate, path=path))
+    return clips
+
+
+def _read_clip(stream: BinaryIO, duration: float, sample_rate: int) -> np.ndarray:
+    """All of one decoder output, read straight into one growing float32 array."""
+    capacity = math.ceil(duration * sample_rate) + sample_rate // 10 + 1
     samples = np.empty(capacity, dtype=np.float32)
     filled_bytes = 0
-    with _decoder(path, sample_rate) as stdout:
-        while True:
-            with memoryview(samples) as buffer, buffer.cast("B") as view:
-                filled_bytes += _read_into(stdout, view[filled_bytes:])
-            if filled_bytes < samples.nbytes:
-                break
-            samples.resize(
-                samples.shape[0] + max(sample_rate, samples.shape[0] // 4), refcheck=False
-            )
-    count = filled_bytes // _BYTES_PER_SAMPLE
-    if count == 0:
-        raise InputError(f"{path.name} has no sound: the file holds no audio samples")
-    samples.resize(count, refcheck=False)
-    np.clip(samples, -1.0, 1.0, out=samples)
-    return AudioClip(samples=samples, sample_rate=sample_rate, path=path)
+    while True:
+        with memoryview(samples) as buffer, buffer.cast("B") as view:
+            filled_bytes += _read_into(stream, view[filled_bytes:])
+        if filled_bytes < samples.nbytes:
+            break
+        samples.resize(samples.shape[0] + max(sample_rate, samples.shape[0] // 4), refcheck=False)
+    samples.resize(filled_bytes // _BYTES_PER_SAMPLE, refcheck=False)
+    return samples
 
 
 def loudness_envelope(clip: AudioClip, fps: float) -> np.ndarray:
@@ -257,45 +279,58 @@ def _count_samples(path: Path, sample_rate: int) -> int:
     """Decode once to count samples, for streams whose header does not give a length."""
     total = 0
     chunk = bytearray(1 << 16)
-    with _decoder(path, sample_rate) as stdout:
+    with _decoder(path, (sample_rate,)) as (stdout,):
         while got := _read_into(stdout, memoryview(chunk)):
             total += got
     return total // _BYTES_PER_SAMPLE
 
 
 @contextmanager
-def _decoder(path: Path, sample_rate: int) -> Iterator[BinaryIO]:
-    """Run ffmpeg decoding the first audio stream to raw float32 mono, yielding its stdout.
+def _decoder(path: Path, rates: tuple[int, ...]) -> Iterator[list[BinaryIO]]:
+    """Run one ffmpeg decoding the first audio stream to raw float32 mono at each of `rates`,
+    yielding one pipe per rate (stdout for the first).
 
     stderr goes to a temporary file (a pipe could fill up and stall the decoder). The process
     gets its own session so Ctrl-C reaches only us, and is killed if the consumer stops early.
     """
-    command = [
-        ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error",
-        "-i", str(path),
-        "-map", "0:a:0",
-        # rematrix_maxval=1 mixes channels down without gain (ffmpeg's default adds 3 dB for
-        # stereo, which clips a full-scale recording); aresample also does the rate conversion.
-        "-af", f"aresample={sample_rate}:rematrix_maxval=1,"
-               "aformat=sample_fmts=flt:channel_layouts=mono",
-        "-f", "f32le", "pipe:1",
-    ]  # fmt: skip
+    # rematrix_maxval=1 mixes channels down without gain (ffmpeg's default adds 3 dB for
+    # stereo, which clips a full-scale recording); aresample also does the rate conversion.
+    chain = ("aresample={}:rematrix_maxval=1,"
+             "aformat=sample_fmts=flt:channel_layouts=mono")
+    command = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-i", str(path)]
+    pipes = [os.pipe() for _ in rates[1:]]
+    if not pipes:
+        command += ["-map", "0:a:0", "-af", chain.format(rates[0]), "-f", "f32le", "pipe:1"]
+    else:  # one decode, split, one resampler per rate
+        split = f"[0:a:0]asplit={len(rates)}" + "".join(f"[s{i}]" for i in range(len(rates)))
+        graph = [split] + [f"[s{i}]{chain.format(rate)}[o{i}]" for i, rate in enumerate(rates)]
+        command += ["-filter_complex", ";".join(graph)]
+        targets = ["pipe:1"] + [f"pipe:{write}" for _, write in pipes]
+        for i, target in enumerate(targets):
+            command += ["-map", f"[o{i}]", "-f", "f32le", target]
     with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=errors,
-            start_new_session=True,
-        )
+        try:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                start_new_session=True,
+                pass_fds=[write for _, write in pipes],
+            )
+        finally:
+            for _, write in pipes:
+                os.close(write)
+        streams = [process.stdout] + [os.fdopen(read, "rb") for read, _ in pipes]
         finished = False
         try:
-            yield process.stdout
+            yield streams
             finished = True
         finally:
             if not finished:
                 process.kill()
-            process.stdout.close()
+            for stream in streams:
+                stream.close()
             returncode = process.wait()
         if returncode != 0:
             errors.seek(0)

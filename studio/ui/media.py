@@ -7,13 +7,13 @@ touches a widget, so tests and benches can call it directly.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from studio.analysis.audio import AudioClip, load_audio, performance_from_audio
+from studio.analysis.audio import (ANALYSIS_SAMPLE_RATE, AudioClip, load_audio_rates,
+                                   performance_from_audio)
 from studio.analysis.face_rig import FaceRig
 from studio.analysis.performance import Performance
 from studio.doc.errors import InputError
@@ -101,15 +101,13 @@ def warm_up_analysis() -> None:
 
 
 def quick_audio(path: Path, fps: int, token: CancelToken) -> AudioAnalysis:
-    """The clip decoded once at the analysis rate (kept for full_audio) and its loudness; the
-    sound card's copy is a second ffmpeg process at the playback rate, run side by side."""
+    """The clip decoded once, at the analysis rate (kept for full_audio) and at the sound
+    card's, and its loudness."""
     token.raise_if_cancelled()
-    with ThreadPoolExecutor(1, thread_name_prefix="studio-playback-decode") as pool:
-        playback = pool.submit(load_audio, path, sample_rate=PLAYBACK_RATE)
-        clip = load_audio(path)
-        token.raise_if_cancelled()
-        samples = playback.result().samples
-    return AudioAnalysis(clip, performance_from_audio(clip, fps), waveform_of(clip), samples)
+    clip, playback = load_audio_rates(path, (ANALYSIS_SAMPLE_RATE, PLAYBACK_RATE))
+    token.raise_if_cancelled()
+    return AudioAnalysis(clip, performance_from_audio(clip, fps), waveform_of(clip),
+                         playback.samples)
 
 
 def full_audio(quick: AudioAnalysis, project: Project, token: CancelToken) -> AudioAnalysis:
