@@ -174,7 +174,8 @@ def test_transparent_export_from_the_studio_equals_studio_render(analysed, tmp_p
                         "--transparent"]) == 0
     last = len(list(cli_out.glob("*.png"))) - 1
     app_out = tmp_path / "app"
-    run_export(project, analysis.rig, export_settings(project, app_out, "png-alpha", 0, last),
+    run_export(copy.deepcopy(project), analysis.rig,
+               export_settings(project, app_out, "png-alpha", 0, last),
                CancelToken(), performance=analysis.performance, visemes=analysis.visemes)
     for index in (0, last // 2, last):
         app = decode_video(app_out / f"frame_{index:05d}.png", "rgba")[0]
@@ -187,7 +188,8 @@ def test_transparent_export_from_the_studio_equals_studio_render(analysed, tmp_p
 def test_transparent_mov_export_from_the_studio(analysed, tmp_path):
     project, analysis = analysed
     out = tmp_path / "clip.mov"
-    run_export(project, analysis.rig, export_settings(project, out, "mov", 0, 9), CancelToken(),
+    run_export(copy.deepcopy(project), analysis.rig, export_settings(project, out, "mov", 0, 9),
+               CancelToken(),
                performance=analysis.performance, visemes=analysis.visemes)
     frames = decode_video(out, "rgba")
     assert frames.shape == (10, SIZE, SIZE, 4) and frames[..., 3].min() == 0

@@ -7,7 +7,6 @@ of the same project.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +38,10 @@ def run_export(project: Project, rig: FaceRig, settings: ExportSettings, token: 
                progress: Callable[[int, int], None] | None = None,
                performance: Performance | None = None,
                visemes: list[VisemeSegment] | None = None) -> Path:
-    """Render and encode; `performance` is reused when it was analysed at `settings.fps`."""
-    snapshot = copy.deepcopy(project)  # the one copy: the studio goes on editing the project
+    """Render and encode `project`, a snapshot the caller took on the UI thread and hands over
+    (the export sets its size and rate on it); `performance` is reused when it was analysed at
+    `settings.fps`."""
+    snapshot = project
     snapshot.fps, snapshot.width, snapshot.height = settings.fps, settings.width, settings.height
     if snapshot.audio and (performance is None or performance.fps != settings.fps):
         performance, visemes = analyze_audio(snapshot)

@@ -60,7 +60,7 @@ class ExportFlow(QObject):
 
     def start_export(self, settings: ExportSettings) -> None:
         self.files.autosave_now(wait=True)
-        project = copy.deepcopy(self.session.project)
+        project = copy.deepcopy(self.session.project)  # the export's own: the artist edits on
         rig = self.session.rigs[project.portrait]
         analysis = self.session.analysis(project)
         performance = analysis.performance if analysis else None
