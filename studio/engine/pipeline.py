@@ -17,6 +17,7 @@ from studio.engine.inputs import Analysis, analyze
 from studio.engine.cancel import Cancel, Log, Progress, check_cancel, quiet
 from studio.engine.frames import prepare_renderer, render_frames
 from studio.export import FORMATS, ExportFormat, check_output, export_clip
+from studio.export.early_audio import EarlyAudio
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,20 @@ def render_project(project: Project, output: Output | Path, *, analysis: Analysi
     fmt = output_format(output)
     renderer_kind(project.render.renderer).require()
     settings_of(project.render)
+    with tempfile.TemporaryDirectory(prefix="studio-export-") as scratch:
+        # the sound track is encoded from now on, beside the analysis, where a core is free
+        voice = _early_voice(project, output, fmt, Path(scratch))
+        try:
+            return _render(project, output, fmt, analysis, voice, Path(scratch), progress,
+                           cancel, log, workers)
+        finally:
+            if voice is not None:
+                voice.stop()
+
+
+def _render(project: Project, output: Output, fmt: ExportFormat, analysis: Analysis | None,
+            voice: EarlyAudio | None, scratch: Path, progress: Progress | None,
+            cancel: Cancel | None, log: Log, workers: int | None) -> Path:
     # 2. analysis (the renderer is prepared while the voice is analysed in its own process,
     # where it is), controls, the range
     early: dict[str, object] = {}
@@ -75,15 +90,28 @@ def render_project(project: Project, output: Output | Path, *, analysis: Analysi
     renderer = early["renderer"] if "renderer" in early else prepare_renderer(project, analysis.rig)
     check_cancel(cancel)
     # 4. stream frames to the encoder, with the sound from the range's first frame on
-    with tempfile.TemporaryDirectory(prefix="studio-export-") as scratch:
-        audio = audio_from(project.audio, output.start / project.fps, Path(scratch))
-        frames = render_frames(renderer, controls, output.start, end + 1, with_alpha=fmt.alpha,
-                               workers=workers)
-        try:
-            return export_clip(frames, output.path, fps=project.fps, frame_count=end + 1 - output.start,
-                               audio_path=audio, format=fmt.name, progress=progress, cancel=cancel)
-        finally:
-            frames.close()  # stops the render threads at once on a cancel or an error
+    if voice is not None:
+        audio, fmt = voice.result()  # encoded already: the encoder copies it
+    else:
+        audio = audio_from(project.audio, output.start / project.fps, scratch)
+    frames = render_frames(renderer, controls, output.start, end + 1, with_alpha=fmt.alpha,
+                           workers=workers)
+    try:
+        return export_clip(frames, output.path, fps=project.fps, frame_count=end + 1 - output.start,
+                           audio_path=audio, format=fmt, progress=progress, cancel=cancel)
+    finally:
+        frames.close()  # stops the render threads at once on a cancel or an error
+
+
+def _early_voice(project: Project, output: Output, fmt: ExportFormat,
+                 scratch: Path) -> EarlyAudio | None:
+    """The output's sound, being encoded: from the range's first frame, for its frames (to the
+    clip's end when the range is open: the clip's frames cover the whole voice)."""
+    if not EarlyAudio.wanted(project.audio, fmt):
+        return None
+    count = None if output.end is None else output.end + 1 - output.start
+    return EarlyAudio(Path(project.audio), fmt, fps=project.fps, folder=scratch,
+                      start=output.start / project.fps, frame_count=count)
 
 
 def _prepare_early(project: Project, rig, early: dict[str, object]) -> None:

@@ -43,7 +43,7 @@ _DISK_FULL = ("No space left on device", "Disk quota exceeded")
 _PR_SET_PDEATHSIG = 1
 
 
-def _parent_death_signal():
+def parent_death_signal():
     """A preexec function that makes the kernel kill ffmpeg when the studio dies, however it
     dies (SIGKILL included): ffmpeg runs in a session of its own, so nothing else would stop it
     finishing a playable partial file. Linux only; elsewhere None."""
@@ -138,7 +138,7 @@ class FrameEncoder:
             stdout=subprocess.DEVNULL,
             stderr=self._log,
             start_new_session=True,
-            preexec_fn=_parent_death_signal(),
+            preexec_fn=parent_death_signal(),
         )
 
     def write(self, frame: np.ndarray) -> None:
