@@ -223,9 +223,7 @@ def clean_plate(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
     The hole (the person, grown a little so the fill takes no colour from the person's fringe)
     is filled by push-pull: the known background averaged down a pyramid and interpolated back
-    up, a smooth continuation of the surrounding colours; along its edge, where a turning head
-    uncovers it, the background is mirrored across the edge instead (_mirrored_edge), so its
-    texture goes on rather than its average colour. Line-by-line inpainting (Telea,
+    up, a smooth continuation of the surrounding colours. Line-by-line inpainting (Telea,
     Navier-Stokes) drags the hole's edge colours across it in streaks, which a turning head
     uncovers as smears; exemplar inpainting (FSR) takes seconds and invents shapes. Pixels the
     mask calls background keep the photo's own values, so background stays exactly still.
