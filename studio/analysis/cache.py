@@ -19,7 +19,7 @@ from studio.doc.files import write_atomic
 from studio.resources import cache_dir
 
 # Bump when the analysis changes what it computes, so stale entries are not reused.
-ANALYSIS_VERSION = 4
+ANALYSIS_VERSION = 3
 
 
 def default_cache_dir() -> Path:

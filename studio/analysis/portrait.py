@@ -35,11 +35,6 @@ PLATE_MASK_RAMP = (0.2, 0.5)
 # Push-pull: a pyramid level keeps its own average where at least 1 / PULL_TRUST of its area is
 # known background; higher keeps the fill closer to the nearest background colours.
 PULL_TRUST = 8.0
-# Next to the person's outline, where a turning head uncovers it, the fill continues the
-# background's own texture, mirrored across the outline: up to the first fraction of the plate's
-# long side into the hole (about the widest strip a 30-degree turn uncovers, and the soft edge
-# of the mask), fading into the smooth push-pull fill by the second.
-MIRROR_BAND = (0.07, 0.12)
 # Long side at which the person mask is refined against the photo's edges.
 FILTER_SIDE = 1024
 SEGMENT_SIDE = 512
@@ -239,8 +234,7 @@ def clean_plate(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     hole = cv2.dilate((small_mask > 0.1).astype(np.uint8) * 255, kernel)
     if not hole.any():
         return rgb.copy()
-    filled = _mirrored_edge(small, hole, _push_pull(small, hole == 0),
-                            [side * max(size) for side in MIRROR_BAND])
+    filled = _push_pull(small, hole == 0)
 
     blend = cv2.GaussianBlur(hole, (0, 0), grow / 2)
     blend = np.maximum(blend, hole)
@@ -248,41 +242,6 @@ def clean_plate(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     blend = blend.astype(np.float32) / 255.0 * np.clip((mask - PLATE_MASK_RAMP[0]) / (PLATE_MASK_RAMP[1] - PLATE_MASK_RAMP[0]), 0.0, 1.0)
     filled = cv2.resize(filled, (width, height), interpolation=cv2.INTER_CUBIC)
     return cv2.blendLinear(filled, np.ascontiguousarray(rgb), blend, 1.0 - blend)
-
-
-def _mirrored_edge(rgb: np.ndarray, hole: np.ndarray, smooth: np.ndarray,
-                   band: list[float]) -> np.ndarray:
-    """`smooth` (the hole filled) with the strip along the hole's edge replaced by the known
-    background reflected across the edge: each hole pixel p takes the colour at 2q - p, q the
-    nearest known pixel, so the fill meets the edge with the background's own texture (a
-    curtain's folds, a window's panes) instead of their average colour, which a turning head
-    would uncover as a soft halo. It is whole up to band[0] pixels into the hole and fades
-    into `smooth` by band[1]; where the reflection lands in the hole or off the picture,
-    `smooth` stays."""
-    import cv2
-
-    inside = (hole > 0).astype(np.uint8)
-    distance, labels = cv2.distanceTransformWithLabels(inside, cv2.DIST_L2, 5,
-                                                       labelType=cv2.DIST_LABEL_PIXEL)
-    # the coordinates of each known pixel by its label (DIST_LABEL_PIXEL numbers them 1..n)
-    known = inside == 0
-    where = np.zeros((labels.max() + 1, 2), np.float32)
-    ys, xs = np.nonzero(known)
-    where[labels[ys, xs]] = np.column_stack([xs, ys])
-    nearest = where[labels]
-    grid_y, grid_x = np.indices(inside.shape, dtype=np.float32)
-    map_x = 2.0 * nearest[..., 0] - grid_x
-    map_y = 2.0 * nearest[..., 1] - grid_y
-    mirrored = cv2.remap(rgb, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    lands = cv2.remap(known.astype(np.float32), map_x, map_y, cv2.INTER_LINEAR,
-                      borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    height, width = inside.shape
-    on_picture = (map_x >= 0) & (map_x <= width - 1) & (map_y >= 0) & (map_y <= height - 1)
-    fade = np.clip((band[1] - distance) / (band[1] - band[0]), 0.0, 1.0)
-    weight = fade * (lands >= 0.999) * on_picture
-    weight = cv2.GaussianBlur(weight.astype(np.float32), (0, 0), 1.5) * inside
-    out = smooth.astype(np.float32) + (mirrored.astype(np.float32) - smooth) * weight[..., None]
-    return np.clip(np.round(out), 0, 255).astype(np.uint8)
 
 
 def _push_pull(rgb: np.ndarray, known: np.ndarray) -> np.ndarray:
