@@ -19,7 +19,7 @@ from studio.doc.files import write_atomic
 from studio.resources import cache_dir
 
 # Bump when the analysis changes what it computes, so stale entries are not reused.
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 5  # 4 was a mirrored plate edge, tried and withdrawn
 
 
 def default_cache_dir() -> Path:
