@@ -129,13 +129,18 @@ class Person:
 
     def drag(self, widget: QWidget, start: QPointF, end: QPointF, modifiers=Qt.NoModifier,
              steps: int = 6) -> None:
-        """Press, move in steps, release: a drag as the mouse sends it."""
-        def send(kind, pos, buttons):
+        """Arrive, press, move in steps, release: a drag as the mouse sends it. The pointer
+        hovers over the start first, as a hand's mouse does (what is under a hovering pointer
+        can claim the drag)."""
+        def send(kind, pos, buttons, button=Qt.LeftButton):
             point = QPointF(pos)
-            event = QMouseEvent(kind, point, QPointF(widget.mapToGlobal(point)), Qt.LeftButton,
+            event = QMouseEvent(kind, point, QPointF(widget.mapToGlobal(point)), button,
                                 buttons, modifiers)
             QApplication.sendEvent(widget, event)
 
+        for i in (2, 1, 0):  # the last steps of the approach
+            send(QEvent.MouseMove, start + QPointF(3 * i, 2 * i), Qt.NoButton, Qt.NoButton)
+            QApplication.processEvents()
         send(QEvent.MouseButtonPress, start, Qt.LeftButton)
         for i in range(1, steps + 1):
             send(QEvent.MouseMove, start + (end - start) * (i / steps), Qt.LeftButton)

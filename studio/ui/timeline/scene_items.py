@@ -80,6 +80,15 @@ class _Playhead(pg.InfiniteLine):
         super().__init__(**kwargs)
         self._timeline = timeline
 
+    def hoverEvent(self, ev):  # noqa: N802 (pyqtgraph API)
+        # A line that accepts the drag while hovered is the only item the drag is offered to;
+        # over a key it must not, so the key under the pointer gets the drag.
+        if not ev.isExit() and self._timeline._pick(
+                self._timeline.vb.mapSceneToView(ev.scenePos())) is not None:
+            self.setMouseHover(False)
+            return
+        super().hoverEvent(ev)
+
     def mouseDragEvent(self, ev):  # noqa: N802 (pyqtgraph API)
         if ev.isStart() and self._timeline._pick(
                 self._timeline.vb.mapSceneToView(ev.buttonDownScenePos())) is not None:
