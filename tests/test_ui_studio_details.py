@@ -201,3 +201,29 @@ def test_an_opened_project_shows_its_transcript(qtbot, window, tmp_path):
     drop(window, path)
     assert window.media_panel.transcript.toPlainText() == SAID
 
+
+
+def test_another_voice_drops_the_transcript_of_the_one_before(qtbot, loaded, tmp_path):
+    """The transcript belongs to its voice: choosing another clip clears it (in the project and
+    the media panel), lip sync runs without it, and undoing the drop brings both back."""
+    import shutil
+
+    panel = loaded.media_panel
+    QTest.mouseClick(panel.transcript.viewport(), Qt.LeftButton)
+    QTest.keyClicks(panel.transcript, SAID)
+    with qtbot.waitSignal(loaded.analysisFinished, timeout=3 * WAIT_MS):
+        QTest.mouseClick(panel.apply_transcript, Qt.LeftButton)
+    first = loaded.project.audio
+    other = tmp_path / "another take.wav"
+    shutil.copyfile(first, other)
+    with qtbot.waitSignal(loaded.analysisFinished, timeout=3 * WAIT_MS):
+        drop(loaded, other)
+    assert loaded.project.audio == str(other) and loaded.project.transcript is None
+    assert panel.transcript.toPlainText() == ""
+    assert audio_key(loaded.project) in loaded.audio  # analysed without the old words
+    steps = [loaded.undo_stack.text(i) for i in range(loaded.undo_stack.count())]
+    assert steps[-2:] == ["Add another take.wav", "Lip sync another take.wav"]
+    loaded.actions_by_name["undo"].trigger()
+    loaded.actions_by_name["undo"].trigger()
+    assert loaded.project.audio == first and loaded.project.transcript == SAID
+    assert panel.transcript.toPlainText() == SAID

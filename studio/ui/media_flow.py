@@ -162,6 +162,8 @@ class MediaAnalysisFlow(QObject):
                     8000)
         project = copy.deepcopy(session.project)
         if audio is not None:
+            if str(dropped.audio) != project.audio:
+                project.transcript = None  # another voice: the old words are not what it says
             project.audio = str(dropped.audio)
             key = audio_key(project)
             if key not in session.audio or not session.audio[key].complete:
@@ -278,6 +280,9 @@ class MediaAnalysisFlow(QObject):
         if dropped.portrait is not None:
             stack.push(commands.SetSettingCommand(doc, "portrait", str(dropped.portrait)))
         if dropped.audio is not None and audio is not None:
+            if doc.project.transcript and str(dropped.audio) != doc.project.audio:
+                # another voice: lip sync must not align it to the words of the one before
+                stack.push(commands.SetSettingCommand(doc, "transcript", None))
             stack.push(commands.SetSettingCommand(doc, "audio", str(dropped.audio)))
             # rounded as the project file stores it, so a saved project reopens identical
             stack.push(commands.SetSettingCommand(doc, "duration", round(audio.clip.duration, 6)))
