@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QAbstractSpinBox, QDialogButtonBox, QMessageBox  # noqa: E402
 
@@ -68,6 +68,8 @@ def _two_jobs(setting: Setting) -> None:
     frames and offers Reveal."""
     person = setting.loaded()
     w = person.window
+    w.resize(1400, 900)  # where the dock beside the inspector is narrow
+    person.wait(200)
     q = w.render_queue
     long_out, short_out = setting.workdir / "long.mp4", setting.workdir / "short.mp4"
     last = w.project.frame_count() - 1
@@ -87,6 +89,10 @@ def _two_jobs(setting: Setting) -> None:
     person.wait_until(lambda: first.state == "rendering", 30, "the first job to render")
     row = w.queue_panel.rows[0]
     person.wait_until(lambda: row.bar.value() > 0, 60, "the first job's progress")
+    # the row fits the dock beside the inspector: Cancel whole inside the panel, nothing to
+    # scroll sideways (at 1400x900 it was cut to "Cance" behind a scroll bar)
+    inside = row.cancel.rect().translated(row.cancel.mapTo(w.queue_panel, QPoint(0, 0)))
+    assert w.queue_panel.rect().contains(inside), (inside, w.queue_panel.rect())
     person.click(row.cancel)
     person.wait_until(lambda: first.state == "cancelled", 60, "the first job to cancel")
     assert row.state.text() == "cancelled" and not row.cancel.isVisible()

@@ -13,11 +13,11 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QScrollArea, QVBoxLayout,
-    QWidget,
+    QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QScrollArea, QSizePolicy,
+    QVBoxLayout, QWidget,
 )
 
 from studio.doc.errors import InputError
@@ -49,25 +49,35 @@ class QueueJob:
 
 
 class JobRow(QWidget):
-    """One row of the panel: output name, progress bar, state, Cancel, Reveal output."""
+    """One job of the panel, in two lines that fit the narrow dock beside the inspector: the
+    output's name, then its progress, its state and Cancel or Reveal output."""
 
     def __init__(self, job: QueueJob) -> None:
         super().__init__()
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(4, 2, 4, 2)
+        lines = QVBoxLayout(self)
+        lines.setContentsMargins(4, 2, 4, 4)
+        lines.setSpacing(2)
         self.name = QLabel(job.settings.path.name)
+        self.name.setToolTip(str(job.settings.path))
+        # a long name is cut at the panel's edge (whole in the tooltip), never widens the row
+        self.name.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.bar = QProgressBar()
         self.bar.setRange(0, job.settings.frame_count)
         self.bar.setValue(0)
-        self.bar.setFixedWidth(120)
+        self.bar.setMinimumWidth(60)
         self.state = QLabel()
+        self.state.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.cancel = QPushButton("Cancel")
         self.reveal = QPushButton("Reveal")
         self.reveal.setToolTip("Open the output's folder")
-        for widget in (self.name, self.bar, self.state, self.cancel, self.reveal):
-            layout.addWidget(widget)
-        layout.setStretch(0, 1)
-        layout.setStretch(2, 1)
+        lines.addWidget(self.name)
+        line = QHBoxLayout()
+        line.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.bar, self.state, self.cancel, self.reveal):
+            line.addWidget(widget)
+        line.setStretch(0, 3)
+        line.setStretch(1, 2)
+        lines.addLayout(line)
         self.show_job(job)
 
     def show_job(self, job: QueueJob) -> None:
@@ -92,6 +102,7 @@ class RenderQueuePanel(QWidget):
         outer.addWidget(self.empty)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # rows fit the width
         holder = QWidget()
         self.rows_layout = QVBoxLayout(holder)
         self.rows_layout.setContentsMargins(0, 0, 0, 0)
