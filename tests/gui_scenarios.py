@@ -98,6 +98,19 @@ def inspector_typing_and_arrows(setting: Setting) -> None:
     person.press(Qt.Key_Z, Qt.ControlModifier)  # focus is still in the inspector
     person.wait(100)
     assert w.project.tracks.head_yaw.keys[1].t == 1.5
+    # a number beyond the field's range goes to its limit (Qt's box dropped the keystroke
+    # past the limit: 999 became 9, a time of 50 s became 5 s)
+    low, high = w.inspector.fields["v"].minimum(), w.inspector.fields["v"].maximum()
+    person.type_into(w.inspector.fields["v"], "999")
+    person.wait(300)
+    assert w.project.tracks.head_yaw.keys[1].v == high, w.project.tracks.head_yaw.keys
+    person.type_into(w.inspector.fields["v"], "-999")
+    person.wait(300)
+    assert w.project.tracks.head_yaw.keys[1].v == low, w.project.tracks.head_yaw.keys
+    person.type_into(w.inspector.fields["t"], "5000")
+    person.wait(300)
+    end = w.inspector.fields["t"].maximum()
+    assert end > 5.0 and w.project.tracks.head_yaw.keys[1].t == end, w.project.tracks.head_yaw
 
 
 @scenario

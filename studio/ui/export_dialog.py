@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+    QAbstractSpinBox, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
     QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QSpinBox, QWidget,
 )
 
@@ -15,6 +15,7 @@ from studio.doc.io import setting_bounds
 from studio.doc.project import Project
 from studio.export import FORMATS
 from studio.jobs.export import ExportSettings
+from studio.ui.fields import WholeNumberBox
 
 # (label, opaque format, transparent format)
 _CHOICES = (
@@ -76,9 +77,10 @@ class ExportDialog(QDialog):
 
     @staticmethod
     def _spin(low: int, high: int, value: int) -> QSpinBox:
-        box = QSpinBox()
+        box = WholeNumberBox()
         box.setRange(low, high)
         box.setValue(value)
+        box.setCorrectionMode(QAbstractSpinBox.CorrectToNearestValue)
         return box
 
     def format_name(self) -> str:

@@ -3,10 +3,11 @@ boxes that commit on Enter, an elided path, and the form layout they sit in."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QPoint, QSize, Qt
+from PySide6.QtGui import QPainter, QValidator
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QGroupBox, QLabel, QSizePolicy, QWidget,
+    QAbstractSpinBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QGroupBox, QLabel,
+    QSizePolicy, QSpinBox, QToolTip, QWidget,
 )
 
 FIELD_MIN_WIDTH = 64
@@ -59,8 +60,58 @@ class ElidedPath(QLabel):
                          self.fontMetrics().elidedText(text, Qt.ElideMiddle, area.width()))
 
 
+class _Clamping:
+    """A number typed beyond the box's range is taken to the nearest limit on Enter, with a
+    tip saying so. Qt's own boxes drop the keystroke that goes past the limit, so typing 999
+    into a -90..90 field silently gave 9."""
+
+    def _typed(self, text: str) -> float | None:
+        text = text.strip()
+        for part in (self.prefix(), self.suffix()):
+            text = text.replace(part, "") if part else text
+        value, ok = self.locale().toDouble(text.strip())
+        return value if ok else None
+
+    def validate(self, text: str, pos: int):  # noqa: D401 (Qt API)
+        state = super().validate(text, pos)
+        if state[0] == QValidator.Invalid and self._typed(text) is not None:
+            return (QValidator.Intermediate, text, pos)
+        return state
+
+    def fixup(self, text: str) -> str:
+        typed = self._typed(text)
+        if typed is None or self.minimum() <= typed <= self.maximum():
+            return super().fixup(text)
+        nearest = min(max(typed, self.minimum()), self.maximum())
+        shown = self.textFromValue(nearest)
+        QToolTip.showText(self.mapToGlobal(QPoint(0, self.height())),
+                          f"{text.strip()} is beyond the limit: {shown}", self)
+        return shown
+
+
+class NumberBox(_Clamping, QDoubleSpinBox):
+    """A decimal field that commits on Enter and takes a number beyond its range to the limit."""
+
+
+class WholeNumberBox(_Clamping, QSpinBox):
+    """A whole-number field that commits on Enter and takes a number beyond its range to the
+    limit."""
+
+
+def whole_box(low: int, high: int, value: int | None = None, step: int = 1) -> WholeNumberBox:
+    box = WholeNumberBox()
+    box.setRange(low, high)
+    box.setSingleStep(step)
+    if value is not None:
+        box.setValue(value)
+    box.setKeyboardTracking(False)
+    box.setCorrectionMode(QAbstractSpinBox.CorrectToNearestValue)
+    return box
+
+
 def double_box(low: float, high: float, value: float, step: float = 0.1, decimals: int = 2):
-    box = QDoubleSpinBox()
+    box = NumberBox()
+    box.setCorrectionMode(QAbstractSpinBox.CorrectToNearestValue)
     box.setRange(low, high)
     box.setDecimals(decimals)
     box.setSingleStep(step)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QFormLayout, QFrame, QGroupBox, QLabel, QScrollArea, QSizePolicy, QSpinBox,
+    QComboBox, QFormLayout, QFrame, QGroupBox, QLabel, QScrollArea, QSizePolicy,
     QVBoxLayout, QWidget,
 )
 
@@ -21,7 +21,7 @@ from studio.doc.project import INTERPOLATIONS, Project
 from studio.doc.tracks import spec
 from studio.render.registry import all_kinds, stored_settings
 from studio.ui import theme
-from studio.ui.fields import double_box, form_layout, shrinkable
+from studio.ui.fields import double_box, form_layout, shrinkable, whole_box
 from studio.ui.help import as_sentence
 from studio.ui.renderer_form import RendererForm
 from studio.ui.timeline.keys import KeyRef, key_list
@@ -161,18 +161,10 @@ class Inspector(QScrollArea):
         form = self.render_form
         self.renderer = QComboBox()
         self.renderer.addItems([kind.name for kind in all_kinds()])
-        self.width_box = QSpinBox()
-        self.height_box = QSpinBox()
-        for box in (self.width_box, self.height_box):
-            box.setRange(*setting_bounds("width"))
-            box.setSingleStep(16)
-            box.setKeyboardTracking(False)
-        self.fps_box = QSpinBox()
-        self.fps_box.setRange(*setting_bounds("fps"))
-        self.fps_box.setKeyboardTracking(False)
-        self.seed_box = QSpinBox()
-        self.seed_box.setRange(0, 2**31 - 1)
-        self.seed_box.setKeyboardTracking(False)
+        self.width_box = whole_box(*setting_bounds("width"), step=16)
+        self.height_box = whole_box(*setting_bounds("width"), step=16)
+        self.fps_box = whole_box(*setting_bounds("fps"))
+        self.seed_box = whole_box(0, 2**31 - 1)
         self.preset = QComboBox()
         for widget in (self.renderer, self.width_box, self.height_box, self.fps_box,
                        self.seed_box, self.preset):

@@ -14,12 +14,12 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QPushButton, QSizePolicy, QSpinBox,
+    QCheckBox, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QPushButton, QSizePolicy,
     QWidget,
 )
 
 from studio.render.registry import RendererKind, Setting
-from studio.ui.fields import ElidedPath, double_box, form_layout, shrinkable
+from studio.ui.fields import ElidedPath, double_box, form_layout, shrinkable, whole_box
 from studio.ui.file_dialogs import take_back_keyboard
 
 MAX_SPIN = 2**31 - 1  # a QSpinBox holds a C int
@@ -45,11 +45,9 @@ class RendererForm(QGroupBox):
         """The field for one setting, wired to `changed`; returns what goes in the form row."""
         emit = lambda value, s=setting: self.changed.emit(self.name_of(s), value)  # noqa: E731
         if setting.type == "int":
-            box = QSpinBox()
             low, high = setting.bounds()
-            box.setRange(int(max(low, -MAX_SPIN)), int(min(high, MAX_SPIN)))
-            box.setSingleStep(int(setting.step))
-            box.setKeyboardTracking(False)
+            box = whole_box(int(max(low, -MAX_SPIN)), int(min(high, MAX_SPIN)),
+                            step=int(setting.step))
             box.valueChanged.connect(lambda value: emit(int(value)))
             widget: QWidget = box
         elif setting.type == "float":
