@@ -4,6 +4,7 @@ frame, and a worker killed in the middle of a chunk, which Ray runs again."""
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
@@ -17,7 +18,10 @@ import pytest
 
 from batch_jobs import PORTRAIT, SIZE, SPEECH, job, listing, write_csv, write_json
 from media_probe import decode_audio, decode_video, describe, frame_count
+from studio.batch.display import BatchDisplay
+from studio.batch.jobs import Job
 from studio.cli import main as studio_main
+from studio.doc.project import Project
 
 ray = pytest.importorskip("ray")
 
@@ -142,3 +146,55 @@ def test_a_worker_killed_mid_chunk_is_run_again_and_the_clip_is_whole(ray_sessio
     assert listing(out) == ["long.mov"]
     assert np.array_equal(decode_video(out / "long.mov", "rgba"),
                           decode_video(single_renders[".mov"], "rgba"))
+
+
+class RecordingDisplay(BatchDisplay):
+    """The batch's display, with every progress report kept."""
+
+    def __init__(self, jobs) -> None:
+        super().__init__(jobs, io.StringIO(), live=False)
+        self.reports: list[tuple[int, int, int]] = []
+
+    def progress(self, index: int, done: int, total: int, state: str = "rendering") -> None:
+        self.reports.append((index, done, total))
+        super().progress(index, done, total, state)
+
+
+def test_chunks_report_their_frames_as_they_render(ray_session, tmp_path):
+    from studio.batch.ray_farm import run_on_ray
+
+    # the 13-second clip at 256 px in two chunks, one per CPU, each rendering for a second or so
+    project = Project(portrait=str(PORTRAIT), audio=str(SPEECH), width=256, height=256,
+                      lipsync="signal")
+    jobs = [Job("long.mp4", tmp_path / "long.mp4", project)]
+    display = RecordingDisplay(jobs)
+    [result] = run_on_ray(jobs, display, "auto", chunk_seconds=6.0)
+    assert result.ok, result
+    total = frame_count(tmp_path / "long.mp4")
+    assert {t for _, _, t in display.reports} == {total}
+    done = [d for _, d, _ in display.reports]
+    assert done[0] == 0 and done[-1] == total
+    half = total // 2  # chunk_ranges shares the frames out evenly
+    between = [d for d in done if d not in (0, half, total - half, total)]
+    assert between, f"only whole chunks were reported: {sorted(set(done))}"
+
+
+def test_a_task_reports_to_the_board_at_most_every_quarter_second(ray_session):
+    from studio.batch.ray_progress import REPORT_EVERY, ChunkProgress, ProgressBoard
+
+    board = ProgressBoard.remote()
+    try:
+        progress = ChunkProgress(board, 3, 1)
+        progress(1, 100)  # reported: the first
+        progress(2, 100)  # too soon: dropped
+        assert ray.get(board.read.remote()) == {(3, 1): 1}
+        progress(100, 100)  # the last frame is always reported
+        assert ray.get(board.read.remote()) == {(3, 1): 100}
+        time.sleep(REPORT_EVERY)
+        progress(5, 100)  # a chunk run again after its worker died starts over
+        ChunkProgress(board, 4, 0)(7, 9)
+        assert ray.get(board.read.remote()) == {(3, 1): 5, (4, 0): 7}
+        board.forget.remote(3)
+        assert ray.get(board.read.remote()) == {(4, 0): 7}
+    finally:
+        ray.kill(board)

@@ -1,8 +1,11 @@
 """The queue on a Ray cluster: one task per job, or per chunk of a long clip.
 
-Each job is analysed once by a task (its inputs travel with it); its frames are then split at
-frame boundaries into chunks of about `chunk_seconds`, rendered by tasks on any worker, each
-encoded on its own with closed GOPs and sent back. This machine joins a job's chunks without
+A short job is analysed by a task (its inputs travel with it), then rendered by another. A
+clip of at least two chunks is analysed once, here, and split at frame boundaries into chunks
+of about `chunk_seconds` (as many as a multiple of the cluster's CPUs), sent at once with the
+portrait's rig and the clip's controls; no chunk analyses anything again. Each chunk is
+rendered by a task on any worker, encoded on its own with closed GOPs and sent back, reporting
+its frames on the way (studio.batch.ray_progress). This machine joins a job's chunks without
 encoding them again and muxes the voice once (studio.export.chunks); the output appears in the
 output folder only then, complete. Chunks wait in a temporary folder outside it.
 """
@@ -109,8 +112,13 @@ class _JobState:
     format: object = None  # the output's ExportFormat
     ranges: list[tuple[int, int]] = field(default_factory=list)
     chunks: dict[int, Path] = field(default_factory=dict)
-    frames_done: int = 0
+    rendering: dict[int, int] = field(default_factory=dict)  # chunk -> frames done, reported
     frame_count: int = 0
+    analysis: tuple | None = None  # a short job's rig and controls (Ray refs), until it ends
+
+    def frames_done(self) -> int:
+        arrived = sum(self.ranges[n][1] + 1 - self.ranges[n][0] for n in self.chunks)
+        return arrived + sum(done for n, done in self.rendering.items() if n not in self.chunks)
 
 
 class _Farm:
@@ -119,27 +127,35 @@ class _Farm:
     def __init__(self, ray, jobs: list[Job], display: BatchDisplay,
                  results: list[JobResult | None], chunk_seconds: float) -> None:
         from studio.batch import ray_tasks
+        from studio.batch.ray_progress import ProgressBoard
 
         self.ray, self.tasks = ray, ray_tasks
         self.jobs, self.display, self.results = jobs, display, results
         self.chunk_seconds = chunk_seconds
         self.waiting: dict[object, tuple[int, int | None]] = {}  # ref -> (job, chunk or None)
-        self.analyses: dict[int, object] = {}
         self.states: dict[int, _JobState] = {}
         self.staging = Path(tempfile.mkdtemp(prefix="studio-farm-"))
+        self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self.board = ProgressBoard.remote()
+        self.reading = None  # the board's answer on its way
+        self.read_at = 0.0
 
     def run(self, todo: list[int]) -> None:
+        # Ray starts fresh workers for each batch: they import the studio while the jobs are
+        # analysed, instead of when their first chunk arrives
+        for _ in range(min(self.cpus, 64)):
+            self.tasks.warm_up.remote()
         for index in todo:
             self._submit(index)
-        # Ray starts fresh workers for each batch: they import the studio while the first
-        # jobs are analysed, instead of when their first chunk arrives
-        cpus = int(self.ray.cluster_resources().get("CPU", 1))
-        for _ in range(max(0, min(cpus, 64) - len(todo))):
-            self.tasks.warm_up.remote()
         while self.waiting:
-            ready, _ = self.ray.wait(list(self.waiting), num_returns=1, timeout=_POLL)
+            self._read_board()
+            refs = [*self.waiting, *([self.reading] if self.reading is not None else [])]
+            ready, _ = self.ray.wait(refs, num_returns=1, timeout=_POLL)
             for ref in ready:
-                self._take(ref)
+                if ref == self.reading:
+                    self._show(self.ray.get(ref))
+                else:
+                    self._take(ref)
 
     def _submit(self, index: int) -> None:
         from studio.batch.transfer import input_files
@@ -152,13 +168,36 @@ class _Farm:
         try:
             check_inputs(job.project)
             self.states[index].format = output_format(job.engine_output())
+            if self._in_chunks(job):
+                self._analyse_here(index)
+                return
             files = input_files(job.project)
         except (InputError, OSError) as error:
             self._fail(index, error)
             return
-        count, analysis = self.tasks.analyse_job.remote(job.project, files)
-        self.analyses[index] = analysis
+        count, rig, controls = self.tasks.analyse_job.remote(job.project, files)
         self.waiting[count] = (index, None)
+        self.states[index].analysis = (rig, controls)
+
+    def _in_chunks(self, job: Job) -> bool:
+        """Whether the job's clip is long enough for chunks (its voice's length, probed)."""
+        from studio.analysis.audio import probe_audio
+
+        return probe_audio(job.project.audio).duration >= 2 * self.chunk_seconds
+
+    def _analyse_here(self, index: int) -> None:
+        """A long clip is analysed once, here, and its chunks are sent at once with what they
+        need: the portrait's rig and the clip's controls, put in Ray's object store once."""
+        from studio.engine import analyze, controls_for
+
+        project = self.jobs[index].project
+        try:
+            analysis = analyze(project)
+            controls = controls_for(project, analysis)
+        except Exception as error:  # noqa: BLE001 - a failed analysis fails its job alone
+            self._fail(index, error)
+            return
+        self._split(index, len(controls), self.ray.put(analysis.rig), self.ray.put(controls))
 
     def _take(self, ref) -> None:
         index, chunk = self.waiting.pop(ref)
@@ -170,23 +209,48 @@ class _Farm:
             self._fail(index, getattr(error, "cause", None) or error)
             return
         if chunk is None:
-            self._split(index, value)
+            self._split(index, value, *self.states[index].analysis)
         else:
             self._arrived(index, chunk, value)
 
-    def _split(self, index: int, frame_count: int) -> None:
+    def _split(self, index: int, frame_count: int, rig, controls) -> None:
+        from studio.batch.ray_progress import ChunkProgress
         from studio.export.chunks import chunk_format, chunk_ranges
 
         job, state = self.jobs[index], self.states[index]
-        chunk_frames = max(1, round(self.chunk_seconds * job.project.fps))
         state.frame_count = frame_count
-        state.ranges = chunk_ranges(frame_count, chunk_frames)
+        state.ranges = chunk_ranges(frame_count, self._chunk_frames(frame_count, job))
         fmt = chunk_format(state.format)
         for number, (start, end) in enumerate(state.ranges):
-            ref = self.tasks.render_chunk.remote(job.project, self.analyses[index], fmt, start,
-                                                 end)
+            ref = self.tasks.render_chunk.remote(job.project, rig, controls, fmt, start, end,
+                                                 ChunkProgress(self.board, index, number))
             self.waiting[ref] = (index, number)
         self.display.progress(index, 0, frame_count, self._doing(state))
+
+    def _chunk_frames(self, frame_count: int, job: Job) -> int:
+        """Frames a chunk: about `chunk_seconds`, and as many chunks as a multiple of the
+        cluster's CPUs, so the last round of chunks keeps every CPU busy."""
+        chunks = frame_count // max(1, round(self.chunk_seconds * job.project.fps))
+        if chunks > 1:
+            chunks = -(-chunks // self.cpus) * self.cpus
+        return max(1, frame_count // max(1, chunks))
+
+    def _read_board(self) -> None:
+        if self.reading is None and time.monotonic() - self.read_at >= _POLL:
+            self.reading = self.board.read.remote()
+            self.read_at = time.monotonic()
+
+    def _show(self, board: dict[tuple[int, int], int]) -> None:
+        """Every running job's frames, from what its chunks reported."""
+        self.reading = None
+        for (index, number), done in board.items():
+            state = self.states.get(index)
+            if state is not None and self.results[index] is None and state.ranges:
+                state.rendering[number] = done
+        for index, state in self.states.items():
+            if self.results[index] is None and state.ranges:
+                self.display.progress(index, state.frames_done(), state.frame_count,
+                                      self._doing(state))
 
     def _arrived(self, index: int, number: int, payload) -> None:
         from studio.batch.transfer import unpack
@@ -195,9 +259,7 @@ class _Farm:
         folder = self.staging / str(index)
         folder.mkdir(exist_ok=True)
         state.chunks[number] = unpack(payload, folder / f"{number:05d}{state.format.suffix}")
-        start, end = state.ranges[number]
-        state.frames_done += end + 1 - start
-        self.display.progress(index, state.frames_done, state.frame_count, self._doing(state))
+        self.display.progress(index, state.frames_done(), state.frame_count, self._doing(state))
         if len(state.chunks) == len(state.ranges):
             self._join(index)
 
@@ -215,7 +277,6 @@ class _Farm:
             return
         finally:
             shutil.rmtree(self.staging / str(index), ignore_errors=True)
-            self.analyses.pop(index, None)
         self._finish(index, JobResult(Status.DONE,
                                       seconds=time.monotonic() - state.started))
 
@@ -228,12 +289,16 @@ class _Farm:
                 self._cancel(ref)
                 del self.waiting[ref]
         shutil.rmtree(self.staging / str(index), ignore_errors=True)
-        self.analyses.pop(index, None)
         self._finish(index, JobResult(Status.FAILED, one_line(error)))
 
     def _finish(self, index: int, result: JobResult) -> None:
         self.results[index] = result
         self.display.finished(index, result)
+        state = self.states.get(index)
+        if state is not None:
+            state.analysis = None  # the rig and controls can leave the object store
+            if state.ranges:
+                self.board.forget.remote(index)
 
     def _cancel(self, ref) -> None:
         try:
@@ -251,3 +316,4 @@ class _Farm:
 
     def close(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+        self.ray.kill(self.board)
