@@ -115,6 +115,7 @@ class _JobState:
     rendering: dict[int, int] = field(default_factory=dict)  # chunk -> frames done, reported
     frame_count: int = 0
     analysis: tuple | None = None  # a short job's rig and controls (Ray refs), until it ends
+    audio: object = None  # its voice, being encoded for the join (studio.batch.early_audio)
 
     def frames_done(self) -> int:
         arrived = sum(self.ranges[n][1] + 1 - self.ranges[n][0] for n in self.chunks)
@@ -225,7 +226,18 @@ class _Farm:
             ref = self.tasks.render_chunk.remote(job.project, rig, controls, fmt, start, end,
                                                  ChunkProgress(self.board, index, number))
             self.waiting[ref] = (index, number)
+        self._encode_voice(index)
         self.display.progress(index, 0, frame_count, self._doing(state))
+
+    def _encode_voice(self, index: int) -> None:
+        from studio.batch.early_audio import EarlyAudio
+
+        project, state = self.jobs[index].project, self.states[index]
+        if EarlyAudio.wanted(project.audio, state.format):
+            folder = self.staging / str(index)
+            folder.mkdir(exist_ok=True)
+            state.audio = EarlyAudio(Path(project.audio), state.format, fps=project.fps,
+                                     frame_count=state.frame_count, folder=folder)
 
     def _chunk_frames(self, frame_count: int, job: Job) -> int:
         """Frames a chunk: about `chunk_seconds`, and as many chunks as a multiple of the
@@ -268,10 +280,12 @@ class _Farm:
 
         job, state = self.jobs[index], self.states[index]
         audio = Path(job.project.audio) if job.project.audio else None
+        fmt = state.format
         try:
-            join_chunks([state.chunks[n] for n in range(len(state.ranges))], job.output,
-                        state.format, fps=job.project.fps, frame_count=state.frame_count,
-                        audio_path=audio)
+            if state.audio is not None:
+                audio, fmt = state.audio.result()  # encoded already: copied into the join
+            join_chunks([state.chunks[n] for n in range(len(state.ranges))], job.output, fmt,
+                        fps=job.project.fps, frame_count=state.frame_count, audio_path=audio)
         except Exception as error:  # noqa: BLE001 - a failed join fails its job alone
             self._fail(index, error)
             return
@@ -288,8 +302,8 @@ class _Farm:
             if owner == index:
                 self._cancel(ref)
                 del self.waiting[ref]
-        shutil.rmtree(self.staging / str(index), ignore_errors=True)
         self._finish(index, JobResult(Status.FAILED, one_line(error)))
+        shutil.rmtree(self.staging / str(index), ignore_errors=True)
 
     def _finish(self, index: int, result: JobResult) -> None:
         self.results[index] = result
@@ -297,6 +311,9 @@ class _Farm:
         state = self.states.get(index)
         if state is not None:
             state.analysis = None  # the rig and controls can leave the object store
+            if state.audio is not None:
+                state.audio.stop()
+                state.audio = None
             if state.ranges:
                 self.board.forget.remote(index)
 
