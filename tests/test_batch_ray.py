@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from batch_jobs import PORTRAIT, SIZE, SPEECH, job, listing, write_csv, write_json
 from media_probe import decode_audio, decode_video, describe, frame_count
@@ -198,3 +199,18 @@ def test_a_task_reports_to_the_board_at_most_every_quarter_second(ray_session):
         assert ray.get(board.read.remote()) == {(4, 0): 7}
     finally:
         ray.kill(board)
+
+
+def test_a_long_clip_that_cannot_be_analysed_fails_alone(ray_session, single_renders, tmp_path,
+                                                         capsys):
+    # a long clip is analysed where the batch runs: its error is its job's one line
+    wall = tmp_path / "wall.png"
+    Image.fromarray(np.full((256, 256, 3), 180, np.uint8)).save(wall)
+    jobs = write_json(tmp_path / "jobs.json", [job("wall.mp4", audio=SPEECH, portrait=str(wall)),
+                                               job("good.mp4", audio=SPEECH)])
+    out = tmp_path / "out"
+    assert batch_on_ray(jobs, out, "--chunk-seconds", "4") == 1
+    err = capsys.readouterr().err
+    assert re.search(r"wall\.mp4 +failed: no face found in wall\.png", err)
+    assert listing(out) == ["good.mp4"]
+    assert frame_count(out / "good.mp4") == frame_count(single_renders[".mp4"])
