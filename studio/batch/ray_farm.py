@@ -154,7 +154,7 @@ class _Farm:
             ready, _ = self.ray.wait(refs, num_returns=1, timeout=_POLL)
             for ref in ready:
                 if ref == self.reading:
-                    self._show(self.ray.get(ref))
+                    self._show(ref)
                 else:
                     self._take(ref)
 
@@ -252,9 +252,14 @@ class _Farm:
             self.reading = self.board.read.remote()
             self.read_at = time.monotonic()
 
-    def _show(self, board: dict[tuple[int, int], int]) -> None:
-        """Every running job's frames, from what its chunks reported."""
+    def _show(self, reading) -> None:
+        """Every running job's frames, from what its chunks reported (a board being
+        restarted answers nothing this time)."""
         self.reading = None
+        try:
+            board = self.ray.get(reading)
+        except Exception:  # noqa: BLE001 - progress is shown again at the next reading
+            return
         for (index, number), done in board.items():
             state = self.states.get(index)
             if state is not None and self.results[index] is None and state.ranges:
@@ -333,4 +338,7 @@ class _Farm:
 
     def close(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
-        self.ray.kill(self.board)
+        try:
+            self.ray.kill(self.board)
+        except Exception:  # noqa: BLE001 - gone with its node already
+            pass
