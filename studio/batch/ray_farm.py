@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -32,13 +33,15 @@ def connect(address: str):
     """Ray, connected: to the session this process already has, or `address`. "auto" is the
     cluster this machine belongs to (`ray start`), else Ray on this machine alone; "local" is
     always Ray on this machine alone. Returns (ray, whether this call started the session)."""
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        return ray, False
+    _token_auth_as_ray_start()  # read by Ray when it is imported
     try:
         import ray
     except ImportError:
         raise InputError("--ray: Ray is not installed here; install the studio's requirements "
                          "(make venv) or pip install ray") from None
-    if ray.is_initialized():
-        return ray, False
     quiet = dict(log_to_driver=False, logging_level=logging.ERROR)
     if address == "auto":
         try:
@@ -57,6 +60,18 @@ def connect(address: str):
         raise InputError(f"--ray {address}: cannot connect to a Ray cluster there "
                          f"({one_line(error)})") from None
     return ray, True
+
+
+def _token_auth_as_ray_start() -> None:
+    """Ray's `ray start` turns token authentication on when RAY_AUTH_MODE is unset and a token
+    is at hand (RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token), but a driver joining
+    its cluster does not, and is refused. The same rule here, so a batch joins such a cluster
+    as `ray start` would (an explicit RAY_AUTH_MODE is left as it is)."""
+    if "RAY_AUTH_MODE" in os.environ:
+        return
+    if (os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH")
+            or (Path.home() / ".ray" / "auth_token").is_file()):
+        os.environ["RAY_AUTH_MODE"] = "token"
 
 
 def _reachable(address: str, timeout: float = 5.0) -> None:
