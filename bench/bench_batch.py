@@ -11,7 +11,9 @@
    each driver). The same clip is also chunked from a driver that stays connected (this
    bench), whose workers have rendered a batch before: the steady state of a long-running
    queue. The four alternate ROUNDS times; the best of each is compared (the least disturbed
-   by other work on the machine). Target: 1.6x on 2 cores.
+   by other work on the machine). Target: 1.6x on 2 cores. Each run's CPU time is printed too
+   (the render's process and its children; for the chunks, the driver's and every Ray
+   process's), which the load of a shared machine skews far less than wall time.
 3. What Ray adds per job: the 8 short jobs with `studio batch --ray ADDRESS` against the same
    8 with `studio batch`, and a Ray task's round trip.
 Run: nice .venv/bin/python bench/bench_batch.py   (numbers vary on a shared machine; each line
@@ -23,6 +25,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -46,11 +49,85 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_AUTH_MODE": "disabled"}
 
 def studio(*args: str, core: int | None = None) -> float:
     """Seconds one studio command takes; `core`: pinned to that core (with its encoder)."""
+    return timed_studio(*args, core=core)[0]
+
+
+def timed_studio(*args: str, core: int | None = None, ray_root: int | None = None
+                 ) -> tuple[float, float]:
+    """(seconds, CPU seconds) of one studio command and its children, and of the Ray
+    processes under `ray_root` while it ran."""
     pin = None if core is None else (lambda: os.sched_setaffinity(0, {core}))
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "studio.cli", *args], env=ENV, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=pin)
-    return time.perf_counter() - start
+    with CpuMeter(ray_root, self_too=False) as meter:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "studio.cli", *args], env=ENV, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=pin)
+        seconds = time.perf_counter() - start
+    return seconds, meter.seconds
+
+
+class CpuMeter:
+    """CPU seconds spent meanwhile by this process's children (and itself) and by the
+    processes under `ray_root`: those are read every 0.1 s, as Ray's workers end with their
+    driver and are not reaped where the time could be read (a process's last 0.1 s or one
+    shorter than that may be missed)."""
+
+    def __init__(self, ray_root: int | None, self_too: bool = True) -> None:
+        self.root, self.self_too = ray_root, self_too
+        self.seen: dict[int, int] = {}
+        self.seconds = 0.0
+
+    def __enter__(self) -> CpuMeter:
+        import threading
+
+        self.start = self._own()
+        self.before = _tree_ticks(self.root) if self.root else {}
+        self.done = threading.Event()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.done.set()
+        self.reader.join()
+        ticks = sum(value - self.before.get(pid, 0) for pid, value in self.seen.items())
+        self.seconds = self._own() - self.start + ticks / os.sysconf("SC_CLK_TCK")
+
+    def _read(self) -> None:
+        while self.root:
+            self.seen.update(_tree_ticks(self.root))
+            if self.done.wait(0.1):
+                self.seen.update(_tree_ticks(self.root))
+                return
+
+    def _own(self) -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        total = usage.ru_utime + usage.ru_stime
+        if self.self_too:
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            total += usage.ru_utime + usage.ru_stime
+        return total
+
+
+def _tree_ticks(root: int) -> dict[int, int]:
+    """Each process under `root` (itself included): its own user and system clock ticks."""
+    below: dict[int, list[int]] = {}
+    ticks: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        below.setdefault(int(fields[1]), []).append(int(entry))
+        ticks[int(entry)] = int(fields[11]) + int(fields[12])
+    found, todo = {}, [root]
+    while todo:
+        pid = todo.pop()
+        if pid in ticks:
+            found[pid] = ticks[pid]
+        todo += below.get(pid, [])
+    return found
 
 
 def load() -> str:
@@ -130,8 +207,10 @@ def round_trip(ray) -> float:
     return (time.perf_counter() - start) / 100
 
 
-def chunked_here(voice: Path, outdir: Path, address: str) -> float:
-    """Seconds the long clip takes chunked from this process, a driver that stays connected."""
+def chunked_here(voice: Path, outdir: Path, address: str, ray_root: int
+                 ) -> tuple[float, float]:
+    """(seconds, CPU seconds) of the long clip chunked from this process, a driver that stays
+    connected, with the Ray processes' CPU."""
     from studio.batch.jobs import Job
     from studio.batch.runner import run_batch
     from studio.doc.project import Project
@@ -139,10 +218,13 @@ def chunked_here(voice: Path, outdir: Path, address: str) -> float:
     job = Job("long.mp4", outdir / "long.mp4",
               Project(portrait=str(SAMPLE_PORTRAIT), audio=str(voice), width=SIZE, height=SIZE,
                       lipsync="signal", seed=0))
-    start = time.perf_counter()
-    [result] = run_batch([job], ray=address, chunk_seconds=CHUNK_SECONDS, stream=io.StringIO())
+    with CpuMeter(ray_root) as meter:
+        start = time.perf_counter()
+        [result] = run_batch([job], ray=address, chunk_seconds=CHUNK_SECONDS,
+                             stream=io.StringIO())
+        seconds = time.perf_counter() - start
     assert result.ok, result
-    return time.perf_counter() - start
+    return seconds, meter.seconds
 
 
 def main() -> None:
@@ -164,27 +246,31 @@ def main() -> None:
         head = RayHead(folder)
         try:
             ray = head.connect()
-            chunked_here(voice, folder / "warming", head.address)  # its workers import
+            root = head.process.pid
+            chunked_here(voice, folder / "warming", head.address, root)  # its workers import
             render = ["render", str(SAMPLE_PORTRAIT), str(voice), "-q", *flags(0), "-o"]
-            times: dict[str, list[float]] = {"one core": [], "every core": [], "chunked": [],
-                                             "chunked, warm workers": []}
+            times: dict[str, list[tuple[float, float]]] = {
+                "one core": [], "every core": [], "chunked": [], "chunked, warm workers": []}
             for n in range(ROUNDS):
-                times["one core"].append(studio(*render, str(folder / f"1-{n}.mp4"), core=0))
-                times["every core"].append(studio(*render, str(folder / f"all-{n}.mp4")))
-                times["chunked"].append(studio("batch", str(long_job), "-o",
-                                               str(folder / f"chunked-{n}"), "--ray",
-                                               head.address, "--chunk-seconds",
-                                               str(CHUNK_SECONDS)))
+                times["one core"].append(
+                    timed_studio(*render, str(folder / f"1-{n}.mp4"), core=0))
+                times["every core"].append(timed_studio(*render, str(folder / f"all-{n}.mp4")))
+                times["chunked"].append(timed_studio(
+                    "batch", str(long_job), "-o", str(folder / f"chunked-{n}"), "--ray",
+                    head.address, "--chunk-seconds", str(CHUNK_SECONDS), ray_root=root))
                 times["chunked, warm workers"].append(
-                    chunked_here(voice, folder / f"warm-{n}", head.address))
-                print(f"long clip, round {n + 1}: " + ", ".join(
-                    f"{name} {values[-1]:.1f} s" for name, values in times.items())
-                    + f"; {load()}", flush=True)
-            one_core, every_core, chunked, warm = (min(values) for values in times.values())
+                    chunked_here(voice, folder / f"warm-{n}", head.address, root))
+                print(f"long clip, round {n + 1} (wall, CPU): " + ", ".join(
+                    f"{name} {values[-1][0]:.1f} s, {values[-1][1]:.1f} s"
+                    for name, values in times.items()) + f"; {load()}", flush=True)
+            one_core, every_core, chunked, warm = (min(t for t, _ in values)
+                                                   for values in times.values())
             print(f"long clip ({LONG_REPEATS * 13} s, {SIZE} px), best of {ROUNDS}, "
                   f"{CHUNK_SECONDS:.0f} s chunks on a Ray cluster started beforehand "
                   f"({head.seconds:.1f} s, not counted); one render on one core "
                   f"{one_core:.1f} s, on every core {every_core:.1f} s:")
+            print("  CPU time, least of each: " + ", ".join(
+                f"{name} {min(c for _, c in values):.1f} s" for name, values in times.items()))
             for name, seconds in (("studio batch --ray (fresh workers)", chunked),
                                   ("a connected driver, warm workers", warm)):
                 print(f"  {name} {seconds:.1f} s: {one_core / seconds:.2f}x against one "
