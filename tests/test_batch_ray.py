@@ -181,24 +181,29 @@ def test_chunks_report_their_frames_as_they_render(ray_session, tmp_path):
 
 
 def test_a_task_reports_to_the_board_at_most_every_quarter_second(ray_session):
-    from studio.batch.ray_progress import REPORT_EVERY, ChunkProgress, ProgressBoard
+    from studio.batch.ray_progress import REPORT_EVERY, ChunkProgress, ProgressBoard, board
 
-    board = ProgressBoard.remote()
+    assert board() is board(), "one board for the batches of a process"
+    ours = ProgressBoard.remote()
     try:
-        progress = ChunkProgress(board, 3, 1)
+        progress = ChunkProgress(ours, "a", 3, 1)
         progress(1, 100)  # reported: the first
         progress(2, 100)  # too soon: dropped
-        assert ray.get(board.read.remote()) == {(3, 1): 1}
+        assert ray.get(ours.read.remote("a")) == {(3, 1): 1}
         progress(100, 100)  # the last frame is always reported
-        assert ray.get(board.read.remote()) == {(3, 1): 100}
+        assert ray.get(ours.read.remote("a")) == {(3, 1): 100}
         time.sleep(REPORT_EVERY)
         progress(5, 100)  # a chunk run again after its worker died starts over
-        ChunkProgress(board, 4, 0)(7, 9)
-        assert ray.get(board.read.remote()) == {(3, 1): 5, (4, 0): 7}
-        board.forget.remote(3)
-        assert ray.get(board.read.remote()) == {(4, 0): 7}
+        ChunkProgress(ours, "a", 4, 0)(7, 9)
+        ChunkProgress(ours, "b", 3, 1)(2, 9)  # another batch's job 3
+        assert ray.get(ours.read.remote("a")) == {(3, 1): 5, (4, 0): 7}
+        ours.forget.remote("a", 3)
+        assert ray.get(ours.read.remote("a")) == {(4, 0): 7}
+        ours.forget.remote("a")
+        assert ray.get(ours.read.remote("a")) == {}
+        assert ray.get(ours.read.remote("b")) == {(3, 1): 2}
     finally:
-        ray.kill(board)
+        ray.kill(ours)
 
 
 def test_a_long_clip_that_cannot_be_analysed_fails_alone(ray_session, single_renders, tmp_path,

@@ -18,6 +18,7 @@ import shutil
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,8 +143,7 @@ class _Farm:
 
     def __init__(self, ray, jobs: list[Job], display: BatchDisplay,
                  results: list[JobResult | None], chunk_seconds: float) -> None:
-        from studio.batch import ray_tasks
-        from studio.batch.ray_progress import ProgressBoard
+        from studio.batch import ray_progress, ray_tasks
 
         self.ray, self.tasks = ray, ray_tasks
         self.jobs, self.display, self.results = jobs, display, results
@@ -152,7 +152,8 @@ class _Farm:
         self.states: dict[int, _JobState] = {}
         self.staging = Path(tempfile.mkdtemp(prefix="studio-farm-"))
         self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-        self.board = ProgressBoard.remote()
+        self.board = ray_progress.board()
+        self.batch = uuid.uuid4().hex  # this batch's key on the board
         self.reading = None  # the board's answer on its way
         self.read_at = 0.0
 
@@ -238,8 +239,9 @@ class _Farm:
         state.ranges = chunk_ranges(frame_count, self._chunk_frames(frame_count, job))
         fmt = chunk_format(state.format)
         for number, (start, end) in enumerate(state.ranges):
+            progress = ChunkProgress(self.board, self.batch, index, number)
             ref = self.tasks.render_chunk.remote(job.project, rig, controls, fmt, start, end,
-                                                 ChunkProgress(self.board, index, number))
+                                                 progress)
             self.waiting[ref] = (index, number)
         self._encode_voice(index)
         self.display.progress(index, 0, frame_count, self._doing(state))
@@ -264,7 +266,7 @@ class _Farm:
 
     def _read_board(self) -> None:
         if self.reading is None and time.monotonic() - self.read_at >= _POLL:
-            self.reading = self.board.read.remote()
+            self.reading = self.board.read.remote(self.batch)
             self.read_at = time.monotonic()
 
     def _show(self, reading) -> None:
@@ -335,7 +337,7 @@ class _Farm:
                 state.audio.stop()
                 state.audio = None
             if state.ranges:
-                self.board.forget.remote(index)
+                self.board.forget.remote(self.batch, index)
 
     def _cancel(self, ref) -> None:
         try:
@@ -353,7 +355,4 @@ class _Farm:
 
     def close(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
-        try:
-            self.ray.kill(self.board)
-        except Exception:  # noqa: BLE001 - gone with its node already
-            pass
+        self.board.forget.remote(self.batch)  # what cancelled chunks reported
