@@ -9,6 +9,8 @@ import logging
 import os
 import re
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -219,3 +221,36 @@ def test_a_long_clip_that_cannot_be_analysed_fails_alone(ray_session, single_ren
     assert re.search(r"wall\.mp4 +failed: no face found in wall\.png", err)
     assert listing(out) == ["good.mp4"]
     assert frame_count(out / "good.mp4") == frame_count(single_renders[".mp4"])
+
+
+JOIN_THEN_LOCAL = """
+import logging, os, sys
+if sys.argv[1] == "imported":
+    import ray
+from studio.batch.ray_farm import connect
+from studio.doc.errors import InputError
+try:
+    connect("127.0.0.1:1")
+except InputError:
+    pass
+print(os.environ.get("RAY_AUTH_MODE"))
+import ray
+ray.init(address="local", num_cpus=1, include_dashboard=False, log_to_driver=False,
+         logging_level=logging.ERROR)
+print(ray.get(ray.remote(lambda: "ran").remote()))
+"""
+
+
+@pytest.mark.parametrize("ray_first, mode", [(False, "token"), (True, "None")])
+def test_a_token_at_hand_turns_token_mode_on_only_before_ray_is_imported(tmp_path, ray_first,
+                                                                        mode):
+    # as `ray start` does: with a token and no RAY_AUTH_MODE, a batch joins in token mode;
+    # once Ray has read its mode, changing it would break the local Ray started after
+    env = {key: value for key, value in os.environ.items() if key != "RAY_AUTH_MODE"}
+    env.update(PYTHONPATH=str(Path(__file__).resolve().parent.parent), HOME=str(tmp_path),
+               RAY_AUTH_TOKEN="f" * 32)
+    result = subprocess.run(
+        [sys.executable, "-c", JOIN_THEN_LOCAL, "imported" if ray_first else "not"],
+        env=env, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == [mode, "ran"]

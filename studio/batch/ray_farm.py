@@ -37,7 +37,8 @@ def connect(address: str):
     ray = sys.modules.get("ray")
     if ray is not None and ray.is_initialized():
         return ray, False
-    _token_auth_as_ray_start()  # read by Ray when it is imported
+    if ray is None:
+        _token_auth_as_ray_start()  # read when Ray is imported; a change after that breaks it
     try:
         import ray
     except ImportError:
@@ -67,7 +68,9 @@ def _token_auth_as_ray_start() -> None:
     """Ray's `ray start` turns token authentication on when RAY_AUTH_MODE is unset and a token
     is at hand (RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token), but a driver joining
     its cluster does not, and is refused. The same rule here, so a batch joins such a cluster
-    as `ray start` would (an explicit RAY_AUTH_MODE is left as it is)."""
+    as `ray start` would (an explicit RAY_AUTH_MODE is left as it is). Only before Ray is
+    imported: Ray reads the mode once, and a process whose Ray read another one cannot start
+    a local Ray after a change (its GCS would ask for a token the driver does not send)."""
     if "RAY_AUTH_MODE" in os.environ:
         return
     if (os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH")
