@@ -166,8 +166,9 @@ class RecordingDisplay(BatchDisplay):
 def test_chunks_report_their_frames_as_they_render(ray_session, tmp_path):
     from studio.batch.ray_farm import run_on_ray
 
-    # the 13-second clip at 256 px in two chunks, one per CPU, each rendering for a second or so
-    project = Project(portrait=str(PORTRAIT), audio=str(SPEECH), width=256, height=256,
+    # the 13-second clip at 384 px in two chunks, one per CPU, each rendering for a second or
+    # more: several reports (one each REPORT_EVERY) and board readings (5 a second) each
+    project = Project(portrait=str(PORTRAIT), audio=str(SPEECH), width=384, height=384,
                       lipsync="signal")
     jobs = [Job("long.mp4", tmp_path / "long.mp4", project)]
     display = RecordingDisplay(jobs)
