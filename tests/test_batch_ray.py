@@ -4,20 +4,27 @@ frame, and a worker killed in the middle of a chunk, which Ray runs again."""
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from batch_jobs import PORTRAIT, SIZE, SPEECH, job, listing, write_csv, write_json
 from media_probe import decode_audio, decode_video, describe, frame_count
+from studio.batch.display import BatchDisplay
+from studio.batch.jobs import Job
 from studio.cli import main as studio_main
+from studio.doc.project import Project
 
 ray = pytest.importorskip("ray")
 
@@ -142,3 +149,109 @@ def test_a_worker_killed_mid_chunk_is_run_again_and_the_clip_is_whole(ray_sessio
     assert listing(out) == ["long.mov"]
     assert np.array_equal(decode_video(out / "long.mov", "rgba"),
                           decode_video(single_renders[".mov"], "rgba"))
+
+
+class RecordingDisplay(BatchDisplay):
+    """The batch's display, with every progress report kept."""
+
+    def __init__(self, jobs) -> None:
+        super().__init__(jobs, io.StringIO(), live=False)
+        self.reports: list[tuple[int, int, int]] = []
+
+    def progress(self, index: int, done: int, total: int, state: str = "rendering") -> None:
+        self.reports.append((index, done, total))
+        super().progress(index, done, total, state)
+
+
+def test_chunks_report_their_frames_as_they_render(ray_session, tmp_path):
+    from studio.batch.ray_farm import run_on_ray
+
+    # the 13-second clip at 384 px in two chunks, one per CPU, each rendering for a second or
+    # more: several reports (one each REPORT_EVERY) and board readings (5 a second) each
+    project = Project(portrait=str(PORTRAIT), audio=str(SPEECH), width=384, height=384,
+                      lipsync="signal")
+    jobs = [Job("long.mp4", tmp_path / "long.mp4", project)]
+    display = RecordingDisplay(jobs)
+    [result] = run_on_ray(jobs, display, "auto", chunk_seconds=6.0)
+    assert result.ok, result
+    total = frame_count(tmp_path / "long.mp4")
+    assert {t for _, _, t in display.reports} == {total}
+    done = [d for _, d, _ in display.reports]
+    assert done[0] == 0 and done[-1] == total
+    half = total // 2  # chunk_ranges shares the frames out evenly
+    between = [d for d in done if d not in (0, half, total - half, total)]
+    assert between, f"only whole chunks were reported: {sorted(set(done))}"
+
+
+def test_a_task_reports_to_the_board_at_most_every_quarter_second(ray_session):
+    from studio.batch.ray_progress import REPORT_EVERY, ChunkProgress, ProgressBoard, board
+
+    assert board() is board(), "one board for the batches of a process"
+    ours = ProgressBoard.remote()
+    try:
+        progress = ChunkProgress(ours, "a", 3, 1)
+        progress(1, 100)  # reported: the first
+        progress(2, 100)  # too soon: dropped
+        assert ray.get(ours.read.remote("a")) == {(3, 1): 1}
+        progress(100, 100)  # the last frame is always reported
+        assert ray.get(ours.read.remote("a")) == {(3, 1): 100}
+        time.sleep(REPORT_EVERY)
+        progress(5, 100)  # a chunk run again after its worker died starts over
+        ChunkProgress(ours, "a", 4, 0)(7, 9)
+        ChunkProgress(ours, "b", 3, 1)(2, 9)  # another batch's job 3
+        assert ray.get(ours.read.remote("a")) == {(3, 1): 5, (4, 0): 7}
+        ours.forget.remote("a", 3)
+        assert ray.get(ours.read.remote("a")) == {(4, 0): 7}
+        ours.forget.remote("a")
+        assert ray.get(ours.read.remote("a")) == {}
+        assert ray.get(ours.read.remote("b")) == {(3, 1): 2}
+    finally:
+        ray.kill(ours)
+
+
+def test_a_long_clip_that_cannot_be_analysed_fails_alone(ray_session, single_renders, tmp_path,
+                                                         capsys):
+    # a long clip is analysed where the batch runs: its error is its job's one line
+    wall = tmp_path / "wall.png"
+    Image.fromarray(np.full((256, 256, 3), 180, np.uint8)).save(wall)
+    jobs = write_json(tmp_path / "jobs.json", [job("wall.mp4", audio=SPEECH, portrait=str(wall)),
+                                               job("good.mp4", audio=SPEECH)])
+    out = tmp_path / "out"
+    assert batch_on_ray(jobs, out, "--chunk-seconds", "4") == 1
+    err = capsys.readouterr().err
+    assert re.search(r"wall\.mp4 +failed: no face found in wall\.png", err)
+    assert listing(out) == ["good.mp4"]
+    assert frame_count(out / "good.mp4") == frame_count(single_renders[".mp4"])
+
+
+JOIN_THEN_LOCAL = """
+import logging, os, sys
+if sys.argv[1] == "imported":
+    import ray
+from studio.batch.ray_farm import connect
+from studio.doc.errors import InputError
+try:
+    connect("127.0.0.1:1")
+except InputError:
+    pass
+print(os.environ.get("RAY_AUTH_MODE"))
+import ray
+ray.init(address="local", num_cpus=1, include_dashboard=False, log_to_driver=False,
+         logging_level=logging.ERROR)
+print(ray.get(ray.remote(lambda: "ran").remote()))
+"""
+
+
+@pytest.mark.parametrize("ray_first, mode", [(False, "token"), (True, "None")])
+def test_a_token_at_hand_turns_token_mode_on_only_before_ray_is_imported(tmp_path, ray_first,
+                                                                        mode):
+    # as `ray start` does: with a token and no RAY_AUTH_MODE, a batch joins in token mode;
+    # once Ray has read its mode, changing it would break the local Ray started after
+    env = {key: value for key, value in os.environ.items() if key != "RAY_AUTH_MODE"}
+    env.update(PYTHONPATH=str(Path(__file__).resolve().parent.parent), HOME=str(tmp_path),
+               RAY_AUTH_TOKEN="f" * 32)
+    result = subprocess.run(
+        [sys.executable, "-c", JOIN_THEN_LOCAL, "imported" if ray_first else "not"],
+        env=env, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == [mode, "ran"]

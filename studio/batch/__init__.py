@@ -7,5 +7,5 @@
 
 A job whose output exists is skipped (outputs appear only once complete, so an existing one is
 finished); a failed job is reported with a one-line reason and the others go on. Ray is
-imported only by studio.batch.ray_farm and studio.batch.ray_tasks, when a batch asks for it.
+imported only by studio.batch.ray_farm, ray_tasks and ray_progress, when a batch asks for it.
 """

@@ -1,8 +1,11 @@
 """The queue on a Ray cluster: one task per job, or per chunk of a long clip.
 
-Each job is analysed once by a task (its inputs travel with it); its frames are then split at
-frame boundaries into chunks of about `chunk_seconds`, rendered by tasks on any worker, each
-encoded on its own with closed GOPs and sent back. This machine joins a job's chunks without
+A short job is analysed by a task (its inputs travel with it), then rendered by another. A
+clip of at least two chunks is analysed once, here, and split at frame boundaries into chunks
+of about `chunk_seconds` (as many as a multiple of the cluster's CPUs), sent at once with the
+portrait's rig and the clip's controls; no chunk analyses anything again. Each chunk is
+rendered by a task on any worker, encoded on its own with closed GOPs and sent back, reporting
+its frames on the way (studio.batch.ray_progress). This machine joins a job's chunks without
 encoding them again and muxes the voice once (studio.export.chunks); the output appears in the
 output folder only then, complete. Chunks wait in a temporary folder outside it.
 """
@@ -12,8 +15,10 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,13 +34,16 @@ def connect(address: str):
     """Ray, connected: to the session this process already has, or `address`. "auto" is the
     cluster this machine belongs to (`ray start`), else Ray on this machine alone; "local" is
     always Ray on this machine alone. Returns (ray, whether this call started the session)."""
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        return ray, False
+    if ray is None:
+        _token_auth_as_ray_start()  # read when Ray is imported; a change after that breaks it
     try:
         import ray
     except ImportError:
         raise InputError("--ray: Ray is not installed here; install the studio's requirements "
                          "(make venv) or pip install ray") from None
-    if ray.is_initialized():
-        return ray, False
     quiet = dict(log_to_driver=False, logging_level=logging.ERROR)
     if address == "auto":
         try:
@@ -54,6 +62,20 @@ def connect(address: str):
         raise InputError(f"--ray {address}: cannot connect to a Ray cluster there "
                          f"({one_line(error)})") from None
     return ray, True
+
+
+def _token_auth_as_ray_start() -> None:
+    """Ray's `ray start` turns token authentication on when RAY_AUTH_MODE is unset and a token
+    is at hand (RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token), but a driver joining
+    its cluster does not, and is refused. The same rule here, so a batch joins such a cluster
+    as `ray start` would (an explicit RAY_AUTH_MODE is left as it is). Only before Ray is
+    imported: Ray reads the mode once, and a process whose Ray read another one cannot start
+    a local Ray after a change (its GCS would ask for a token the driver does not send)."""
+    if "RAY_AUTH_MODE" in os.environ:
+        return
+    if (os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH")
+            or (Path.home() / ".ray" / "auth_token").is_file()):
+        os.environ["RAY_AUTH_MODE"] = "token"
 
 
 def _reachable(address: str, timeout: float = 5.0) -> None:
@@ -109,8 +131,14 @@ class _JobState:
     format: object = None  # the output's ExportFormat
     ranges: list[tuple[int, int]] = field(default_factory=list)
     chunks: dict[int, Path] = field(default_factory=dict)
-    frames_done: int = 0
+    rendering: dict[int, int] = field(default_factory=dict)  # chunk -> frames done, reported
     frame_count: int = 0
+    analysis: tuple | None = None  # a short job's rig and controls (Ray refs), until it ends
+    audio: object = None  # its voice, being encoded for the join (studio.batch.early_audio)
+
+    def frames_done(self) -> int:
+        arrived = sum(self.ranges[n][1] + 1 - self.ranges[n][0] for n in self.chunks)
+        return arrived + sum(done for n, done in self.rendering.items() if n not in self.chunks)
 
 
 class _Farm:
@@ -118,28 +146,36 @@ class _Farm:
 
     def __init__(self, ray, jobs: list[Job], display: BatchDisplay,
                  results: list[JobResult | None], chunk_seconds: float) -> None:
-        from studio.batch import ray_tasks
+        from studio.batch import ray_progress, ray_tasks
 
         self.ray, self.tasks = ray, ray_tasks
         self.jobs, self.display, self.results = jobs, display, results
         self.chunk_seconds = chunk_seconds
         self.waiting: dict[object, tuple[int, int | None]] = {}  # ref -> (job, chunk or None)
-        self.analyses: dict[int, object] = {}
         self.states: dict[int, _JobState] = {}
         self.staging = Path(tempfile.mkdtemp(prefix="studio-farm-"))
+        self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self.board = ray_progress.board()
+        self.batch = uuid.uuid4().hex  # this batch's key on the board
+        self.reading = None  # the board's answer on its way
+        self.read_at = 0.0
 
     def run(self, todo: list[int]) -> None:
+        # Ray starts fresh workers for each batch: they import the studio while the jobs are
+        # analysed, instead of when their first chunk arrives
+        for _ in range(min(self.cpus, 64)):
+            self.tasks.warm_up.remote()
         for index in todo:
             self._submit(index)
-        # Ray starts fresh workers for each batch: they import the studio while the first
-        # jobs are analysed, instead of when their first chunk arrives
-        cpus = int(self.ray.cluster_resources().get("CPU", 1))
-        for _ in range(max(0, min(cpus, 64) - len(todo))):
-            self.tasks.warm_up.remote()
         while self.waiting:
-            ready, _ = self.ray.wait(list(self.waiting), num_returns=1, timeout=_POLL)
+            self._read_board()
+            refs = [*self.waiting, *([self.reading] if self.reading is not None else [])]
+            ready, _ = self.ray.wait(refs, num_returns=1, timeout=_POLL)
             for ref in ready:
-                self._take(ref)
+                if ref == self.reading:
+                    self._show(ref)
+                else:
+                    self._take(ref)
 
     def _submit(self, index: int) -> None:
         from studio.batch.transfer import input_files
@@ -152,13 +188,36 @@ class _Farm:
         try:
             check_inputs(job.project)
             self.states[index].format = output_format(job.engine_output())
+            if self._in_chunks(job):
+                self._analyse_here(index)
+                return
             files = input_files(job.project)
         except (InputError, OSError) as error:
             self._fail(index, error)
             return
-        count, analysis = self.tasks.analyse_job.remote(job.project, files)
-        self.analyses[index] = analysis
+        count, rig, controls = self.tasks.analyse_job.remote(job.project, files)
         self.waiting[count] = (index, None)
+        self.states[index].analysis = (rig, controls)
+
+    def _in_chunks(self, job: Job) -> bool:
+        """Whether the job's clip is long enough for chunks (its voice's length, probed)."""
+        from studio.analysis.audio import probe_audio
+
+        return probe_audio(job.project.audio).duration >= 2 * self.chunk_seconds
+
+    def _analyse_here(self, index: int) -> None:
+        """A long clip is analysed once, here, and its chunks are sent at once with what they
+        need: the portrait's rig and the clip's controls, put in Ray's object store once."""
+        from studio.engine import analyze, controls_for
+
+        project = self.jobs[index].project
+        try:
+            analysis = analyze(project)
+            controls = controls_for(project, analysis)
+        except Exception as error:  # noqa: BLE001 - a failed analysis fails its job alone
+            self._fail(index, error)
+            return
+        self._split(index, len(controls), self.ray.put(analysis.rig), self.ray.put(controls))
 
     def _take(self, ref) -> None:
         index, chunk = self.waiting.pop(ref)
@@ -170,23 +229,65 @@ class _Farm:
             self._fail(index, getattr(error, "cause", None) or error)
             return
         if chunk is None:
-            self._split(index, value)
+            self._split(index, value, *self.states[index].analysis)
         else:
             self._arrived(index, chunk, value)
 
-    def _split(self, index: int, frame_count: int) -> None:
+    def _split(self, index: int, frame_count: int, rig, controls) -> None:
+        from studio.batch.ray_progress import ChunkProgress
         from studio.export.chunks import chunk_format, chunk_ranges
 
         job, state = self.jobs[index], self.states[index]
-        chunk_frames = max(1, round(self.chunk_seconds * job.project.fps))
         state.frame_count = frame_count
-        state.ranges = chunk_ranges(frame_count, chunk_frames)
+        state.ranges = chunk_ranges(frame_count, self._chunk_frames(frame_count, job))
         fmt = chunk_format(state.format)
         for number, (start, end) in enumerate(state.ranges):
-            ref = self.tasks.render_chunk.remote(job.project, self.analyses[index], fmt, start,
-                                                 end)
+            progress = ChunkProgress(self.board, self.batch, index, number)
+            ref = self.tasks.render_chunk.remote(job.project, rig, controls, fmt, start, end,
+                                                 progress)
             self.waiting[ref] = (index, number)
+        self._encode_voice(index)
         self.display.progress(index, 0, frame_count, self._doing(state))
+
+    def _encode_voice(self, index: int) -> None:
+        from studio.batch.early_audio import EarlyAudio
+
+        project, state = self.jobs[index].project, self.states[index]
+        if EarlyAudio.wanted(project.audio, state.format):
+            folder = self.staging / str(index)
+            folder.mkdir(exist_ok=True)
+            state.audio = EarlyAudio(Path(project.audio), state.format, fps=project.fps,
+                                     frame_count=state.frame_count, folder=folder)
+
+    def _chunk_frames(self, frame_count: int, job: Job) -> int:
+        """Frames a chunk: about `chunk_seconds`, and as many chunks as a multiple of the
+        cluster's CPUs, so the last round of chunks keeps every CPU busy."""
+        chunks = frame_count // max(1, round(self.chunk_seconds * job.project.fps))
+        if chunks > 1:
+            chunks = -(-chunks // self.cpus) * self.cpus
+        return max(1, frame_count // max(1, chunks))
+
+    def _read_board(self) -> None:
+        if self.reading is None and time.monotonic() - self.read_at >= _POLL:
+            self.reading = self.board.read.remote(self.batch)
+            self.read_at = time.monotonic()
+
+    def _show(self, reading) -> None:
+        """Every running job's frames, from what its chunks reported (a board being
+        restarted answers nothing this time)."""
+        self.reading = None
+        try:
+            board = self.ray.get(reading)
+        except Exception:  # noqa: BLE001 - progress is shown again at the next reading
+            return
+        for (index, number), done in board.items():
+            state = self.states.get(index)
+            if state is not None and self.results[index] is None and state.ranges:
+                state.rendering[number] = done
+        for index, state in self.states.items():
+            if self.results[index] is None and state.ranges:
+                self.display.progress(index, state.frames_done(), state.frame_count,
+                                      self._doing(state))
 
     def _arrived(self, index: int, number: int, payload) -> None:
         from studio.batch.transfer import unpack
@@ -195,9 +296,7 @@ class _Farm:
         folder = self.staging / str(index)
         folder.mkdir(exist_ok=True)
         state.chunks[number] = unpack(payload, folder / f"{number:05d}{state.format.suffix}")
-        start, end = state.ranges[number]
-        state.frames_done += end + 1 - start
-        self.display.progress(index, state.frames_done, state.frame_count, self._doing(state))
+        self.display.progress(index, state.frames_done(), state.frame_count, self._doing(state))
         if len(state.chunks) == len(state.ranges):
             self._join(index)
 
@@ -206,16 +305,17 @@ class _Farm:
 
         job, state = self.jobs[index], self.states[index]
         audio = Path(job.project.audio) if job.project.audio else None
+        fmt = state.format
         try:
-            join_chunks([state.chunks[n] for n in range(len(state.ranges))], job.output,
-                        state.format, fps=job.project.fps, frame_count=state.frame_count,
-                        audio_path=audio)
+            if state.audio is not None:
+                audio, fmt = state.audio.result()  # encoded already: copied into the join
+            join_chunks([state.chunks[n] for n in range(len(state.ranges))], job.output, fmt,
+                        fps=job.project.fps, frame_count=state.frame_count, audio_path=audio)
         except Exception as error:  # noqa: BLE001 - a failed join fails its job alone
             self._fail(index, error)
             return
         finally:
             shutil.rmtree(self.staging / str(index), ignore_errors=True)
-            self.analyses.pop(index, None)
         self._finish(index, JobResult(Status.DONE,
                                       seconds=time.monotonic() - state.started))
 
@@ -227,13 +327,20 @@ class _Farm:
             if owner == index:
                 self._cancel(ref)
                 del self.waiting[ref]
-        shutil.rmtree(self.staging / str(index), ignore_errors=True)
-        self.analyses.pop(index, None)
         self._finish(index, JobResult(Status.FAILED, one_line(error)))
+        shutil.rmtree(self.staging / str(index), ignore_errors=True)
 
     def _finish(self, index: int, result: JobResult) -> None:
         self.results[index] = result
         self.display.finished(index, result)
+        state = self.states.get(index)
+        if state is not None:
+            state.analysis = None  # the rig and controls can leave the object store
+            if state.audio is not None:
+                state.audio.stop()
+                state.audio = None
+            if state.ranges:
+                self.board.forget.remote(self.batch, index)
 
     def _cancel(self, ref) -> None:
         try:
@@ -251,3 +358,4 @@ class _Farm:
 
     def close(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+        self.board.forget.remote(self.batch)  # what cancelled chunks reported

@@ -1,22 +1,28 @@
-"""What a Ray worker does for the queue: analyse a job once, render one chunk of it.
+"""What a Ray worker does for the queue: analyse a short job, render one chunk of a job.
 
 These run in Ray's worker processes (any machine of the cluster with the studio installed).
 A worker that dies mid-task is replaced and the task run again by Ray (max_retries); a chunk
 is rendered into the worker's own temporary folder and sent back as bytes, so nothing partial
-ever reaches the output folder.
+ever reaches the output folder. A long clip is analysed where the batch runs
+(studio.batch.ray_farm), which sends its chunks the portrait's rig and the clip's controls.
 """
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ray
 
+from studio.batch.ray_progress import ChunkProgress
 from studio.batch.transfer import Payload, pack, with_inputs_in
 from studio.doc.project import Project
-from studio.engine.inputs import Analysis
-from studio.export.formats import ExportFormat
+
+if TYPE_CHECKING:  # what the tasks receive; their modules are imported where they run
+    from studio.analysis.face_rig import FaceRig
+    from studio.conditioning.sequence import ControlSequence
+    from studio.export.formats import ExportFormat
 
 RETRIES = 3  # a worker's death (killed, out of memory, a lost node) is retried this often
 
@@ -24,41 +30,42 @@ RETRIES = 3  # a worker's death (killed, out of memory, a lost node) is retried 
 @ray.remote(max_retries=0)
 def warm_up() -> None:
     """Import what analysis and rendering use (OpenCV, MediaPipe, the mesh renderer), so a
-    worker started for this batch has paid for it before its first chunk arrives."""
+    worker started for this batch has paid for it before its first task arrives."""
     import studio.analysis.portrait  # noqa: F401
     import studio.analysis.speech  # noqa: F401
+    import studio.engine.controls  # noqa: F401 - a chunk's controls arrive pickled
     import studio.engine.pipeline  # noqa: F401
     import studio.render.mesh  # noqa: F401
 
 
-@ray.remote(num_returns=2, max_retries=RETRIES)
-def analyse_job(project: Project, files: dict[str, tuple[str, bytes]]) -> tuple[int, Analysis]:
-    """The job's frame count and its analysis, which every chunk of it shares."""
+@ray.remote(num_returns=3, max_retries=RETRIES)
+def analyse_job(project: Project, files: dict[str, tuple[str, bytes]]
+                ) -> tuple[int, FaceRig, ControlSequence]:
+    """A job's frame count, its portrait's rig and its controls, which its chunks share."""
     from studio.engine import analyze, controls_for
 
     with tempfile.TemporaryDirectory(prefix="studio-ray-inputs-") as folder:
         local = with_inputs_in(project, files, Path(folder))
         analysis = analyze(local)
-        return len(controls_for(local, analysis)), analysis
+        controls = controls_for(local, analysis)
+        return len(controls), analysis.rig, controls
 
 
 @ray.remote(max_retries=RETRIES)
-def render_chunk(project: Project, analysis: Analysis, fmt: ExportFormat, start: int,
-                 end: int) -> Payload:
+def render_chunk(project: Project, rig: FaceRig, controls: ControlSequence, fmt: ExportFormat,
+                 start: int, end: int, progress: ChunkProgress) -> Payload:
     """Frames `start` to `end` (inclusive) encoded in `fmt`, a chunk format: no sound (the
-    voice is muxed once, when the chunks are joined)."""
+    voice is muxed once, when the chunks are joined). Frames done go to `progress`."""
     from studio.engine.frames import render_frames
-    from studio.engine.controls import controls_for
     from studio.export.clip import export_clip
 
-    controls = controls_for(project, analysis)
-    frames = render_frames(_prepared(project, analysis), controls, start, end + 1,
+    frames = render_frames(_prepared(project, rig), controls, start, end + 1,
                            with_alpha=fmt.alpha, workers=1)
     with tempfile.TemporaryDirectory(prefix="studio-ray-chunk-") as folder:
         target = Path(folder) / f"chunk{fmt.suffix}"
         try:
             export_clip(frames, target, fps=project.fps, frame_count=end + 1 - start,
-                        format=fmt)
+                        format=fmt, progress=progress)
         finally:
             frames.close()
         return pack(target)
@@ -67,14 +74,13 @@ def render_chunk(project: Project, analysis: Analysis, fmt: ExportFormat, start:
 _renderer: dict[str, object] = {}  # this worker's prepared renderer and what it was made for
 
 
-def _prepared(project: Project, analysis: Analysis):
+def _prepared(project: Project, rig: FaceRig):
     """The renderer for the project, prepared once per worker for all the chunks of a job that
-    it renders (preparing takes seconds; a frame, milliseconds)."""
+    it renders (preparing takes a third of a second; a frame, milliseconds)."""
     from studio.engine.frames import prepare_renderer
 
-    key = (analysis.rig.image_hash, project.width, project.height, project.seed,
-           repr(project.render))
+    key = (rig.image_hash, project.width, project.height, project.seed, repr(project.render))
     if _renderer.get("key") != key:
         _renderer.clear()
-        _renderer.update(key=key, renderer=prepare_renderer(project, analysis.rig))
+        _renderer.update(key=key, renderer=prepare_renderer(project, rig))
     return _renderer["renderer"]
