@@ -134,7 +134,7 @@ class _JobState:
     rendering: dict[int, int] = field(default_factory=dict)  # chunk -> frames done, reported
     frame_count: int = 0
     analysis: tuple | None = None  # a short job's rig and controls (Ray refs), until it ends
-    audio: object = None  # its voice, being encoded for the join (studio.batch.early_audio)
+    audio: object = None  # its voice, being encoded for the join (studio.export.early_audio)
 
     def frames_done(self) -> int:
         arrived = sum(self.ranges[n][1] + 1 - self.ranges[n][0] for n in self.chunks)
@@ -250,7 +250,7 @@ class _Farm:
         self.display.progress(index, 0, frame_count, self._doing(state))
 
     def _encode_voice(self, index: int) -> None:
-        from studio.batch.early_audio import EarlyAudio
+        from studio.export.early_audio import EarlyAudio
 
         project, state = self.jobs[index].project, self.states[index]
         if EarlyAudio.wanted(project.audio, state.format):
