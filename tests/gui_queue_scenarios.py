@@ -107,6 +107,10 @@ def _two_jobs(setting: Setting) -> None:
     QDesktopServices.openUrl = lambda url: opened.append(url.toLocalFile()) or True
     person.click(done_row.reveal)
     assert opened == [str(setting.workdir)], opened
+    # no file manager on this desktop: the status bar says where the output is
+    QDesktopServices.openUrl = lambda url: False
+    person.click(done_row.reveal)
+    assert str(setting.workdir) in w.statusBar().currentMessage(), w.statusBar().currentMessage()
     assert decode_video(short_out).shape == (25, 64, 64, 3)
     # closing with a job rendering asks first: No keeps the window and the job, Yes cancels it
     _add_job(person, long_out, 0, last)

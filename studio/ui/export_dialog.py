@@ -17,10 +17,11 @@ from studio.export import FORMATS
 from studio.jobs.export import ExportSettings
 from studio.ui.fields import WholeNumberBox
 
-# (label, opaque format, transparent format)
+# (label, opaque format, transparent format): the label names both, since the transparency
+# box switches between them
 _CHOICES = (
-    ("MP4 video (H.264 + AAC)", "mp4", "mov"),
-    ("PNG image sequence", "png", "png-alpha"),
+    ("Video: MP4 (H.264 + AAC), or ProRes 4444 .mov when transparent", "mp4", "mov"),
+    ("PNG image sequence (with alpha when transparent)", "png", "png-alpha"),
 )
 
 

@@ -10,14 +10,14 @@ import copy
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from studio.doc.errors import InputError
 from studio.jobs import TaskRunner
 from studio.jobs.export import ExportSettings, run_export
 from studio.ui.export_dialog import ExportDialog, ExportProgress, dialog_for
+from studio.ui.file_dialogs import reveal_in_file_manager
 from studio.ui.help import APP_NAME
 from studio.ui.notices import Notices, ToUiThread
 from studio.ui.project_files import ProjectFiles
@@ -97,8 +97,7 @@ class ExportFlow(QObject):
                           QMessageBox.Ok, self.window)
         box.setInformativeText(str(path))
         show = box.addButton("Show in Folder", QMessageBox.ActionRole)
-        show.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(
-            str(path if path.is_dir() else path.parent))))
+        show.clicked.connect(lambda: reveal_in_file_manager(path, self.notices.status))
         box.setModal(False)
         self.notification = box
         box.show()

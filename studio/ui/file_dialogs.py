@@ -9,8 +9,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QWidget
+
+
+def reveal_in_file_manager(path: Path, status) -> bool:
+    """Open the folder that holds `path` (the folder itself for a PNG sequence) in the desktop's
+    file manager; where there is none, `status(text, ms)` says where the output is instead."""
+    folder = path if path.is_dir() else path.parent
+    if QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+        return True
+    status(f"No file manager to open: the output is in {folder}", 15000)
+    return False
 
 
 def take_back_keyboard(parent: QWidget) -> None:

@@ -13,8 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QScrollArea, QSizePolicy,
     QVBoxLayout, QWidget,
@@ -24,6 +23,7 @@ from studio.doc.errors import InputError
 from studio.jobs import TaskRunner
 from studio.jobs.export import ExportSettings, run_export
 from studio.ui.export_dialog import ExportDialog, dialog_for
+from studio.ui.file_dialogs import reveal_in_file_manager
 from studio.ui.help import APP_NAME
 from studio.ui.notices import Notices, ToUiThread
 from studio.ui.session import Session
@@ -181,8 +181,7 @@ class RenderQueue(QObject):
 
     def reveal(self, job: QueueJob) -> None:
         if job.path is not None:
-            folder = job.path if job.path.is_dir() else job.path.parent
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+            reveal_in_file_manager(job.path, self.notices.status)
 
     def confirm_close(self) -> bool:
         """Whether the window may close: asks first while jobs are waiting or rendering."""
