@@ -184,6 +184,7 @@ def test_a_transcript_typed_in_the_media_panel_reruns_lip_sync_keeping_the_artis
         QTest.mouseClick(panel.apply_transcript, Qt.LeftButton)
     project = loaded.project
     assert project.transcript == SAID
+    assert f"({len(SAID.split())} words)" in loaded.statusBar().currentMessage()
     aligned = loaded.audio[audio_key(project)].visemes
     assert project.tracks.visemes == resolve(aligned + [yours]) != before
     assert yours in project.tracks.visemes

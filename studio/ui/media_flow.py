@@ -217,7 +217,8 @@ class MediaAnalysisFlow(QObject):
         self._run_lip_sync(project, quick, done)
 
     def _run_lip_sync(self, project: Project, quick: AudioAnalysis, done) -> None:
-        """Lip sync of `project`'s voice on a task, kept in `audio`; then `done(full)`."""
+        """Lip sync of `project`'s voice on a task, kept in `audio`; then `done(full)`, which
+        may return what the status bar says then (else "Ready")."""
         key = audio_key(project)
         marker = ("lipsync", key)
         if marker in self._pending:
@@ -227,8 +228,7 @@ class MediaAnalysisFlow(QObject):
 
         def finish(full: AudioAnalysis) -> None:
             self.session.audio[key] = full
-            done(full)
-            self._analysis_ready()
+            self._analysis_ready(done(full) or "Ready")
 
         self._start_task("lipsync", marker, lambda token: full_audio(quick, project, token), finish)
 
@@ -248,24 +248,27 @@ class MediaAnalysisFlow(QObject):
             return
         analysis = session.analysis(trial)
         if analysis is not None and analysis.complete:
-            self._set_transcript(trial, analysis)
+            self.notices.status(self._set_transcript(trial, analysis) or "", 8000)
         else:
             self._run_lip_sync(trial, quick, lambda full: self._set_transcript(trial, full))
 
-    def _set_transcript(self, trial: Project, full: AudioAnalysis) -> None:
+    def _set_transcript(self, trial: Project, full: AudioAnalysis) -> str | None:
         """`trial`'s transcript and its lip sync into the project, if its voice is still the
-        one aligned (else the result is only kept for later)."""
+        one aligned (else the result is only kept for later); returns what to tell the user."""
         doc = self.session.doc
         project = copy.copy(doc.project)
         project.transcript = trial.transcript
         if audio_key(project) != audio_key(trial):
-            return
+            return None
         user = [s for s in doc.project.tracks.visemes if s.source == "user"]
         self.editing.push_with_blinks("Transcript", [
             commands.SetSettingCommand(doc, "transcript", trial.transcript),
             commands.TrackEditCommand(doc, "Lip sync to the transcript",
                                       {"visemes": doc.items("visemes")},
                                       {"visemes": resolve(full.visemes + user)}, [])])
+        words = len(trial.transcript.split()) if trial.transcript else 0
+        return (f"Lip sync follows the transcript ({words} words)" if words
+                else "Lip sync from the voice alone (no transcript)")
 
     def _attach_media(self, dropped: Dropped, audio: AudioAnalysis | None) -> None:
         """One undo step that puts newly analysed media (and the clip's length) in the project."""
@@ -293,8 +296,8 @@ class MediaAnalysisFlow(QObject):
             if refresh is not None:
                 stack.push(refresh)
 
-    def _analysis_ready(self) -> None:
-        self.notices.status("Ready", 3000)
+    def _analysis_ready(self, message: str = "Ready") -> None:
+        self.notices.status(message, 8000 if message != "Ready" else 3000)
         self.analysisFinished.emit()
 
     def _analysis_failed(self, error: BaseException) -> None:
