@@ -224,8 +224,9 @@ TRACKS: tuple[TrackSpec, ...] = (
     ), "visemes", "Visemes", "#3b5bdb", required=("start", "end", "viseme")),
     TrackSpec("brows", "keys", BrowKey, (
         Field("lift", "Raise", -1.0, 1.0, 0.0, 0.05, color="#ff922b", legend="raise"),
-        Field("offset", "Right − left", -1.0, 1.0, 0.0, 0.05, color="#74c0fc",
-              legend="right − left"),
+        # the viewer's right brow up, the other down (BrowKey)
+        Field("offset", "Viewer's right − left", -1.0, 1.0, 0.0, 0.05, color="#74c0fc",
+              legend="right − left (as seen)"),
     ), "brows", "Eyebrows", interpolated=True, written_when_empty=False),
 )
 

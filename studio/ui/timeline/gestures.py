@@ -231,7 +231,9 @@ class KeyGestures:
         """Right-click on a segment: the artist picks the mouth shape, overriding lip sync."""
         segment = self.project.tracks.visemes[index]
         menu = QMenu(self)
-        menu.addSection(f"Mouth shape {segment.start:.2f}–{segment.end:.2f} s")
+        # a heading as a disabled entry: the style draws a section's text as a bare line
+        menu.addAction(f"Mouth shape {segment.start:.2f}–{segment.end:.2f} s").setEnabled(False)
+        menu.addSeparator()
         for viseme in VISEME_SHAPES:
             action = QAction(viseme, menu, checkable=True)
             action.setChecked(viseme == segment.viseme)

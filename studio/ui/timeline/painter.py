@@ -212,7 +212,10 @@ class LanePainter:
             brushes=[user if s.source == "user" else color for s in segments],
             pens=[pg.mkPen(theme.BASE)] * len(segments))
         for s in segments:
-            label = pg.TextItem(getattr(s, name), color=theme.TEXT, anchor=(0.5, 0.5))
+            fill = user if s.source == "user" else color
+            # dark text on the light fill of the artist's segments: light text was unreadable
+            text = theme.BASE if fill.lightnessF() > 0.6 else theme.TEXT
+            label = pg.TextItem(getattr(s, name), color=text, anchor=(0.5, 0.5))
             label.setPos((s.start + s.end) / 2, lane.centre)
             label.setZValue(5)
             self.vb.addItem(label, ignoreBounds=True)
