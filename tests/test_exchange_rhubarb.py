@@ -137,3 +137,24 @@ def test_real_speech_round_trip(kind, speech_visemes, tmp_path):
     assert sum(s.source == "user" for s in track) == len(cues)
     again = rhubarb.cues_from_visemes(track, duration)
     assert rhubarb.write_cues(kind, again, "speech.wav") == text
+
+
+@pytest.mark.parametrize("fps,blair", [(24, False), (30, False), (100, False), (24, True)])
+def test_real_speech_round_trip_through_moho_dat(fps, blair, speech_visemes):
+    """A DAT written, imported as overrides and written again: the same file; each change stays
+    on its frame (importing rounded half of them a frame early, and 30 x 4.10 s truncated to
+    frame 122)."""
+    from studio.exchange.imports import _dat_cues
+
+    duration = speech_visemes[-1].end + 0.3
+    cues = rhubarb.cues_from_visemes(speech_visemes, duration)
+    text = rhubarb.write_cues("dat", cues, fps=fps, preston_blair=blair)
+    track = overrides(speech_visemes, rhubarb.visemes_from_cues(_dat_cues(text, fps, "s.dat")))
+    again = rhubarb.cues_from_visemes(track, duration)
+    assert rhubarb.write_cues("dat", again, fps=fps, preston_blair=blair) == text
+
+
+def test_a_letter_dat_reads_e_as_e():
+    assert rhubarb.parse_dat("MohoSwitch1\n1 E\n2 D\n5 X\n", 24) == [(1, "E"), (2, "D"), (5, "X")]
+    blair = rhubarb.parse_dat("MohoSwitch1\n1 rest\n2 E\n5 O\n", 24)
+    assert blair == [(1, "X"), (2, "C"), (5, "E")]

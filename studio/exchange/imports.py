@@ -10,6 +10,8 @@ studio through one undoable command.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,7 +76,9 @@ def overrides(existing: list[VisemeSegment], imported: list[VisemeSegment]
 
 def _dat_cues(text: str, fps: float, name: str) -> list[rhubarb.MouthCue]:
     frames = rhubarb.parse_dat(text, fps, name)
-    starts = [round((f - 1) / fps * 100) for f, _ in frames]
+    # the first centisecond on or after each frame's start: written again, 1 + int(fps x t)
+    # gives the same frame (rounding to the nearest put half of them one frame early)
+    starts = [math.ceil((f - 1) * 100 / fps - 1e-9) for f, _ in frames]
     return [rhubarb.MouthCue(a, b, s) for a, b, (_, s) in zip(starts, starts[1:], frames)]
 
 

@@ -137,7 +137,9 @@ def write_xml(cues: Sequence[MouthCue], sound_file: str) -> str:
 
 
 def dat_frame(cs: int, fps: float) -> int:
-    return 1 + int(fps * (cs / 100))
+    """1 + the frame a time falls in; (fps x cs) / 100 keeps whole products whole (30 x 4.10 s
+    as seconds is 122.999...)."""
+    return 1 + int(fps * cs / 100 + 1e-9)
 
 
 def write_dat(cues: Sequence[MouthCue], fps: float = 24.0, preston_blair: bool = False,
@@ -244,10 +246,12 @@ def parse_dat(text: str, fps: float, name: str = "cues.dat") -> list[tuple[int, 
     lines = [line.split() for line in text.splitlines() if line.strip()]
     if not lines or lines[0] != ["MohoSwitch1"]:
         raise InputError(f"{name}: not a Moho switch file (no MohoSwitch1 header)")
-    names = {v: k for k, v in PRESTON_BLAIR.items()}
-    out = []
     for n, parts in enumerate(lines[1:], 2):
         if len(parts) != 2 or not parts[0].isdigit():
             raise InputError(f"{name}: line {n}: expected 'FRAME SHAPE'")
-        out.append((int(parts[0]), _shape(names.get(parts[1], parts[1]), f"{name}: line {n}")))
-    return out
+    # One naming per file: Rhubarb's letters, or Preston Blair's names (which include "E", the
+    # letter C, so a letter file must not be read through them)
+    letters = all(parts[1] in PRESTON_BLAIR for parts in lines[1:])
+    names = {} if letters else {v: k for k, v in PRESTON_BLAIR.items()}
+    return [(int(parts[0]), _shape(names.get(parts[1], parts[1]), f"{name}: line {n}"))
+            for n, parts in enumerate(lines[1:], 2)]
