@@ -51,7 +51,8 @@ def test_export_every_format_then_import_the_cues(tmp_path):
     done = studio("import-cues", project, outs[3], "--offset", "0.5")
     assert done.returncode == 0, done.stderr
     captured = load_project(project)
-    assert captured.tracks.head_yaw.keys[0].t == 0.5
+    # the take starts at 0.5 s; the project's own key at 0 s, before it, stays
+    assert [k.t for k in captured.tracks.head_yaw.keys[:2]] == [0.0, 0.5]
     assert all(b.source == "user" for b in captured.tracks.blinks)
 
 

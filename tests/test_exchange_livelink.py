@@ -103,9 +103,11 @@ def test_timecodes_rate_and_alignment():
     assert take.fps == 30 and take.start == pytest.approx(14 * 3600 + 3 * 60 + 52 + 0.5 / 30)
     project = sample_project()
     late = captured_tracks(take, project, offset=1.5)
-    assert late.tracks["head_yaw"].keys[0].t == pytest.approx(1.5)
+    first = next(k for k in late.tracks["head_yaw"].keys if k.t > 1.4)  # the take's first
+    assert first.t == pytest.approx(1.5)
     slate = captured_tracks(take, project, origin=14 * 3600 + 3 * 60 + 53.0)
-    assert slate.tracks["head_yaw"].keys[0].t == pytest.approx(0.5 / 30, abs=1e-6)  # 2nd second
+    first = next(k for k in slate.tracks["head_yaw"].keys if k.t > 0.001)  # the take's first
+    assert first.t == pytest.approx(0.5 / 30, abs=1e-6)  # its 2nd second
     odd = [f"00:00:0{s}:{f:02d}.000,61" + ",0" * 61 for s in range(3) for f in range(12)]
     assert livelink.read_livelink(livelink.HEADER + "\n" + "\n".join(odd)).fps == 12
     gappy = [r for i, r in enumerate(rows) if i % 7 != 3]  # dropped frames: a common rate
@@ -157,3 +159,30 @@ def test_export_import_export_round_trip(sample, tmp_path):
     _, third = round_trip(second)
     every = list(livelink.COLUMNS)
     assert np.abs(_columns(second, every) - _columns(third, every)).max() <= 0.03
+
+
+def test_a_take_keeps_the_artists_keys_around_it_and_stays_inside_the_clip():
+    """A take placed at 5 s replaces the keys it covers, keeps the artist's before and after
+    it, and what runs past the clip's end is left out (it was written where no one sees it)."""
+    from studio.doc.project import BrowKey, Key
+
+    project = sample_project()
+    project.tracks.head_yaw.keys = [Key(1.0, 12.0), Key(6.0, -5.0), Key(12.5, 3.0)]
+    project.tracks.brows = [BrowKey(0.5, 0.4), BrowKey(12.9, -0.2)]
+    seconds = project.duration - 5.0 + 3.0  # runs 3 s past the clip's end
+    rows = [f"00:00:{int(i / 30):02d}:{i % 30:02d}.000,61" + ",0.1" * 61
+            for i in range(int(seconds * 30))]
+    take = livelink.read_livelink(livelink.HEADER + "\n" + "\n".join(rows))
+    captured = captured_tracks(take, project, offset=5.0)
+    a, b = captured.span
+    assert a == pytest.approx(5.0) and b <= project.duration
+    yaw = captured.tracks["head_yaw"].keys
+    assert [k.t for k in yaw if k.t < a] == [1.0]  # the artist's key before the take stays
+    assert all(k.t != 6.0 for k in yaw)  # the one the take covers is replaced
+    assert max(k.t for k in yaw) <= project.duration
+    assert [k.t for k in captured.tracks["brows"] if k.t < a] == [0.5]
+    for name, track in captured.tracks.items():
+        items = track.keys if hasattr(track, "keys") else track
+        assert all(item.t <= project.duration for item in items), name
+    with pytest.raises(ValueError, match="outside the clip"):
+        captured_tracks(take, project, offset=project.duration + 1.0)

@@ -77,14 +77,41 @@ def detect_blinks(times: np.ndarray, closure: np.ndarray, fps: float) -> list[Bl
 def captured_tracks(take: LiveLinkTake, project: Project, offset: float = 0.0,
                     origin: float | None = None) -> Captured:
     """The take's tracks, its time `origin` (seconds of timecode; None: its first row) at
-    `offset` seconds of the project's audio; rows that land before 0 are left out."""
+    `offset` seconds of the project's audio; rows that land before 0 or after the clip's end
+    are left out. The artist's keys and blinks outside the take's span stay."""
     t = take.times - (take.start if origin is None else origin) + offset
-    inside = (t >= 0) & (t <= MAX_TIME)
+    end = project.duration if project.duration > 0 else MAX_TIME
+    inside = (t >= 0) & (t <= end)
     if not inside.any():
-        raise ValueError("the take lies wholly before the start of the audio; change the offset")
+        raise ValueError("the take lies wholly outside the clip (0 to "
+                         f"{end:.2f} s); change the offset")
     t = t[inside]
     v = {k: a[inside] for k, a in take.values.items()}
     out = Captured(span=(float(t[0]), float(t[-1])))
+    _take_tracks(take, project, t, v, out)
+    _keep_outside(project, out)
+    return out
+
+
+def _keep_outside(project: Project, out: Captured) -> None:
+    """Each replaced track keeps the project's keys (and blinks) before and after the take."""
+    a, b = out.span
+
+    def outside(items):
+        return [item for item in items if item.t < a - 1e-6 or item.t > b + 1e-6]
+
+    for name, new in out.tracks.items():
+        if name in ("style", "blink_rate"):
+            continue
+        old = getattr(project.tracks, name)
+        if isinstance(new, Curve):
+            new.keys = sorted(outside(old.keys) + new.keys, key=lambda k: k.t)
+        else:
+            out.tracks[name] = sorted(outside(old) + new, key=lambda item: item.t)
+
+
+def _take_tracks(take: LiveLinkTake, project: Project, t: np.ndarray,
+                 v: dict[str, np.ndarray], out: Captured) -> None:
     for track, column in (("head_yaw", "HeadYaw"), ("head_pitch", "HeadPitch"),
                           ("head_roll", "HeadRoll")):
         if column in v:
@@ -110,7 +137,6 @@ def captured_tracks(take: LiveLinkTake, project: Project, offset: float = 0.0,
         k in out.tracks for k in ("head_yaw", "head_pitch", "head_roll")),
         replace_brows="brows" in out.tracks)
     out.dropped = [n for n in DROPPED if n in v and np.any(v[n] != 0)]
-    return out
 
 
 def _gaze(v: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
