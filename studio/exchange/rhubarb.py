@@ -227,7 +227,10 @@ def parse_json(text: str, name: str = "cues.json") -> list[MouthCue]:
         rows = data["mouthCues"]
         return _checked([MouthCue(_cs(r["start"], name), _cs(r["end"], name),
                                   _shape(r["value"], name)) for r in rows], name)
-    except (ValueError, KeyError, TypeError) as exc:
+    except KeyError as exc:
+        raise InputError(f"{name}: not Rhubarb JSON mouth cues (it has no {exc.args[0]} entry)"
+                         ) from None
+    except (ValueError, TypeError) as exc:
         raise InputError(f"{name}: not Rhubarb JSON mouth cues ({exc})") from None
 
 

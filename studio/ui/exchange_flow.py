@@ -111,7 +111,9 @@ class CueExchange:
             offset = 0.0 if fmt.cues else round(self.session.frame / project.fps, 6)
             imported = read_import(project, path, ImportOptions(offset=offset), fmt)
         except (InputError, OSError) as exc:
-            self.notices.error(f"could not import {path.name}: {exc}")
+            reason = str(exc)  # the exchange's messages already start with the file's name
+            self.notices.error(f"Could not import {reason}" if reason.startswith(path.name)
+                               else f"Could not import {path.name}: {reason}")
             return False
         names = [spec(t).label for t in imported.tracks if t not in ("style", "blink_rate")]
         self.session.undo_stack.push(
