@@ -79,6 +79,7 @@ class _Playhead(pg.InfiniteLine):
     def __init__(self, timeline: Timeline, **kwargs) -> None:
         super().__init__(**kwargs)
         self._timeline = timeline
+        self._key_drag = False  # the current drag started on a key
 
     def hoverEvent(self, ev):  # noqa: N802 (pyqtgraph API)
         # A line that accepts the drag while hovered is the only item the drag is offered to;
@@ -90,9 +91,13 @@ class _Playhead(pg.InfiniteLine):
         super().hoverEvent(ev)
 
     def mouseDragEvent(self, ev):  # noqa: N802 (pyqtgraph API)
-        if ev.isStart() and self._timeline._pick(
-                self._timeline.vb.mapSceneToView(ev.buttonDownScenePos())) is not None:
-            ev.ignore()
+        if ev.isStart():
+            self._key_drag = self._timeline._pick(
+                self._timeline.vb.mapSceneToView(ev.buttonDownScenePos())) is not None
+        if self._key_drag:
+            # a drag that starts on a key moves the key, even when the scene offered it to the
+            # playhead (hovered before the key was there): the lanes' own drag handles it
+            self._timeline.vb.mouseDragEvent(ev)
             return
         super().mouseDragEvent(ev)
 
