@@ -64,19 +64,20 @@ def analyze(clip, *, transcript: str | None = None, mode: str = "auto") -> Speec
     features = feats.compute(samples)
     speech = feats.speech_mask(features)
     labels = signal.classify(features, speech)
-    signal_visemes = _visemes(fill.signal_frames(labels), features.frame_rate, duration)
+    shapes = signal.mouth_shapes(features, speech, labels)
+    signal_visemes = _visemes(fill.signal_frames(shapes), features.frame_rate, duration)
     if mode == "signal" or not speech.any():
         return SpeechAnalysis(signal_visemes, [], "signal", features)
     # 3. forced alignment when a transcript fits
     if transcript and transcript.strip():
         phones = sphinx.align(samples, transcript, speech)
         if phones:
-            visemes = _phone_visemes(phones, labels, speech, features.frame_rate, duration)
+            visemes = _phone_visemes(phones, shapes, speech, features.frame_rate, duration)
             return SpeechAnalysis(visemes, phones, "alignment", features)
     # 4. phone recognition, checked against the signal in auto mode
     regions = feats.speech_regions(speech, features.frame_rate)
     phones = sphinx.recognize(samples, regions)
-    visemes = _phone_visemes(phones, labels, speech, features.frame_rate, duration)
+    visemes = _phone_visemes(phones, shapes, speech, features.frame_rate, duration)
     agreement = _agreement(phones, labels, speech, features.frame_rate)
     if mode == "auto" and agreement < MIN_AGREEMENT:
         return SpeechAnalysis(signal_visemes, [], "signal", features, agreement)

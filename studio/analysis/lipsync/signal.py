@@ -19,17 +19,23 @@ CLASSES: tuple[str, ...] = ("rest", "MBP", "etc", "AI", "E", "O")
 _REST, _CLOSED, _FRICATIVE, _OPEN, _WIDE, _ROUND = range(len(CLASSES))
 MURMUR_DROP_DB = 6.0  # a nasal is at least this much quieter than its vowels
 MAX_STOP_GAP = 0.15  # seconds: a silence shorter than this inside speech is a stop closure
+LIP_MURMUR_LOW_SHARE = 0.92  # an m's murmur has less of its energy below 1 kHz than this
+VOICE_BAR_DROP_DB = 15.0  # a murmur this far below its vowels is a b's voice bar (lips shut)
+VOICE_BAR_FRAMES = 3  # ... for at least 30 ms
+HISSY_BURST = 0.3  # share of energy above 3.5 kHz of a t or k release (a p's is dull)
+NUCLEUS_SPLIT = 0.24  # seconds: a vowel run longer than this has two shapes (a diphthong)
+# a vowel's shape by its mean spectral centroid's rank among the speaker's vowels
+SHAPE_RANKS = ((0.3, _ROUND), (0.7, _OPEN), (1.01, _WIDE))
 
 
 def classify(features: Features, speech: np.ndarray) -> np.ndarray:
     """One class index (into CLASSES) per 10 ms frame."""
-    from scipy.ndimage import maximum_filter1d, median_filter
+    from scipy.ndimage import median_filter
 
     labels = np.full(len(features), _REST, np.int8)
     voiced = features.periodicity > 0.5
     # A murmur is dull *and* quieter than the vowels around it; a loud dull frame is an "oo".
-    nearby_peak = maximum_filter1d(np.where(speech, features.level_db, -200.0),
-                                   int(0.3 * features.frame_rate) | 1)
+    nearby_peak = _nearby_peak(features, speech)
     murmur = (voiced & (features.centroid < 450) & (features.low_share > 0.8)
               & (features.level_db < nearby_peak - MURMUR_DROP_DB))
     hiss = (features.high_share > 0.3) | ((features.zcr > 0.25) & ~voiced)
@@ -44,6 +50,56 @@ def classify(features: Features, speech: np.ndarray) -> np.ndarray:
     labels = median_filter(labels, size=5, mode="nearest")
     _close_stop_gaps(labels, speech, features.frame_rate)
     return labels
+
+
+def mouth_shapes(features: Features, speech: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The classes as mouth shapes: `classify`'s labels made steadier and closures surer.
+
+    - one shape per vowel nucleus (two for a long one), by its mean centroid's rank among
+      the clip's nuclei: the lowest rounded (o, oo, w: a low second formant), the highest
+      spread (ee, ay), open between; frame by frame the centroid flickers between classes
+      (a dark l is as dull as an oo, so the tight "WQ" is left to the phonemes);
+    - a murmur closes the lips only when it has the dull-and-hollow spectrum of an m (the
+      antiresonance near 1 kHz takes energy from the low band) or is as faint as the voice
+      bar of a b; n, ng, l, r and w murmurs are "etc";
+    - a stop gap closes the lips only when its release is not a hiss (t and k release one).
+    """
+    shapes = labels.copy()
+    murmur = shapes == _CLOSED
+    gap = murmur & ~speech
+    faint = features.level_db < _nearby_peak(features, speech) - VOICE_BAR_DROP_DB
+    bar = np.zeros_like(faint)
+    for a, b in _runs(faint & murmur):
+        bar[a:b] = b - a >= VOICE_BAR_FRAMES
+    shapes[murmur & speech & (features.low_share >= LIP_MURMUR_LOW_SHARE) & ~bar] = _FRICATIVE
+    for a, b in _runs(gap):
+        if b < len(shapes) and features.high_share[b:b + 2].mean() > HISSY_BURST:
+            shapes[a:b] = _FRICATIVE
+    vowel = np.isin(shapes, (_OPEN, _WIDE, _ROUND))
+    nuclei = []
+    split = max(2, int(NUCLEUS_SPLIT * features.frame_rate))
+    for a, b in _runs(vowel):
+        parts = [(a, (a + b) // 2), ((a + b) // 2, b)] if b - a > split else [(a, b)]
+        nuclei += [(lo, hi, float(features.centroid[lo:hi].mean())) for lo, hi in parts]
+    if len(nuclei) < 3:
+        return shapes
+    order = np.argsort(np.argsort([c for _, _, c in nuclei])) / (len(nuclei) - 1)
+    for (lo, hi, _), rank in zip(nuclei, order):
+        shapes[lo:hi] = next(label for top, label in SHAPE_RANKS if rank < top)
+    return shapes
+
+
+def _nearby_peak(features: Features, speech: np.ndarray) -> np.ndarray:
+    """The loudest speech level within 0.15 s of each frame."""
+    from scipy.ndimage import maximum_filter1d
+
+    return maximum_filter1d(np.where(speech, features.level_db, -200.0),
+                            int(0.3 * features.frame_rate) | 1)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return list(zip(edges[::2], edges[1::2]))
 
 
 def _close_stop_gaps(labels: np.ndarray, speech: np.ndarray, frame_rate: float) -> None:
