@@ -18,7 +18,7 @@ import numpy as np
 from studio.analysis.lipsync import features as feats
 from studio.analysis.lipsync import fill, signal, sphinx
 from studio.analysis.lipsync.phonemes import Phone
-from studio.analysis.lipsync.segments import merge_runs
+from studio.analysis.lipsync.segments import merge_runs, openness
 from studio.doc.errors import InputError
 from studio.doc.project import VisemeSegment
 
@@ -100,8 +100,8 @@ def _agreement(phones: list[Phone], labels: np.ndarray, speech: np.ndarray, fram
     """Share of speech frames where recognised phones and the signal agree on mouth openness."""
     recognised = np.zeros(len(labels), np.int8)
     for p in phones:
-        recognised[int(round(p.start * frame_rate)):int(round(p.end * frame_rate))] = signal.coarse(p.viseme)
-    heard = np.array([signal.coarse(c) for c in signal.CLASSES], np.int8)[labels]
+        recognised[int(round(p.start * frame_rate)):int(round(p.end * frame_rate))] = openness(p.viseme)
+    heard = np.array([openness(c) for c in signal.CLASSES], np.int8)[labels]
     if not speech.any():
         return 1.0
     return float(np.mean(recognised[speech] == heard[speech]))

@@ -108,12 +108,3 @@ def _close_stop_gaps(labels: np.ndarray, speech: np.ndarray, frame_rate: float) 
     for a, b in zip(edges[::2], edges[1::2]):
         if 0 < a and b < len(speech) and (b - a) / frame_rate <= MAX_STOP_GAP:
             labels[a:b] = _CLOSED
-
-
-def coarse(viseme: str) -> int:
-    """0 closed (rest, MBP), 1 consonant with teeth nearly closed, 2 open (vowels, l, w)."""
-    if viseme in ("rest", "MBP"):
-        return 0
-    if viseme in ("etc", "FV", "TH", "CH"):
-        return 1
-    return 2
