@@ -15,17 +15,20 @@ import numpy as np
 from studio.analysis.lipsync.features import Features
 
 # Classes in a fixed order, so labels can be integer arrays; each is a viseme of the set.
-CLASSES: tuple[str, ...] = ("rest", "MBP", "etc", "AI", "E", "O")
-_REST, _CLOSED, _FRICATIVE, _OPEN, _WIDE, _ROUND = range(len(CLASSES))
+CLASSES: tuple[str, ...] = ("rest", "MBP", "etc", "AI", "E", "O", "FV", "L")
+_REST, _CLOSED, _FRICATIVE, _OPEN, _WIDE, _ROUND, _LIP_TEETH, _LATERAL = range(len(CLASSES))
 MURMUR_DROP_DB = 6.0  # a nasal is at least this much quieter than its vowels
 MAX_STOP_GAP = 0.15  # seconds: a silence shorter than this inside speech is a stop closure
 LIP_MURMUR_LOW_SHARE = 0.92  # an m's murmur has less of its energy below 1 kHz than this
 VOICE_BAR_DROP_DB = 15.0  # a murmur this far below its vowels is a b's voice bar (lips shut)
 VOICE_BAR_FRAMES = 3  # ... for at least 30 ms
+VOICED_HISS_ZCR = 0.075  # zero crossings per sample of a murmur with frication (v, z, dh)
+MIN_MURMUR_FRAMES = 3  # a closing murmur lasts 30 ms at least
 HISSY_BURST = 0.3  # share of energy above 3.5 kHz of a t or k release (a p's is dull)
 NUCLEUS_SPLIT = 0.24  # seconds: a vowel run longer than this has two shapes (a diphthong)
 # a vowel's shape by its mean spectral centroid's rank among the speaker's vowels
-SHAPE_RANKS = ((0.3, _ROUND), (0.7, _OPEN), (1.01, _WIDE))
+SHAPE_RANKS = ((0.4, _ROUND), (0.7, _OPEN), (1.01, _WIDE))
+SONORANT_LOW_SHARE = 0.9  # a "vowel" with this much of its energy below 1 kHz is an l or r
 
 
 def classify(features: Features, speech: np.ndarray) -> np.ndarray:
@@ -57,12 +60,14 @@ def mouth_shapes(features: Features, speech: np.ndarray, labels: np.ndarray) -> 
 
     - one shape per vowel nucleus (two for a long one), by its mean centroid's rank among
       the clip's nuclei: the lowest rounded (o, oo, w: a low second formant), the highest
-      spread (ee, ay), open between; frame by frame the centroid flickers between classes
-      (a dark l is as dull as an oo, so the tight "WQ" is left to the phonemes);
+      spread (ee, ay), open between; frame by frame the centroid flickers between classes;
+      a nucleus with nearly all its energy below 1 kHz is a dark l or an r ("L"), duller
+      than any rounded vowel (the tight "WQ" is left to the phonemes);
     - a murmur closes the lips only when it has the dull-and-hollow spectrum of an m (the
       antiresonance near 1 kHz takes energy from the low band) or is as faint as the voice
       bar of a b; n, ng, l, r and w murmurs are "etc";
-    - a stop gap closes the lips only when its release is not a hiss (t and k release one).
+    - a stop gap or voice bar closes the lips only when its release is not a hiss (t and k
+      release one); a murmur with hiss on it (v, z, dh) is "FV".
     """
     shapes = labels.copy()
     murmur = shapes == _CLOSED
@@ -72,15 +77,24 @@ def mouth_shapes(features: Features, speech: np.ndarray, labels: np.ndarray) -> 
     for a, b in _runs(faint & murmur):
         bar[a:b] = b - a >= VOICE_BAR_FRAMES
     shapes[murmur & speech & (features.low_share >= LIP_MURMUR_LOW_SHARE) & ~bar] = _FRICATIVE
-    for a, b in _runs(gap):
-        if b < len(shapes) and features.high_share[b:b + 2].mean() > HISSY_BURST:
+    for a, b in _runs(gap | (bar & speech)):
+        if b < len(shapes) and features.high_share[b:b + 4].max() > HISSY_BURST:
             shapes[a:b] = _FRICATIVE
+    for a, b in _runs((shapes == _CLOSED) & speech):
+        if features.zcr[a:b].mean() > VOICED_HISS_ZCR:
+            shapes[a:b] = _LIP_TEETH  # voicing with hiss on it: a v, a z or a voiced th
+        elif b - a < MIN_MURMUR_FRAMES:
+            shapes[a:b] = _FRICATIVE  # too brief for lips to meet and part
     vowel = np.isin(shapes, (_OPEN, _WIDE, _ROUND))
     nuclei = []
     split = max(2, int(NUCLEUS_SPLIT * features.frame_rate))
     for a, b in _runs(vowel):
         parts = [(a, (a + b) // 2), ((a + b) // 2, b)] if b - a > split else [(a, b)]
-        nuclei += [(lo, hi, float(features.centroid[lo:hi].mean())) for lo, hi in parts]
+        for lo, hi in parts:
+            if features.low_share[lo:hi].mean() >= SONORANT_LOW_SHARE:
+                shapes[lo:hi] = _LATERAL  # a dark or syllabic l, an r: dull, but not rounded
+            else:
+                nuclei.append((lo, hi, float(features.centroid[lo:hi].mean())))
     if len(nuclei) < 3:
         return shapes
     order = np.argsort(np.argsort([c for _, _, c in nuclei])) / (len(nuclei) - 1)
