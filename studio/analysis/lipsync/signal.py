@@ -24,6 +24,9 @@ VOICE_BAR_DROP_DB = 15.0  # a murmur this far below its vowels is a b's voice ba
 VOICE_BAR_FRAMES = 3  # ... for at least 30 ms
 VOICED_HISS_ZCR = 0.075  # zero crossings per sample of a murmur with frication (v, z, dh)
 MIN_MURMUR_FRAMES = 3  # a closing murmur lasts 30 ms at least
+CLOSURE_ABOVE_FLOOR_DB = 5.0  # a stop gap louder than the clip's pauses by this is speech
+CLOSURE_BELOW_PEAK_DB = 40.0  # ... or louder than this below the peaks (a clean clip's pauses
+# are digital silence, far below any closure)
 HISSY_BURST = 0.3  # share of energy above 3.5 kHz of a t or k release (a p's is dull)
 NUCLEUS_SPLIT = 0.24  # seconds: a vowel run longer than this has two shapes (a diphthong)
 # a vowel's shape by its mean spectral centroid's rank among the speaker's vowels
@@ -72,6 +75,12 @@ def mouth_shapes(features: Features, speech: np.ndarray, labels: np.ndarray) -> 
     shapes = labels.copy()
     murmur = shapes == _CLOSED
     gap = murmur & ~speech
+    # a stop's closure is as quiet as the pauses; a gap louder than that is quiet speech that
+    # the noise hid from the speech mask
+    floor, peak = np.percentile(features.level_db, [10, 99])
+    quiet = max(floor + CLOSURE_ABOVE_FLOOR_DB, peak - CLOSURE_BELOW_PEAK_DB)
+    shapes[gap & (features.level_db > quiet)] = _FRICATIVE
+    gap &= shapes == _CLOSED
     faint = features.level_db < _nearby_peak(features, speech) - VOICE_BAR_DROP_DB
     bar = np.zeros_like(faint)
     for a, b in _runs(faint & murmur):
