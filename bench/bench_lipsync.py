@@ -33,7 +33,6 @@ import argparse
 import io
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -123,13 +122,32 @@ def pronunciation(word: str) -> set[str]:
 
 # -- the methods: each gives (viseme segments, CPU seconds, peak MB or None) ------------------
 
+# A process reports as its peak memory the largest of its own and its parent's at the fork
+# (Linux keeps the high-water mark across exec), so each measured run is started by a small
+# wrapper process that reads its child's peak and CPU time.
+_WRAPPER = ("import json, resource, subprocess, sys; r = subprocess.run(sys.argv[1:], "
+            "capture_output=True, text=True); u = resource.getrusage(resource.RUSAGE_CHILDREN);"
+            "print(r.stdout); print(json.dumps([r.returncode, u.ru_utime + u.ru_stime, "
+            "u.ru_maxrss / 1024]))")
+
+
+def measured(cmd: list[str]) -> tuple[str, float, float]:
+    """Run `cmd` alone: its output, CPU seconds and peak memory (MB)."""
+    out = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], capture_output=True, text=True,
+                         check=True).stdout.rstrip().splitlines()
+    code, cpu, peak = json.loads(out[-1])
+    if code:
+        raise RuntimeError(f"{' '.join(cmd[:2])} failed")
+    return "\n".join(out[:-1]), cpu, peak
+
+
 def studio_child(path: Path, mode: str, transcript: str | None) -> tuple[list, float, float]:
-    """The studio's lip sync in a process of its own: its segments, CPU time and peak memory."""
-    args = [sys.executable, __file__, "--analyse", str(path), mode, transcript or ""]
-    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    """The studio's lip sync in a process of its own: its segments, the CPU time of the
+    analysis (not of Python's start) and the process's peak memory."""
+    out, _, peak = measured([sys.executable, __file__, "--analyse", str(path), mode,
+                             transcript or ""])
     result = json.loads(out.splitlines()[-1])
-    return ([VisemeSegment(a, b, v) for a, b, v in result["visemes"]], result["cpu"],
-            result["peak_mb"])
+    return [VisemeSegment(a, b, v) for a, b, v in result["visemes"]], result["cpu"], peak
 
 
 def analyse_here(path: str, mode: str, transcript: str) -> None:
@@ -140,9 +158,8 @@ def analyse_here(path: str, mode: str, transcript: str) -> None:
     start = time.process_time()
     result = analyze(load_audio(path), transcript=transcript or None, mode=mode)
     cpu = time.process_time() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"visemes": [(s.start, s.end, s.viseme) for s in result.visemes],
-                      "cpu": cpu, "peak_mb": peak}))
+                      "cpu": cpu}))
 
 
 def studio_here(path: Path, mode: str, transcript: str | None) -> tuple[list, float, None]:
@@ -162,15 +179,7 @@ def rhubarb_run(exe: str, path: Path, transcript: str | None) -> tuple[list, flo
             dialog = Path(tmp) / "dialog.txt"
             dialog.write_text(transcript)
             cmd[1:1] = ["-d", str(dialog)]
-        # run under a wrapper so the peak memory is this run's alone
-        wrapper = ("import resource, subprocess, sys, json; r = subprocess.run(sys.argv[1:]);"
-                   "u = resource.getrusage(resource.RUSAGE_CHILDREN);"
-                   "print(json.dumps([r.returncode, u.ru_utime + u.ru_stime, u.ru_maxrss / 1024]))")
-        out = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True,
-                             text=True, check=True).stdout
-        code, cpu, peak = json.loads(out.splitlines()[-1])
-        if code:
-            raise RuntimeError(f"rhubarb failed on {path.name}")
+        _, cpu, peak = measured(cmd)
         cues = rhubarb.parse_json((Path(tmp) / "cues.json").read_text())
     return [VisemeSegment(c.start / 100, c.end / 100, rhubarb.TO_VISEME[c.shape])
             for c in cues], cpu, peak

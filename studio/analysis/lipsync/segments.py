@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from studio.doc.project import VisemeSegment
 
-MIN_DURATION = 0.08  # seconds
-RETURN_DURATION = 0.12  # seconds: a shape left and returned to within this is not shown
+MIN_DURATION = 0.10  # seconds
+RETURN_DURATION = 0.16  # seconds: a shape left and returned to within this is not shown
 MAX_BORROW = 0.03  # seconds a short segment may take from a neighbour; shorter ones merge
 
 
