@@ -27,6 +27,8 @@ MIN_MURMUR_FRAMES = 3  # a closing murmur lasts 30 ms at least
 CLOSURE_ABOVE_FLOOR_DB = 5.0  # a stop gap louder than the clip's pauses by this is speech
 CLOSURE_BELOW_PEAK_DB = 40.0  # ... or louder than this below the peaks (a clean clip's pauses
 # are digital silence, far below any closure)
+CLOSURE_DEPTH_DB = 20.0  # and at least this far under the peaks (under heavy noise a quiet
+# consonant sinks to the noise floor as deep as a closure would: it is "etc" there)
 HISSY_BURST = 0.3  # share of energy above 3.5 kHz of a t or k release (a p's is dull)
 NUCLEUS_SPLIT = 0.24  # seconds: a vowel run longer than this has two shapes (a diphthong)
 # a vowel's shape by its mean spectral centroid's rank among the speaker's vowels
@@ -70,7 +72,9 @@ def mouth_shapes(features: Features, speech: np.ndarray, labels: np.ndarray) -> 
       antiresonance near 1 kHz takes energy from the low band) or is as faint as the voice
       bar of a b; n, ng, l, r and w murmurs are "etc";
     - a stop gap or voice bar closes the lips only when its release is not a hiss (t and k
-      release one); a murmur with hiss on it (v, z, dh) is "FV".
+      release one); a murmur with hiss on it (v, z, dh) is "FV";
+    - a stop gap louder than the clip's pauses, or less than 20 dB under its peaks, is quiet
+      speech that noise hid from the speech mask: "etc".
     """
     shapes = labels.copy()
     murmur = shapes == _CLOSED
@@ -78,7 +82,8 @@ def mouth_shapes(features: Features, speech: np.ndarray, labels: np.ndarray) -> 
     # a stop's closure is as quiet as the pauses; a gap louder than that is quiet speech that
     # the noise hid from the speech mask
     floor, peak = np.percentile(features.level_db, [10, 99])
-    quiet = max(floor + CLOSURE_ABOVE_FLOOR_DB, peak - CLOSURE_BELOW_PEAK_DB)
+    quiet = min(max(floor + CLOSURE_ABOVE_FLOOR_DB, peak - CLOSURE_BELOW_PEAK_DB),
+                peak - CLOSURE_DEPTH_DB)
     shapes[gap & (features.level_db > quiet)] = _FRICATIVE
     gap &= shapes == _CLOSED
     faint = features.level_db < _nearby_peak(features, speech) - VOICE_BAR_DROP_DB
