@@ -22,7 +22,7 @@ with and without the dialog text), from the mouth curves the renderer receives:
 - speed x: seconds of audio per CPU second of analysis (all threads; the machine is shared);
 - long clip: the same figures, and the peak memory (MB) of the analysing process.
 
-Run: .venv/bin/python bench/bench_lipsync.py [--rhubarb PATH] [--minutes 10]
+Run: .venv/bin/python bench/bench_lipsync.py [--rhubarb PATH] [--minutes 10] [--only studio]
 (needs espeak-ng; Rhubarb is looked for as $RHUBARB or `rhubarb` on PATH and skipped when
 absent; nothing of it is part of this repository)
 """
@@ -230,6 +230,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rhubarb", default=os.environ.get("RHUBARB") or shutil.which("rhubarb"))
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the long clip")
+    parser.add_argument("--only", choices=("studio", "rhubarb"),
+                        help="run only the studio's methods or only Rhubarb's")
     parser.add_argument("--analyse", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.analyse:
@@ -264,6 +266,8 @@ def main() -> int:
         else:
             print("(no Rhubarb build found: the studio alone)")
         for name, (here, child, how, dialog) in methods.items():
+            if args.only and not name.startswith(args.only):
+                continue
             def call(path, spans, in_child=False):
                 text = " ".join(w for w, _, _ in spans) if dialog else None
                 if here is None:
