@@ -30,6 +30,7 @@ CLOSURE_BELOW_PEAK_DB = 40.0  # ... or louder than this below the peaks (a clean
 CLOSURE_DEPTH_DB = 20.0  # and at least this far under the peaks (under heavy noise a quiet
 # consonant sinks to the noise floor as deep as a closure would: it is "etc" there)
 HISSY_BURST = 0.3  # share of energy above 3.5 kHz of a t or k release (a p's is dull)
+SHARP_RELEASE_HZ = 1200.0  # a p's or b's release is dull; a t's, k's or g's is brighter
 NUCLEUS_SPLIT = 0.24  # seconds: a vowel run longer than this has two shapes (a diphthong)
 # a vowel's shape by its mean spectral centroid's rank among the speaker's vowels
 SHAPE_RANKS = ((0.4, _ROUND), (0.7, _OPEN), (1.01, _WIDE))
@@ -71,8 +72,8 @@ def mouth_shapes(features: Features, speech: np.ndarray, labels: np.ndarray) -> 
     - a murmur closes the lips only when it has the dull-and-hollow spectrum of an m (the
       antiresonance near 1 kHz takes energy from the low band) or is as faint as the voice
       bar of a b; n, ng, l, r and w murmurs are "etc";
-    - a stop gap or voice bar closes the lips only when its release is not a hiss (t and k
-      release one); a murmur with hiss on it (v, z, dh) is "FV";
+    - a stop gap or voice bar closes the lips only when its release is dull, as a p's or
+      b's is (a t, k or g releases a hiss or a bright burst); a murmur with hiss on it (v, z, dh) is "FV";
     - a stop gap louder than the clip's pauses, or less than 20 dB under its peaks, is quiet
       speech that noise hid from the speech mask: "etc".
     """
@@ -92,7 +93,8 @@ def mouth_shapes(features: Features, speech: np.ndarray, labels: np.ndarray) -> 
         bar[a:b] = b - a >= VOICE_BAR_FRAMES
     shapes[murmur & speech & (features.low_share >= LIP_MURMUR_LOW_SHARE) & ~bar] = _FRICATIVE
     for a, b in _runs(gap | (bar & speech)):
-        if b < len(shapes) and features.high_share[b:b + 4].max() > HISSY_BURST:
+        if b < len(shapes) and (features.high_share[b:b + 4].max() > HISSY_BURST
+                                or features.centroid[b:b + 2].mean() > SHARP_RELEASE_HZ):
             shapes[a:b] = _FRICATIVE
     for a, b in _runs((shapes == _CLOSED) & speech):
         if features.zcr[a:b].mean() > VOICED_HISS_ZCR:
