@@ -24,6 +24,7 @@ from studio.doc.errors import Cancelled, InputError  # noqa: E402
 from studio.doc.file_kinds import AUDIO_FORMATS  # noqa: E402
 from studio.engine.command_context import (  # noqa: E402
     EXIT_CANCELLED, EXIT_FAILED as EXIT_INTERNAL, EXIT_INPUT, EXIT_OK, CommandContext)
+from studio.exchange import commands as exchange_commands  # noqa: E402
 from studio.resources import log_dir  # noqa: E402
 
 
@@ -114,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     _add_performance_flags(render)
     _add_renderer_flags(render)
+    exchange_commands.add_render_flags(render)
 
     init = sub.add_parser("init", help="write a project with the automatic tracks filled in",
                           description="Analyse PORTRAIT and AUDIO and write a project file, "
@@ -142,7 +144,6 @@ def _command_modules():
     """Subcommands kept beside what they drive: each module has COMMANDS, add_commands(sub)
     and run_command(args, context) -> exit status."""
     from studio.batch import command as batch_command
-    from studio.exchange import commands as exchange_commands
 
     return (batch_command, exchange_commands)
 
@@ -278,10 +279,15 @@ def _run(args: argparse.Namespace) -> int:
 
     progress = None if args.quiet else _ProgressBar()
     output = pipeline.Output(Path(args.output), transparent=args.transparent)
-    out = pipeline.render_project(project, output, progress=progress, log=_say)
+    cues, analysis = exchange_commands.render_cue_outputs(args), None
+    if cues:  # analysed here, once, for the frames and the cues alike
+        pipeline.output_format(output)
+        analysis = pipeline.analyze(project, _say)
+    out = pipeline.render_project(project, output, analysis=analysis, progress=progress, log=_say)
     if progress:
         progress.finish()
     _say(f"wrote {out}")
+    exchange_commands.write_render_cues(project, cues, analysis, _say)
     return EXIT_OK
 
 

@@ -69,3 +69,26 @@ def test_bad_requests_exit_2_in_one_line(tmp_path):
     assert done.returncode == 2 and "bad.tsv: line 1" in done.stderr
     done = studio("import-cues", project, tmp_path / "x.motion3.json")
     assert done.returncode == 2 and "cannot be imported" in done.stderr
+
+
+def test_render_also_writes_cues_and_curves_of_the_frames_it_rendered(tmp_path):
+    project = _project(tmp_path)
+    video, cues, curves = tmp_path / "talk.mp4", tmp_path / "cues/talk.tsv", tmp_path / "talk.csv"
+    done = studio("render", "--project", project, "-o", video, "--size", "64", "--quiet",
+                  "--cues", cues, "--cues", curves)
+    assert done.returncode == 0, done.stderr
+    assert video.stat().st_size > 0 and cues.is_file() and curves.is_file()
+    assert f"wrote {cues}" in done.stderr and f"wrote {curves}" in done.stderr
+    # the same cues and curves as export-cues of the same project
+    alone = [tmp_path / "alone.tsv", tmp_path / "alone.csv"]
+    assert studio("export-cues", project, "-o", alone[0], "-o", alone[1]).returncode == 0
+    assert rhubarb.parse_tsv(cues.read_text()) == rhubarb.parse_tsv(alone[0].read_text())
+    assert curves.read_text() == alone[1].read_text()
+
+
+def test_render_refuses_a_bad_cue_file_before_rendering(tmp_path):
+    project = _project(tmp_path)
+    video = tmp_path / "talk.mp4"
+    done = studio("render", "--project", project, "-o", video, "--cues", tmp_path / "talk.mp3")
+    assert done.returncode == 2 and "say which format" in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and not video.exists()

@@ -15,6 +15,8 @@ import pytest
 
 from studio.analysis.audio import load_audio
 from studio.analysis.lipsync import analyze
+from studio.analysis.lipsync.features import speech_mask
+from studio.analysis.lipsync.fill import ANTICIPATION_HOLD
 from studio.conditioning.visemes import viseme_mouth
 
 DATA = Path(__file__).resolve().parent / "data" / "speech"
@@ -114,12 +116,18 @@ def test_aligned_closure_inside_mama_papa_bubble(aligned, bilabials):
     _check_inner_closures(aligned, bilabials[1])
 
 
-def test_viseme_boundaries_within_a_frame_of_phoneme_boundaries(aligned):
+def test_viseme_boundaries_within_a_frame_of_phoneme_or_sound_boundaries(aligned):
+    """Boundaries are the phonemes', or where the sound starts or stops (a rest is never left
+    over sound), a shape before a pause held ANTICIPATION_HOLD past its end."""
+    speech = speech_mask(aligned.features).astype(np.int8)
+    sound_edges = np.flatnonzero(np.diff(speech)) / aligned.features.frame_rate
     phone_edges = np.array(sorted({round(p.start, 4) for p in aligned.phones}
                                   | {round(p.end, 4) for p in aligned.phones}))
+    edges = np.concatenate([phone_edges, sound_edges])
+    edges = np.concatenate([edges, edges + ANTICIPATION_HOLD])
     for seg in aligned.visemes:
         for edge in (seg.start, seg.end):
-            assert np.abs(phone_edges - edge).min() <= 1.0 / FPS, edge
+            assert np.abs(edges - edge).min() <= 1.0 / FPS, edge
 
 
 def test_visemes_follow_the_phonemes(aligned):

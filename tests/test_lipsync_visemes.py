@@ -76,3 +76,12 @@ def test_letter_to_sound_rules_spell_unknown_words():
     assert spell("zorblax") == "Z AO R B L AE K S"
     assert spell("phone").startswith("F")
     assert words_of("Dr. Zorblax, 42!") == ["dr", "zorblax", "four", "two"]
+
+
+def test_lip_sync_holds_shapes_as_long_as_the_renderer_anticipates():
+    """lipsync.fill holds a shape before a pause for the renderer's anticipation (the two
+    layers cannot import each other's constant, so this test ties them)."""
+    from studio.analysis.lipsync.fill import ANTICIPATION_HOLD
+    from studio.conditioning.visemes import ANTICIPATION
+
+    assert ANTICIPATION_HOLD == ANTICIPATION

@@ -2,6 +2,7 @@
 
     studio export-cues talk.json -o talk.tsv -o talk.csv -o talk.motion3.json
     studio import-cues talk.json take.csv --offset 0.5 [-o edited.json]
+    studio render face.jpg talk.wav -o talk.mp4 --cues talk.tsv --cues talk.csv
 """
 
 from __future__ import annotations
@@ -50,6 +51,31 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                      help="the capture's frame rate (default: from its timecodes)")
     imp.add_argument("--dat-fps", type=float, default=24.0, metavar="FPS",
                      help="frame rate of a Moho .dat file (default 24)")
+
+
+def add_render_flags(render: argparse.ArgumentParser) -> None:
+    """`studio render --cues OUT`: the rendered performance also written for other tools."""
+    render.add_argument("--cues", action="append", default=[], metavar="OUT",
+                        help="also write the performance rendered as mouth cues or face curves, "
+                        f"format by file name: {SUFFIXES} (give --cues several times for "
+                        "several files; see docs/exchange.md)")
+
+
+def render_cue_outputs(args: argparse.Namespace) -> list[tuple[Path, None]]:
+    """The --cues files of a render, checked before anything is analysed."""
+    from studio.exchange.exports import check_outputs
+
+    outputs: list[tuple[Path, None]] = [(Path(o), None) for o in args.cues]
+    check_outputs(outputs)
+    return outputs
+
+
+def write_render_cues(project, outputs: list[tuple[Path, None]], analysis, log) -> None:
+    """The cues and curves of the analysis the render used (the voice is not analysed again)."""
+    from studio.exchange.exports import export_performance
+
+    for path in export_performance(project, outputs, analysis=analysis, log=log):
+        log(f"wrote {path}")
 
 
 def run_command(args: argparse.Namespace, context: CommandContext) -> int:

@@ -77,13 +77,9 @@ def performance_text(fmt: ExchangeFormat, source: _Performance, options: CueOpti
     return live2d.write_motion3(arrays, project.fps)
 
 
-def export_performance(project: Project, outputs: list[tuple[Path, str | None]], *,
-                       options: CueOptions = CueOptions(), analysis: Analysis | None = None,
-                       controls: ControlSequence | None = None, log: Log = quiet) -> list[Path]:
-    """Write each (path, format name or None for the path's ending); returns the paths.
-
-    Every format is checked before any analysis; `analysis` and `controls` are reused when
-    the caller has them (the studio does)."""
+def check_outputs(outputs: list[tuple[Path, str | None]], options: CueOptions = CueOptions()
+                  ) -> list[tuple[Path, ExchangeFormat]]:
+    """Each output with its format, or InputError for the first that cannot be written."""
     checked = [(Path(path), format_for(Path(path), name)) for path, name in outputs]
     rhubarb.check_extended(options.extended)
     if any(f.name == "dat" for _, f in checked) and not (
@@ -93,6 +89,17 @@ def export_performance(project: Project, outputs: list[tuple[Path, str | None]],
     for path, _ in checked:
         if path.is_dir():
             raise InputError(f"{path}: is a folder; give a file name")
+    return checked
+
+
+def export_performance(project: Project, outputs: list[tuple[Path, str | None]], *,
+                       options: CueOptions = CueOptions(), analysis: Analysis | None = None,
+                       controls: ControlSequence | None = None, log: Log = quiet) -> list[Path]:
+    """Write each (path, format name or None for the path's ending); returns the paths.
+
+    Every format is checked before any analysis; `analysis` and `controls` are reused when
+    the caller has them (the studio and `studio render --cues` do)."""
+    checked = check_outputs(outputs, options)
     source = _Performance(project, analysis, controls, log)
     for path, fmt in checked:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from studio.analysis.lipsync import features as feats
-from studio.analysis.lipsync import signal, sphinx
+from studio.analysis.lipsync import fill, signal, sphinx
 from studio.analysis.lipsync.phonemes import Phone
-from studio.analysis.lipsync.segments import merge_runs
+from studio.analysis.lipsync.segments import merge_runs, openness
 from studio.doc.errors import InputError
 from studio.doc.project import VisemeSegment
 
@@ -64,42 +64,44 @@ def analyze(clip, *, transcript: str | None = None, mode: str = "auto") -> Speec
     features = feats.compute(samples)
     speech = feats.speech_mask(features)
     labels = signal.classify(features, speech)
-    signal_visemes = merge_runs(_label_runs(labels, features.frame_rate, duration))
+    shapes = signal.mouth_shapes(features, speech, labels)
+    signal_visemes = _visemes(fill.signal_frames(shapes), features.frame_rate, duration)
     if mode == "signal" or not speech.any():
         return SpeechAnalysis(signal_visemes, [], "signal", features)
     # 3. forced alignment when a transcript fits
     if transcript and transcript.strip():
         phones = sphinx.align(samples, transcript, speech)
         if phones:
-            return SpeechAnalysis(_phone_visemes(phones), phones, "alignment", features)
+            visemes = _phone_visemes(phones, shapes, speech, features.frame_rate, duration)
+            return SpeechAnalysis(visemes, phones, "alignment", features)
     # 4. phone recognition, checked against the signal in auto mode
     regions = feats.speech_regions(speech, features.frame_rate)
     phones = sphinx.recognize(samples, regions)
-    visemes = _phone_visemes(phones)
+    visemes = _phone_visemes(phones, shapes, speech, features.frame_rate, duration)
     agreement = _agreement(phones, labels, speech, features.frame_rate)
     if mode == "auto" and agreement < MIN_AGREEMENT:
         return SpeechAnalysis(signal_visemes, [], "signal", features, agreement)
     return SpeechAnalysis(visemes, phones, "recognition", features, agreement)
 
 
-def _phone_visemes(phones: list[Phone]) -> list[VisemeSegment]:
-    return merge_runs([(p.start, p.end, p.viseme) for p in phones])
+def _phone_visemes(phones: list[Phone], labels: np.ndarray, speech: np.ndarray,
+                   frame_rate: float, duration: float) -> list[VisemeSegment]:
+    """The phones' visemes, with no rest while the voice sounds (lipsync.fill)."""
+    frames = fill.to_frames([(p.start, p.end, p.viseme) for p in phones], len(labels), frame_rate)
+    return _visemes(fill.fill_rests(frames, labels, speech), frame_rate, duration)
 
 
-def _label_runs(labels: np.ndarray, frame_rate: float, duration: float) -> list[tuple[float, float, str]]:
-    edges = np.flatnonzero(np.diff(labels)) + 1
-    starts = np.concatenate([[0], edges])
-    ends = np.concatenate([edges, [len(labels)]])
-    return [(a / frame_rate, min(b / frame_rate, duration), signal.CLASSES[labels[a]])
-            for a, b in zip(starts, ends)]
+def _visemes(frames: np.ndarray, frame_rate: float, duration: float) -> list[VisemeSegment]:
+    held = fill.hold_before_rests(frames, frame_rate)
+    return merge_runs(fill.to_runs(held, frame_rate, duration))
 
 
 def _agreement(phones: list[Phone], labels: np.ndarray, speech: np.ndarray, frame_rate: float) -> float:
     """Share of speech frames where recognised phones and the signal agree on mouth openness."""
     recognised = np.zeros(len(labels), np.int8)
     for p in phones:
-        recognised[int(round(p.start * frame_rate)):int(round(p.end * frame_rate))] = signal.coarse(p.viseme)
-    heard = np.array([signal.coarse(c) for c in signal.CLASSES], np.int8)[labels]
+        recognised[int(round(p.start * frame_rate)):int(round(p.end * frame_rate))] = openness(p.viseme)
+    heard = np.array([openness(c) for c in signal.CLASSES], np.int8)[labels]
     if not speech.any():
         return 1.0
     return float(np.mean(recognised[speech] == heard[speech]))

@@ -1,6 +1,7 @@
 """Frame-level acoustic features at 100 frames per second, shared by lip sync and prosody.
 
-Computed block by block so a ten-minute clip never holds more than a minute of spectra at once.
+Computed block by block so a clip never holds more than ten seconds of spectra at once (a
+minute's block took 270 MB).
 Everything here is language independent: loudness, spectral shape, voicing and pitch.
 """
 
@@ -17,7 +18,7 @@ HOP = 160  # 10 ms: the frame rate of pocketsphinx, so phones and features line 
 WINDOW = 512  # 32 ms: two periods of a low (65 Hz) voice
 NFFT = 1024  # zero padding keeps the autocorrelation from wrapping around
 PITCH_RANGE = (70.0, 400.0)  # Hz
-_BLOCK = 6000  # frames per block (one minute)
+_BLOCK = 1000  # frames per block (ten seconds)
 
 
 @dataclass

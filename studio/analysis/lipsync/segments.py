@@ -1,17 +1,23 @@
 """Runs of mouth shapes -> viseme segments, without flapping on fast speech.
 
-A viseme shorter than `MIN_DURATION` (one frame at 25 fps) would flash by or make the mouth
-chatter. It borrows time from its longer neighbour when that one can spare it, which moves a
-boundary by at most MIN_DURATION - 10 ms, under a frame, so transcript-aligned timing stays
-within a frame of the phonemes; otherwise it merges into that neighbour. Bilabial closures are
-never merged away: a missing closure on m/b/p is the most visible lip-sync error.
+A viseme held for less than `MIN_DURATION` (two frames at 25 fps) is seen as a flicker, not a
+shape. Slivers under one frame go first, then the rest of the short ones: each borrows up to
+MAX_BORROW from its longer neighbour when that one can spare it, which moves a boundary by
+under a frame, so transcript-aligned timing stays within a frame of the phonemes; otherwise it
+merges into that neighbour (taking the shape of the two that is more open: a short vowel beside
+a consonant is what shows). A shape left and returned to within RETURN_DURATION is not shown
+when it is no more open than the one around it (the mouth would barely reach it: an "etc"
+inside a vowel, one vowel flickering inside another). Bilabial closures are never merged
+away: a missing closure on m/b/p is the most visible lip-sync error.
 """
 
 from __future__ import annotations
 
 from studio.doc.project import VisemeSegment
 
-MIN_DURATION = 0.04  # seconds
+MIN_DURATION = 0.10  # seconds
+RETURN_DURATION = 0.16  # seconds: a shape left and returned to within this is not shown
+MAX_BORROW = 0.03  # seconds a short segment may take from a neighbour; shorter ones merge
 
 
 def merge_runs(runs: list[tuple[float, float, str]]) -> list[VisemeSegment]:
@@ -24,19 +30,27 @@ def merge_runs(runs: list[tuple[float, float, str]]) -> list[VisemeSegment]:
             segs[-1][1] = end
         else:
             segs.append([start, end, viseme])
+    for minimum in (MIN_DURATION / 2, MIN_DURATION):  # the slivers first, then the short
+        _merge_short(segs, minimum)
+    _drop_returns(segs)
+    return [VisemeSegment(round(a, 4), round(b, 4), v, "auto") for a, b, v in segs]
+
+
+def _merge_short(segs: list[list], minimum: float) -> None:
+    """Segments shorter than `minimum` borrow time from a neighbour or merge into it."""
     i = 0
     while i < len(segs):
         start, end, viseme = segs[i]
-        if end - start >= MIN_DURATION - 1e-9 or len(segs) == 1:
+        if end - start >= minimum - 1e-9 or len(segs) == 1:
             i += 1
             continue
         left = segs[i - 1] if i > 0 else None
         right = segs[i + 1] if i + 1 < len(segs) else None
-        need = MIN_DURATION - (end - start)
+        need = minimum - (end - start)
         # Borrow from speech before silence: taking time from a pause would open the mouth early.
         into = max((s for s in (left, right) if s is not None),
-                   key=lambda s: (s[2] != "rest" and s[1] - s[0] - need >= MIN_DURATION, s[1] - s[0]))
-        if into[1] - into[0] - need >= MIN_DURATION:
+                   key=lambda s: (s[2] != "rest" and s[1] - s[0] - need >= minimum, s[1] - s[0]))
+        if need <= MAX_BORROW + 1e-9 and into[1] - into[0] - need >= minimum:
             if into is left:
                 left[1] -= need
                 segs[i][0] -= need
@@ -52,10 +66,37 @@ def merge_runs(runs: list[tuple[float, float, str]]) -> list[VisemeSegment]:
             left[1] = end
         else:
             right[0] = start
+        if openness(viseme) > openness(into[2]) > 0:
+            into[2] = viseme  # a short vowel beside a consonant: the vowel is what shows
         del segs[i]
         i = max(0, i - 1)
         _join_equal(segs, i)
-    return [VisemeSegment(round(a, 4), round(b, 4), v, "auto") for a, b, v in segs]
+        if i > 0:
+            _join_equal(segs, i - 1)
+
+
+def _drop_returns(segs: list[list]) -> None:
+    """A-B-A with B shorter than RETURN_DURATION becomes A when B is no more open than A: the
+    mouth would barely reach B before going back. Closures, pauses and a vowel between
+    consonants always show."""
+    i = 1
+    while i + 1 < len(segs):
+        a, b, c = segs[i - 1], segs[i], segs[i + 1]
+        if (a[2] == c[2] and 0 < openness(b[2]) <= openness(a[2])
+                and b[1] - b[0] < RETURN_DURATION - 1e-9):
+            a[1] = c[1]
+            del segs[i:i + 2]
+        else:
+            i += 1
+
+
+def openness(viseme: str) -> int:
+    """0 closed (rest, MBP), 1 consonant with teeth nearly closed, 2 open (vowels, l, w)."""
+    if viseme in ("rest", "MBP"):
+        return 0
+    if viseme in ("etc", "FV", "TH", "CH"):
+        return 1
+    return 2
 
 
 def _join_equal(segs: list[list], i: int) -> None:

@@ -15,21 +15,36 @@ import numpy as np
 from studio.analysis.lipsync.features import Features
 
 # Classes in a fixed order, so labels can be integer arrays; each is a viseme of the set.
-CLASSES: tuple[str, ...] = ("rest", "MBP", "etc", "AI", "E", "O")
-_REST, _CLOSED, _FRICATIVE, _OPEN, _WIDE, _ROUND = range(len(CLASSES))
+CLASSES: tuple[str, ...] = ("rest", "MBP", "etc", "AI", "E", "O", "FV", "L")
+_REST, _CLOSED, _FRICATIVE, _OPEN, _WIDE, _ROUND, _LIP_TEETH, _LATERAL = range(len(CLASSES))
 MURMUR_DROP_DB = 6.0  # a nasal is at least this much quieter than its vowels
 MAX_STOP_GAP = 0.15  # seconds: a silence shorter than this inside speech is a stop closure
+LIP_MURMUR_LOW_SHARE = 0.92  # an m's murmur has less of its energy below 1 kHz than this
+VOICE_BAR_DROP_DB = 15.0  # a murmur this far below its vowels is a b's voice bar (lips shut)
+VOICE_BAR_FRAMES = 3  # ... for at least 30 ms
+VOICED_HISS_ZCR = 0.075  # zero crossings per sample of a murmur with frication (v, z, dh)
+MIN_MURMUR_FRAMES = 3  # a closing murmur lasts 30 ms at least
+CLOSURE_ABOVE_FLOOR_DB = 5.0  # a stop gap louder than the clip's pauses by this is speech
+CLOSURE_BELOW_PEAK_DB = 40.0  # ... or louder than this below the peaks (a clean clip's pauses
+# are digital silence, far below any closure)
+CLOSURE_DEPTH_DB = 20.0  # and at least this far under the peaks (under heavy noise a quiet
+# consonant sinks to the noise floor as deep as a closure would: it is "etc" there)
+HISSY_BURST = 0.3  # share of energy above 3.5 kHz of a t or k release (a p's is dull)
+SHARP_RELEASE_HZ = 1200.0  # a p's or b's release is dull; a t's, k's or g's is brighter
+NUCLEUS_SPLIT = 0.24  # seconds: a vowel run longer than this has two shapes (a diphthong)
+# a vowel's shape by its mean spectral centroid's rank among the speaker's vowels
+SHAPE_RANKS = ((0.4, _ROUND), (0.7, _OPEN), (1.01, _WIDE))
+SONORANT_LOW_SHARE = 0.9  # a "vowel" with this much of its energy below 1 kHz is an l or r
 
 
 def classify(features: Features, speech: np.ndarray) -> np.ndarray:
     """One class index (into CLASSES) per 10 ms frame."""
-    from scipy.ndimage import maximum_filter1d, median_filter
+    from scipy.ndimage import median_filter
 
     labels = np.full(len(features), _REST, np.int8)
     voiced = features.periodicity > 0.5
     # A murmur is dull *and* quieter than the vowels around it; a loud dull frame is an "oo".
-    nearby_peak = maximum_filter1d(np.where(speech, features.level_db, -200.0),
-                                   int(0.3 * features.frame_rate) | 1)
+    nearby_peak = _nearby_peak(features, speech)
     murmur = (voiced & (features.centroid < 450) & (features.low_share > 0.8)
               & (features.level_db < nearby_peak - MURMUR_DROP_DB))
     hiss = (features.high_share > 0.3) | ((features.zcr > 0.25) & ~voiced)
@@ -46,18 +61,80 @@ def classify(features: Features, speech: np.ndarray) -> np.ndarray:
     return labels
 
 
+def mouth_shapes(features: Features, speech: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The classes as mouth shapes: `classify`'s labels made steadier and closures surer.
+
+    - one shape per vowel nucleus (two for a long one), by its mean centroid's rank among
+      the clip's nuclei: the lowest rounded (o, oo, w: a low second formant), the highest
+      spread (ee, ay), open between; frame by frame the centroid flickers between classes;
+      a nucleus with nearly all its energy below 1 kHz is a dark l or an r ("L"), duller
+      than any rounded vowel (the tight "WQ" is left to the phonemes);
+    - a murmur closes the lips only when it has the dull-and-hollow spectrum of an m (the
+      antiresonance near 1 kHz takes energy from the low band) or is as faint as the voice
+      bar of a b; n, ng, l, r and w murmurs are "etc";
+    - a stop gap or voice bar closes the lips only when its release is dull, as a p's or
+      b's is (a t, k or g releases a hiss or a bright burst); a murmur with hiss on it (v, z, dh) is "FV";
+    - a stop gap louder than the clip's pauses, or less than 20 dB under its peaks, is quiet
+      speech that noise hid from the speech mask: "etc".
+    """
+    shapes = labels.copy()
+    murmur = shapes == _CLOSED
+    gap = murmur & ~speech
+    # a stop's closure is as quiet as the pauses; a gap louder than that is quiet speech that
+    # the noise hid from the speech mask
+    floor, peak = np.percentile(features.level_db, [10, 99])
+    quiet = min(max(floor + CLOSURE_ABOVE_FLOOR_DB, peak - CLOSURE_BELOW_PEAK_DB),
+                peak - CLOSURE_DEPTH_DB)
+    shapes[gap & (features.level_db > quiet)] = _FRICATIVE
+    gap &= shapes == _CLOSED
+    faint = features.level_db < _nearby_peak(features, speech) - VOICE_BAR_DROP_DB
+    bar = np.zeros_like(faint)
+    for a, b in _runs(faint & murmur):
+        bar[a:b] = b - a >= VOICE_BAR_FRAMES
+    shapes[murmur & speech & (features.low_share >= LIP_MURMUR_LOW_SHARE) & ~bar] = _FRICATIVE
+    for a, b in _runs(gap | (bar & speech)):
+        if b < len(shapes) and (features.high_share[b:b + 4].max() > HISSY_BURST
+                                or features.centroid[b:b + 2].mean() > SHARP_RELEASE_HZ):
+            shapes[a:b] = _FRICATIVE
+    for a, b in _runs((shapes == _CLOSED) & speech):
+        if features.zcr[a:b].mean() > VOICED_HISS_ZCR:
+            shapes[a:b] = _LIP_TEETH  # voicing with hiss on it: a v, a z or a voiced th
+        elif b - a < MIN_MURMUR_FRAMES:
+            shapes[a:b] = _FRICATIVE  # too brief for lips to meet and part
+    vowel = np.isin(shapes, (_OPEN, _WIDE, _ROUND))
+    nuclei = []
+    split = max(2, int(NUCLEUS_SPLIT * features.frame_rate))
+    for a, b in _runs(vowel):
+        parts = [(a, (a + b) // 2), ((a + b) // 2, b)] if b - a > split else [(a, b)]
+        for lo, hi in parts:
+            if features.low_share[lo:hi].mean() >= SONORANT_LOW_SHARE:
+                shapes[lo:hi] = _LATERAL  # a dark or syllabic l, an r: dull, but not rounded
+            else:
+                nuclei.append((lo, hi, float(features.centroid[lo:hi].mean())))
+    if len(nuclei) < 3:
+        return shapes
+    order = np.argsort(np.argsort([c for _, _, c in nuclei])) / (len(nuclei) - 1)
+    for (lo, hi, _), rank in zip(nuclei, order):
+        shapes[lo:hi] = next(label for top, label in SHAPE_RANKS if rank < top)
+    return shapes
+
+
+def _nearby_peak(features: Features, speech: np.ndarray) -> np.ndarray:
+    """The loudest speech level within 0.15 s of each frame."""
+    from scipy.ndimage import maximum_filter1d
+
+    return maximum_filter1d(np.where(speech, features.level_db, -200.0),
+                            int(0.3 * features.frame_rate) | 1)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return list(zip(edges[::2], edges[1::2]))
+
+
 def _close_stop_gaps(labels: np.ndarray, speech: np.ndarray, frame_rate: float) -> None:
     """Short silences between speech are stop closures (the p of 'papa'), not pauses."""
     edges = np.flatnonzero(np.diff(np.concatenate([[1], speech.astype(np.int8), [1]])))
     for a, b in zip(edges[::2], edges[1::2]):
         if 0 < a and b < len(speech) and (b - a) / frame_rate <= MAX_STOP_GAP:
             labels[a:b] = _CLOSED
-
-
-def coarse(viseme: str) -> int:
-    """0 closed (rest, MBP), 1 consonant with teeth nearly closed, 2 open (vowels, l, w)."""
-    if viseme in ("rest", "MBP"):
-        return 0
-    if viseme in ("etc", "FV", "TH", "CH"):
-        return 1
-    return 2

@@ -213,13 +213,18 @@ def align(samples: np.ndarray, transcript: str, speech: np.ndarray | None = None
             count = min(left, int(np.searchsorted(np.cumsum(weight[first:]), share)) + 1)
         pcm = _pcm(samples[int(lo * RATE):int(hi * RATE)])
         tried: set[int] = set()
+        decoded = None  # the last count that decoded, if the search ends on one that did not
         while True:
             tried.add(count)
             decoder, spans = aligner.words_pass(pcm, words[first:first + count], lo)
             step = _miscount(decoder, spans, speech, lo, hi) if spans else -1
+            decoded = count if spans else decoded
             if hi >= duration or not step or count + step in tried or not 1 <= count + step <= left:
                 break
             count += step
+        if not spans and decoded is not None:  # decoded again: the decoder holds the last try
+            count = decoded
+            decoder, spans = aligner.words_pass(pcm, words[first:first + count], lo)
         if not spans:
             if hi >= duration:
                 return []

@@ -6,7 +6,9 @@ land in utterances.json; the wavs are committed, so tests need neither espeak-ng
 
 Run from the repository root: python tests/data/speech/make_utterances.py
 `... make_utterances.py trimmed` writes only the words trimmed to their sound, with no silence
-around them (trimmed_WORD.wav and trimmed.json), as a word cut from a longer take arrives.
+around them (trimmed_WORD.wav and trimmed.json), as a word cut from a longer take arrives;
+`... make_utterances.py continuous` the read passage with 0.06 s between words
+(passage_en.wav and continuous.json).
 """
 
 from __future__ import annotations
@@ -45,14 +47,15 @@ def speak(voice: str, word: str, workdir: Path) -> np.ndarray:
     return samples[loud[0]:loud[-1] + 1]
 
 
-def build(name: str, voice: str, words: list[str], workdir: Path) -> dict:
+def build(name: str, voice: str, words: list[str], workdir: Path, gap_between: float = GAP
+          ) -> dict:
     pieces, spans, t = [np.zeros(int(LEAD * RATE), np.float32)], [], LEAD
     for i, word in enumerate(words):
         samples = speak(voice, word, workdir)
         spans.append({"word": word, "start": round(t, 4), "end": round(t + len(samples) / RATE, 4)})
         pieces.append(samples)
         t += len(samples) / RATE
-        gap = LEAD if i == len(words) - 1 else GAP
+        gap = LEAD if i == len(words) - 1 else gap_between
         pieces.append(np.zeros(int(gap * RATE), np.float32))
         t += int(gap * RATE) / RATE
     audio = np.concatenate(pieces)
@@ -86,11 +89,28 @@ def build_trimmed() -> None:
     (HERE / "trimmed.json").write_text(json.dumps(table, indent=2) + "\n")
 
 
+# Continuous speech: a read passage, 0.06 s between words (a breath-free reading pace), for
+# rests inside words, onset timing and flicker where words run into each other.
+CONTINUOUS = ("en-us", ("the old man walked slowly by the river and stopped to watch the boats "
+                        "move past the bridge before the rain began to fall on the empty market "
+                        "square").split(), 0.06)
+
+
+def build_continuous() -> None:
+    voice, words, gap = CONTINUOUS
+    with tempfile.TemporaryDirectory() as tmp:
+        table = {"passage_en": build("passage_en", voice, words, Path(tmp), gap)}
+    (HERE / "continuous.json").write_text(json.dumps(table, indent=2) + "\n")
+
+
 def main() -> None:
     import sys
 
     if sys.argv[1:] == ["trimmed"]:
         build_trimmed()
+        return
+    if sys.argv[1:] == ["continuous"]:
+        build_continuous()
         return
     with tempfile.TemporaryDirectory() as tmp:
         table = {name: build(name, voice, words, Path(tmp))
