@@ -5,8 +5,10 @@ Per batch of frames (`render_batch`):
 - frames whose signals, settings, portrait and weights were rendered before come from the frame
   cache;
 - with caching on, the shot's reference frame (the rest pose) is denoised once over the whole
-  frame, and each frame then denoises only a crop around what differs from it, with the step
-  cache (step_cache.py) inside the U-Net and ControlNet (see foreground.py);
+  frame, and each frame then denoises only a crop around what differs from it (see
+  foreground.py): the shallow level of the U-Net and ControlNet runs on the crop, their deep
+  features are the reference pass's (step_cache.py), and the prompt's attention keys and values
+  are computed once (attention.py);
 - with caching off, every frame is the plain diffusers ControlNet img2img result.
 The preview callback receives the mesh render the denoising starts from, the predicted clean
 image after every step, then the final decode; a cancel callable stops the batch at the next
@@ -37,6 +39,7 @@ from studio.render.diffusion.latent_preview import LatentPreview
 from studio.render.diffusion.loader import DiffusionComponents
 from studio.render.diffusion.settings import DiffusionSettings
 from studio.render.diffusion.pipeline import FaceControlPipeline, LatentBlend, NoiseWindow
+from studio.render.diffusion.step_cache import DeepFeatures
 from studio.render.mesh import MeshRenderer
 from studio.render.base import PreviewCallback, PreviewEvent
 
@@ -46,6 +49,7 @@ DEFAULT_STEP_CACHE_INTERVAL = 3
 # cells of context the crop keeps around them (see foreground.py).
 WORK_CELLS = 2
 CONTEXT_CELLS = 1
+CROP_CELLS = 1
 
 
 @dataclass
@@ -55,6 +59,7 @@ class _Reference:
     trajectory: list[torch.Tensor]    # 1 x 4 x h x w after k steps
     image: np.ndarray                 # working size, float32 0..1
     x0: torch.Tensor                  # the last predicted clean latents, for previews
+    deep: DeepFeatures                # its deep U-Net and ControlNet features per step
 
 
 class DiffusionRenderer:
@@ -208,13 +213,15 @@ class DiffusionRenderer:
         if self._reference is None:
             init, control = self._inputs(ControlFrame())
             last = {}
+            deep = DeepFeatures()
             s = self.settings
             out = self.pipeline(
                 init[None], control[None], s.strength, s.steps, self.seed,
-                step_cache_interval=self.step_cache_interval, return_trajectory=True,
+                step_cache_interval=self.step_cache_interval, return_trajectory=True, reuse_prompt=True,
+                record_deep=deep,
                 callback_on_step_end=lambda i, n, x0: last.update(x0=x0), cancel=cancel,
             )
-            self._reference = _Reference(init, control, out.trajectory, out.images[0], last["x0"])
+            self._reference = _Reference(init, control, out.trajectory, out.images[0], last["x0"], deep)
         return self._reference
 
     def _denoise_cached(self, frames, preview, cancel) -> list[np.ndarray]:
@@ -230,7 +237,7 @@ class DiffusionRenderer:
         # The crop: every active frame's changed pixels, grown by the latent cells that follow
         # the frame's own trajectory and a context margin, on the U-Net's grid.
         work = [dilate(changed[i], WORK_CELLS * scale) for i in active]
-        box = work_box(work, margin=CONTEXT_CELLS * scale, multiple=self.pipeline.size_multiple)
+        box = work_box(work, margin=CONTEXT_CELLS * scale, multiple=scale * CROP_CELLS)
         lbox = box.scaled(scale)
         device = self.components.device.device
         lmask = torch.from_numpy(np.stack([latent_mask(w[box.slices], scale) for w in work]))[:, None].to(device)
@@ -255,7 +262,8 @@ class DiffusionRenderer:
             np.stack([inits[i][box.slices] for i in active]),
             np.stack([controls[i][box.slices] for i in active]),
             s.strength, s.steps, self.seed,
-            step_cache_interval=self.step_cache_interval, blend=blend, noise_window=window,
+            step_cache_interval=self.step_cache_interval, blend=blend, noise_window=window, reuse_prompt=True,
+            borrow_deep=ref.deep,
             callback_on_step_end=on_step, cancel=cancel,
         )
         for j, i in enumerate(active):
