@@ -26,6 +26,8 @@ import torch
 from studio.analysis.face_rig import FaceRig
 from studio.conditioning.control_frame import ControlFrame
 from studio.doc.errors import InputError
+from studio.render.diffusion.attention import AttentionBank
+from studio.render.diffusion.banks import portrait_bank
 from studio.render.diffusion.control_image import draw_control_image
 from studio.render.diffusion.foreground import (
     changed_pixels,
@@ -108,10 +110,13 @@ class DiffusionRenderer:
         self._size = (int(width), int(height))
         self._work_size = work
         self._reference = None
+        self._portrait_bank: AttentionBank | None = None
+        self._anchor_bank: AttentionBank | None = None
         s = self.settings
         self._context = (
             f"{rig.image_hash}|{width}x{height}|seed {self.seed}|{self.components.model_key}|"
-            f"steps {s.steps}|strength {s.strength:.6f}|interval {self.step_cache_interval}"
+            f"steps {s.steps}|strength {s.strength:.6f}|interval {self.step_cache_interval}|"
+            f"reference attention {s.reference_attention}|cross-frame {s.cross_frame}"
         )
 
     # -- per frame -----------------------------------------------------------------------------
@@ -201,27 +206,56 @@ class DiffusionRenderer:
                 self._emit(preview, frames, i + 1, self.preview.to_rgb(x0, width, height))
 
         s = self.settings
+        banks = self._portrait_banks(cancel) + self._plain_anchor_banks(cancel)
         out = self.pipeline(
-            np.stack(inits), np.stack(controls), s.strength, s.steps, self.seed,
+            np.stack(inits), np.stack(controls), s.strength, s.steps, self.seed, read_banks=banks,
             callback_on_step_end=on_step, cancel=cancel,
         )
         images = [self._to_output(img) for img in out.images]
         self._emit(preview, frames, self.denoising_steps, images, final=True)
         return images
 
+    # -- attention banks (banks.py), made once per shot -----------------------------------------
+    def _portrait_banks(self, cancel) -> tuple[AttentionBank, ...]:
+        """The portrait's bank when reference attention is on; the step cache's schedule if caching."""
+        s = self.settings
+        if not s.reference_attention:
+            return ()
+        if self._portrait_bank is None:
+            init, _ = self._inputs(ControlFrame())
+            interval = self.step_cache_interval if s.cache else None
+            self._portrait_bank = portrait_bank(self.pipeline, init, s.strength, s.steps, self.seed, interval, cancel)
+        return (self._portrait_bank,)
+
+    def _plain_anchor_banks(self, cancel) -> tuple[AttentionBank, ...]:
+        """Without caches, the anchor (rest pose) frame is denoised once, plainly, to fill its bank."""
+        s = self.settings
+        if not s.cross_frame:
+            return ()
+        if self._anchor_bank is None:
+            init, control = self._inputs(ControlFrame())
+            bank = AttentionBank()
+            self.pipeline(init[None], control[None], s.strength, s.steps, self.seed,
+                          read_banks=self._portrait_banks(cancel), write_bank=bank, cancel=cancel)
+            self._anchor_bank = bank
+        return (self._anchor_bank,)
+
     def _reference_pass(self, cancel) -> _Reference:
+        """The shot's reference frame, once; with cross-frame attention it is also the anchor."""
+        s = self.settings
         if self._reference is None:
             init, control = self._inputs(ControlFrame())
             last = {}
             deep = DeepFeatures()
-            s = self.settings
+            anchor = AttentionBank() if s.cross_frame else None
             out = self.pipeline(
                 init[None], control[None], s.strength, s.steps, self.seed,
                 step_cache_interval=self.step_cache_interval, return_trajectory=True, reuse_prompt=True,
-                record_deep=deep,
+                record_deep=deep, read_banks=self._portrait_banks(cancel), write_bank=anchor,
                 callback_on_step_end=lambda i, n, x0: last.update(x0=x0), cancel=cancel,
             )
             self._reference = _Reference(init, control, out.trajectory, out.images[0], last["x0"], deep)
+            self._anchor_bank = anchor
         return self._reference
 
     def _denoise_cached(self, frames, preview, cancel) -> list[np.ndarray]:
@@ -264,6 +298,7 @@ class DiffusionRenderer:
             s.strength, s.steps, self.seed,
             step_cache_interval=self.step_cache_interval, blend=blend, noise_window=window, reuse_prompt=True,
             borrow_deep=ref.deep,
+            read_banks=self._portrait_banks(cancel) + ((self._anchor_bank,) if s.cross_frame else ()),
             callback_on_step_end=on_step, cancel=cancel,
         )
         for j, i in enumerate(active):
