@@ -142,6 +142,8 @@ class RendererKind:
     # A module of its own subcommands (`studio models ...`), by dotted name: COMMANDS,
     # add_commands(sub) and run_command(args, context) -> exit status, as studio/batch/command.py.
     commands: str | None = None
+    # Pages for the studio's Help menu: (title, a function giving the page's HTML when opened)
+    help_pages: tuple[tuple[str, Callable[[], str]], ...] = ()
 
     def setting(self, name: str) -> Setting:
         for setting in self.settings:
@@ -197,6 +199,11 @@ def _kinds() -> dict[str, RendererKind]:
 def command_modules() -> list[Any]:
     """The subcommand modules the renderers add to the command line (imported when asked)."""
     return [importlib.import_module(kind.commands) for kind in _kinds().values() if kind.commands]
+
+
+def help_pages() -> list[tuple[str, Callable[[], str]]]:
+    """Every renderer's Help menu pages, in the registry's order."""
+    return [page for kind in _kinds().values() for page in kind.help_pages]
 
 
 def renderer_names() -> tuple[str, ...]:

@@ -85,6 +85,12 @@ def _check_sources(settings: Mapping[str, Any]) -> None:
         preset.check_folder(root)
 
 
+def _models_help() -> str:
+    from studio.render.diffusion.help_page import models_help_html
+
+    return models_help_html()
+
+
 def _report() -> list[tuple[str, str]]:
     import os
 
@@ -143,6 +149,7 @@ KIND = RendererKind(
     check_sources=_check_sources,
     report=_report,
     commands="studio.render.diffusion.models_command",
+    help_pages=(("Diffusion Models", _models_help),),
     studio_wording=((CHOOSE_MODELS_DIR, "choose the folder that holds it with Models folder > "
                                         "Choose… in the inspector"),),
 )

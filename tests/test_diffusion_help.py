@@ -1,0 +1,37 @@
+"""Help > Diffusion Models: the page written from the manifests, and opened in the studio by a
+person (tests/gui_diffusion_scenarios.py in a child process, offscreen)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from studio.render.diffusion.help_page import models_help_html
+from studio.render.diffusion.manifests import available_presets, load_preset
+
+SCRIPT = Path(__file__).with_name("gui_diffusion_scenarios.py")
+
+
+def test_the_page_names_every_downloadable_component_where_to_put_it_and_its_licence():
+    page = models_help_html()
+    for name in available_presets():
+        preset = load_preset(name)
+        if preset.built_in:
+            assert "Nothing to download" in page
+            continue
+        assert f"<h3>{name}</h3>" in page
+        for component in preset.components.values():
+            repo = component.source.split(" ")[0]
+            assert f"href='https://huggingface.co/{repo}'" in page, component.name
+            assert f"<code>{component.folder}</code>" in page, component.name
+            assert component.licence in page, component.name
+
+
+def test_help_diffusion_models_opens_from_the_menu(tmp_path):
+    result = subprocess.run([sys.executable, str(SCRIPT), "help_diffusion_models", str(tmp_path)],
+                            capture_output=True, text=True, timeout=240,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0 and "scenario passed" in result.stdout, (
+        f"exit {result.returncode}\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}")
