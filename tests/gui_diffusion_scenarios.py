@@ -1,7 +1,9 @@
 """Scenarios of the diffusion renderer's parts of the studio, run as tests/gui_scenarios.py runs
 its own (a child process each, input events on real widgets):
 
-    python tests/gui_diffusion_scenarios.py NAME WORKDIR
+    python tests/gui_diffusion_scenarios.py NAME WORKDIR ANALYSIS.pickle
+
+(these scenarios start an empty studio: the analysis may be a pickled None)
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
-from gui_scenarios import Setting  # noqa: E402
+from gui_scenarios import SCENARIOS, Setting, main  # noqa: E402
 
-SCENARIOS: dict = {}
+DIFFUSION: dict = {}  # registered with gui_scenarios' SCENARIOS only in the child process
 
 
 def scenario(fn):
-    SCENARIOS[fn.__name__] = fn
+    DIFFUSION[fn.__name__] = fn
     return fn
 
 
@@ -47,22 +49,6 @@ def help_diffusion_models(setting: Setting) -> None:
     person.wait_until(lambda: not box.isVisible(), 10, "the page to close")
 
 
-def main(argv: list[str]) -> int:
-    name, workdir = argv[0], Path(argv[1])
-    from qt_windows import fresh_settings
-    from studio.ui.app import make_application
-
-    make_application()
-    setting = Setting(workdir, None, fresh_settings(workdir), [])
-    try:
-        SCENARIOS[name](setting)
-    finally:
-        for window in setting.windows:
-            window.undo_stack.setClean()
-            window.close()
-    print("scenario passed")
-    return 0
-
-
 if __name__ == "__main__":
+    SCENARIOS.update(DIFFUSION)
     sys.exit(main(sys.argv[1:]))

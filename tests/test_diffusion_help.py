@@ -4,6 +4,7 @@ person (tests/gui_diffusion_scenarios.py in a child process, offscreen)."""
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +31,10 @@ def test_the_page_names_every_downloadable_component_where_to_put_it_and_its_lic
 
 
 def test_help_diffusion_models_opens_from_the_menu(tmp_path):
-    result = subprocess.run([sys.executable, str(SCRIPT), "help_diffusion_models", str(tmp_path)],
+    nothing_analysed = tmp_path / "none.pickle"  # the scenario starts an empty studio
+    nothing_analysed.write_bytes(pickle.dumps(None))
+    result = subprocess.run([sys.executable, str(SCRIPT), "help_diffusion_models", str(tmp_path),
+                             str(nothing_analysed)],
                             capture_output=True, text=True, timeout=240,
                             env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0 and "scenario passed" in result.stdout, (
