@@ -3,7 +3,7 @@ its own (a child process each, input events on real widgets):
 
     python tests/gui_diffusion_scenarios.py NAME WORKDIR ANALYSIS.pickle
 
-(these scenarios start an empty studio: the analysis may be a pickled None)
+(help_diffusion_models starts an empty studio: its analysis may be a pickled None)
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from gui_scenarios import SCENARIOS, Setting, main  # noqa: E402
+from studio.render.registry import settings_of  # noqa: E402
 
 DIFFUSION: dict = {}  # registered with gui_scenarios' SCENARIOS only in the child process
 
@@ -47,6 +48,26 @@ def help_diffusion_models(setting: Setting) -> None:
         assert expected in text, expected
     person.click(box.button(QMessageBox.Close))
     person.wait_until(lambda: not box.isVisible(), 10, "the page to close")
+
+
+@scenario
+def attention_settings_by_their_check_boxes(setting: Setting) -> None:
+    """The diffusion group's Reference attention and Cross-frame attention boxes, clicked: the
+    project's settings follow, and Undo takes each back."""
+    person = setting.loaded()
+    w = person.window
+    inspector = w.inspector
+    person.choose(inspector.renderer, "diffusion")
+    fields = inspector.renderer_forms["diffusion"].fields
+    for name in ("reference_attention", "cross_frame"):
+        assert settings_of(w.project.render)[name] is False, name
+        person.click(fields[name])
+        person.wait_until(lambda n=name: settings_of(w.project.render)[n] is True, 10, name)
+    assert fields["reference_attention"].text() == "Keep the portrait's identity"
+    person.menu("Edit", "Undo")
+    person.wait_until(lambda: settings_of(w.project.render)["cross_frame"] is False, 10, "the undo")
+    assert settings_of(w.project.render)["reference_attention"] is True
+    person.choose(inspector.renderer, "mesh")
 
 
 if __name__ == "__main__":

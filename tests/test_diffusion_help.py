@@ -1,5 +1,6 @@
-"""Help > Diffusion Models: the page written from the manifests, and opened in the studio by a
-person (tests/gui_diffusion_scenarios.py in a child process, offscreen)."""
+"""Help > Diffusion Models (the page written from the manifests, and opened in the studio by a
+person) and the attention settings' check boxes: tests/gui_diffusion_scenarios.py in a child
+process, offscreen."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 from studio.render.diffusion.help_page import models_help_html
+from test_gui_scenarios import analysis_file  # noqa: F401 - the sample's analysis, made once
 from studio.render.diffusion.manifests import available_presets, load_preset
 
 SCRIPT = Path(__file__).with_name("gui_diffusion_scenarios.py")
@@ -35,6 +37,15 @@ def test_help_diffusion_models_opens_from_the_menu(tmp_path):
     nothing_analysed.write_bytes(pickle.dumps(None))
     result = subprocess.run([sys.executable, str(SCRIPT), "help_diffusion_models", str(tmp_path),
                              str(nothing_analysed)],
+                            capture_output=True, text=True, timeout=240,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0 and "scenario passed" in result.stdout, (
+        f"exit {result.returncode}\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}")
+
+
+def test_the_attention_settings_are_check_boxes_a_person_clicks(tmp_path, analysis_file):  # noqa: F811
+    result = subprocess.run([sys.executable, str(SCRIPT), "attention_settings_by_their_check_boxes",
+                             str(tmp_path), str(analysis_file)],
                             capture_output=True, text=True, timeout=240,
                             env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0 and "scenario passed" in result.stdout, (
