@@ -142,10 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _command_modules():
     """Subcommands kept beside what they drive: each module has COMMANDS, add_commands(sub)
-    and run_command(args, context) -> exit status."""
+    and run_command(args, context) -> exit status. Renderers add theirs through the registry."""
     from studio.batch import command as batch_command
+    from studio.render.registry import command_modules
 
-    return (batch_command, exchange_commands)
+    return (batch_command, exchange_commands, *command_modules())
 
 
 def _number(value: str, flag: str) -> float:

@@ -7,6 +7,9 @@ that escapes is an internal error (exit 1, traceback in a log file).
 
 from __future__ import annotations
 
+# The command line's exit statuses (studio/cli.py and every subcommand module, in any layer)
+EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
+
 
 class InputError(Exception):
     """Bad input from the user: a file, an argument, a project. The message is the whole story."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
+from studio.doc.errors import EXIT_CANCELLED, EXIT_FAILED, EXIT_INPUT, EXIT_OK  # noqa: F401 - re-exported
 
 
 @dataclass(frozen=True)

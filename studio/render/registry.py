@@ -139,6 +139,11 @@ class RendererKind:
     studio_wording: tuple[tuple[str, str], ...] = ()
     # Extra (name, value) rows for `studio info`: where it finds its models, say.
     report: Callable[[], list[tuple[str, str]]] = field(default=lambda: [])
+    # A module of its own subcommands (`studio models ...`), by dotted name: COMMANDS,
+    # add_commands(sub) and run_command(args, context) -> exit status, as studio/batch/command.py.
+    commands: str | None = None
+    # Pages for the studio's Help menu: (title, a function giving the page's HTML when opened)
+    help_pages: tuple[tuple[str, Callable[[], str]], ...] = ()
 
     def setting(self, name: str) -> Setting:
         for setting in self.settings:
@@ -189,6 +194,16 @@ def _kinds() -> dict[str, RendererKind]:
         kind = importlib.import_module(module).KIND
         kinds[kind.name] = kind
     return kinds
+
+
+def command_modules() -> list[Any]:
+    """The subcommand modules the renderers add to the command line (imported when asked)."""
+    return [importlib.import_module(kind.commands) for kind in _kinds().values() if kind.commands]
+
+
+def help_pages() -> list[tuple[str, Callable[[], str]]]:
+    """Every renderer's Help menu pages, in the registry's order."""
+    return [page for kind in _kinds().values() for page in kind.help_pages]
 
 
 def renderer_names() -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QMessageBox
 
+from studio.render.registry import help_pages
 from studio.ui.editing import DocumentEditing
 from studio.ui.exchange_flow import CueExchange
 from studio.ui.export_flow import ExportFlow
@@ -132,6 +133,10 @@ class WindowActions:
         self.preview.landmarks = a["overlay_landmarks"].isChecked()
         a["shortcuts"] = self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1")
         a["about"] = self._action("&About", self.show_about)
+        # the renderers' own pages (Help > Diffusion Models), from the renderer registry
+        for i, (title, page) in enumerate(help_pages()):
+            a[f"help_page_{i}"] = self._action(
+                f"{title}…", lambda _=False, t=title, p=page: self.show_page(t, p()))
 
     def _build_menus(self) -> QMenu:
         """The menu bar; returns the Open Recent menu."""
@@ -166,7 +171,8 @@ class WindowActions:
         zoom = view.addMenu("&Zoom")
         zoom.addActions([a["zoom_in"], a["zoom_out"], a["fit"]])
         help_menu = bar.addMenu("&Help")
-        help_menu.addActions([a["shortcuts"], a["about"]])
+        pages = [action for name, action in a.items() if name.startswith("help_page_")]
+        help_menu.addActions([a["shortcuts"], *pages, a["about"]])
         return recent_menu
 
     def _set_overlay(self, name: str, on: bool) -> None:
@@ -176,9 +182,13 @@ class WindowActions:
             self.preview.set_landmarks(on)
 
     def show_shortcuts(self) -> None:
-        box = QMessageBox(QMessageBox.NoIcon, "Keyboard shortcuts", shortcuts_html(),
-                          QMessageBox.Close, self.window)
+        self.show_page("Keyboard shortcuts", shortcuts_html())
+
+    def show_page(self, title: str, html: str) -> None:
+        """A Help page: rich text with links that open in the browser, closed with Close."""
+        box = QMessageBox(QMessageBox.NoIcon, title, html, QMessageBox.Close, self.window)
         box.setTextFormat(Qt.RichText)
+        box.setTextInteractionFlags(Qt.TextBrowserInteraction)
         self.help_box = box
         box.open()
 

@@ -85,6 +85,12 @@ def _check_sources(settings: Mapping[str, Any]) -> None:
         preset.check_folder(root)
 
 
+def _models_help() -> str:
+    from studio.render.diffusion.help_page import models_help_html
+
+    return models_help_html()
+
+
 def _report() -> list[tuple[str, str]]:
     import os
 
@@ -124,6 +130,14 @@ KIND = RendererKind(
                 text="Reuse work",
                 help="step, foreground and frame caches: reuse work across denoising steps "
                      "and frames"),
+        Setting("reference_attention", "Reference attention", "bool", _DEFAULT.reference_attention,
+                flag="--reference-attention", flag_words=("on", "off"), text="Keep the portrait's identity",
+                help="self-attention also attends to the portrait's own pass through the U-Net "
+                     "(reference-only): the face keeps the portrait's identity and texture"),
+        Setting("cross_frame", "Cross-frame attention", "bool", _DEFAULT.cross_frame,
+                flag="--cross-frame", flag_words=("on", "off"), text="Steady from frame to frame",
+                help="self-attention also attends to the shot's anchor frame (the rest pose): "
+                     "steadier appearance from frame to frame"),
     ),
     uses_seed=True,
     preview_span=(2, 0),  # a frame costs seconds: only the next two
@@ -134,6 +148,8 @@ KIND = RendererKind(
     missing_note=lambda names: availability.missing_note(names),
     check_sources=_check_sources,
     report=_report,
+    commands="studio.render.diffusion.models_command",
+    help_pages=(("Diffusion Models", _models_help),),
     studio_wording=((CHOOSE_MODELS_DIR, "choose the folder that holds it with Models folder > "
                                         "Choose… in the inspector"),),
 )

@@ -29,6 +29,7 @@ class Component:
     licence: str
     files: tuple[tuple[str, ...], ...]  # each entry: alternatives, any one of which will do
     optional: bool = False
+    source: str = ""  # where to get it: a Hugging Face repository (and subfolder); "" if built in
 
     @property
     def folder(self) -> str:
@@ -95,6 +96,7 @@ def load_preset(name: str) -> Preset:
             licence=c["licence"],
             files=tuple((f,) if isinstance(f, str) else tuple(f) for f in c["files"]),
             optional=bool(c.get("optional", False)),
+            source=c.get("source", ""),
         )
         for key, c in data["components"].items()
     }

@@ -19,8 +19,9 @@ from diffusers.image_processor import VaeImageProcessor
 from diffusers.utils.torch_utils import randn_tensor
 
 from studio.doc.errors import Cancelled
+from studio.render.diffusion.attention import AttentionBank, AttentionControl, PromptKV
 from studio.render.diffusion.loader import DiffusionComponents
-from studio.render.diffusion.step_cache import StepCache
+from studio.render.diffusion.step_cache import DeepFeatures, StepCache
 
 
 @dataclass
@@ -67,6 +68,7 @@ class FaceControlPipeline:
         self.control_image_processor = VaeImageProcessor(
             vae_scale_factor=scale, do_convert_rgb=True, do_normalize=False
         )
+        self.prompt_kv = PromptKV()  # the prompt's cross-attention K/V, kept across calls
 
     @property
     def size_multiple(self) -> int:
@@ -78,8 +80,11 @@ class FaceControlPipeline:
         if control_image.shape != image.shape or control_image.dtype != np.uint8:
             raise ValueError(f"control_image must match image {image.shape}, got {control_image.shape}")
         height, width = image.shape[1:3]
-        if height % self.size_multiple or width % self.size_multiple:
-            raise ValueError(f"height and width must be multiples of {self.size_multiple}, got {width}x{height}")
+        # A crop (placed by its noise window) may end on any latent cell: the U-Net passes its
+        # skip sizes to the upsamplers; whole frames keep every U-Net level whole.
+        multiple = self.components.vae_scale_factor if noise_window is not None else self.size_multiple
+        if height % multiple or width % multiple:
+            raise ValueError(f"height and width must be multiples of {multiple}, got {width}x{height}")
         if not 0.0 < strength <= 1.0:
             raise ValueError(f"strength must be in (0, 1], got {strength}")
         if num_inference_steps < 1 or int(num_inference_steps * strength) < 1:
@@ -148,9 +153,14 @@ class FaceControlPipeline:
         seed: int,
         controlnet_conditioning_scale: float = 1.0,
         step_cache_interval: int | None = None,
+        record_deep: DeepFeatures | None = None,
+        borrow_deep: DeepFeatures | None = None,
         blend: LatentBlend | None = None,
         noise_window: NoiseWindow | None = None,
         return_trajectory: bool = False,
+        reuse_prompt: bool = False,
+        read_banks: tuple[AttentionBank, ...] = (),
+        write_bank: AttentionBank | None = None,
         callback_on_step_end: StepCallback | None = None,
         cancel: Callable[[], bool] | None = None,
     ) -> PipelineOutput:
@@ -167,8 +177,12 @@ class FaceControlPipeline:
         self.scheduler = type(comps.scheduler).from_config(comps.scheduler.config)
         step_kwargs = self.prepare_extra_step_kwargs(generators, eta=0.0)
 
-        # 3. Encode input prompt (constant, encoded at load time)
-        prompt_embeds = comps.prompt_embeds.repeat(batch, 1, 1)
+        # 3. Encode input prompt (constant, encoded at load time). Reused, it is broadcast (a
+        #    view), so the attention processor knows it and takes its keys and values as computed.
+        if reuse_prompt:
+            prompt_embeds = comps.prompt_embeds.expand(batch, -1, -1)
+        else:
+            prompt_embeds = comps.prompt_embeds.repeat(batch, 1, 1)
 
         # 4. Prepare image
         init = self.image_processor.preprocess(image.astype(np.float32) / 255.0, height=height, width=width)
@@ -192,15 +206,29 @@ class FaceControlPipeline:
         trajectory = [latents] if return_trajectory else None
 
         # 7. Denoising loop
-        cache = StepCache(comps.unet, comps.controlnet, step_cache_interval) if step_cache_interval else None
+        cache = None
+        if step_cache_interval:
+            window = None
+            if borrow_deep is not None:
+                h, w = latents.shape[-2:]
+                window = (slice(noise_window.y0, noise_window.y0 + h), slice(noise_window.x0, noise_window.x0 + w))
+            cache = StepCache(comps.unet, comps.controlnet, step_cache_interval,
+                              record=record_deep, borrow=borrow_deep, window=window)
+        attention = AttentionControl(
+            comps.unet, comps.controlnet, prompt=comps.prompt_embeds if reuse_prompt else None,
+            prompt_kv=self.prompt_kv, read=read_banks, write=write_bank,
+        )
         if cache is not None:
             cache.__enter__()
+        if attention.active:
+            attention.__enter__()
         try:
             for i, t in enumerate(timesteps):
                 if cancel is not None and cancel():
                     raise Cancelled(f"diffusion stopped before step {i + 1} of {len(timesteps)}")
                 if cache is not None:
                     cache.state.begin_step(i)
+                attention.begin_step(i)
                 model_input = self.scheduler.scale_model_input(latents, t)
                 down_res, mid_res = comps.controlnet(
                     model_input,
@@ -231,6 +259,8 @@ class FaceControlPipeline:
                 if callback_on_step_end is not None:
                     callback_on_step_end(i, len(timesteps), x0)
         finally:
+            if attention.active:
+                attention.__exit__(None, None, None)
             if cache is not None:
                 cache.__exit__(None, None, None)
 

@@ -5,8 +5,10 @@ Per batch of frames (`render_batch`):
 - frames whose signals, settings, portrait and weights were rendered before come from the frame
   cache;
 - with caching on, the shot's reference frame (the rest pose) is denoised once over the whole
-  frame, and each frame then denoises only a crop around what differs from it, with the step
-  cache (step_cache.py) inside the U-Net and ControlNet (see foreground.py);
+  frame, and each frame then denoises only a crop around what differs from it (see
+  foreground.py): the shallow level of the U-Net and ControlNet runs on the crop, their deep
+  features are the reference pass's (step_cache.py), and the prompt's attention keys and values
+  are computed once (attention.py);
 - with caching off, every frame is the plain diffusers ControlNet img2img result.
 The preview callback receives the mesh render the denoising starts from, the predicted clean
 image after every step, then the final decode; a cancel callable stops the batch at the next
@@ -24,6 +26,8 @@ import torch
 from studio.analysis.face_rig import FaceRig
 from studio.conditioning.control_frame import ControlFrame
 from studio.doc.errors import InputError
+from studio.render.diffusion.attention import AttentionBank
+from studio.render.diffusion.banks import portrait_bank
 from studio.render.diffusion.control_image import draw_control_image
 from studio.render.diffusion.foreground import (
     changed_pixels,
@@ -37,6 +41,7 @@ from studio.render.diffusion.latent_preview import LatentPreview
 from studio.render.diffusion.loader import DiffusionComponents
 from studio.render.diffusion.settings import DiffusionSettings
 from studio.render.diffusion.pipeline import FaceControlPipeline, LatentBlend, NoiseWindow
+from studio.render.diffusion.step_cache import DeepFeatures
 from studio.render.mesh import MeshRenderer
 from studio.render.base import PreviewCallback, PreviewEvent
 
@@ -46,6 +51,7 @@ DEFAULT_STEP_CACHE_INTERVAL = 3
 # cells of context the crop keeps around them (see foreground.py).
 WORK_CELLS = 2
 CONTEXT_CELLS = 1
+CROP_CELLS = 1
 
 
 @dataclass
@@ -55,6 +61,7 @@ class _Reference:
     trajectory: list[torch.Tensor]    # 1 x 4 x h x w after k steps
     image: np.ndarray                 # working size, float32 0..1
     x0: torch.Tensor                  # the last predicted clean latents, for previews
+    deep: DeepFeatures                # its deep U-Net and ControlNet features per step
 
 
 class DiffusionRenderer:
@@ -103,10 +110,13 @@ class DiffusionRenderer:
         self._size = (int(width), int(height))
         self._work_size = work
         self._reference = None
+        self._portrait_bank: AttentionBank | None = None
+        self._anchor_bank: AttentionBank | None = None
         s = self.settings
         self._context = (
             f"{rig.image_hash}|{width}x{height}|seed {self.seed}|{self.components.model_key}|"
-            f"steps {s.steps}|strength {s.strength:.6f}|interval {self.step_cache_interval}"
+            f"steps {s.steps}|strength {s.strength:.6f}|interval {self.step_cache_interval}|"
+            f"reference attention {s.reference_attention}|cross-frame {s.cross_frame}"
         )
 
     # -- per frame -----------------------------------------------------------------------------
@@ -196,25 +206,56 @@ class DiffusionRenderer:
                 self._emit(preview, frames, i + 1, self.preview.to_rgb(x0, width, height))
 
         s = self.settings
+        banks = self._portrait_banks(cancel) + self._plain_anchor_banks(cancel)
         out = self.pipeline(
-            np.stack(inits), np.stack(controls), s.strength, s.steps, self.seed,
+            np.stack(inits), np.stack(controls), s.strength, s.steps, self.seed, read_banks=banks,
             callback_on_step_end=on_step, cancel=cancel,
         )
         images = [self._to_output(img) for img in out.images]
         self._emit(preview, frames, self.denoising_steps, images, final=True)
         return images
 
+    # -- attention banks (banks.py), made once per shot -----------------------------------------
+    def _portrait_banks(self, cancel) -> tuple[AttentionBank, ...]:
+        """The portrait's bank when reference attention is on; the step cache's schedule if caching."""
+        s = self.settings
+        if not s.reference_attention:
+            return ()
+        if self._portrait_bank is None:
+            init, _ = self._inputs(ControlFrame())
+            interval = self.step_cache_interval if s.cache else None
+            self._portrait_bank = portrait_bank(self.pipeline, init, s.strength, s.steps, self.seed, interval, cancel)
+        return (self._portrait_bank,)
+
+    def _plain_anchor_banks(self, cancel) -> tuple[AttentionBank, ...]:
+        """Without caches, the anchor (rest pose) frame is denoised once, plainly, to fill its bank."""
+        s = self.settings
+        if not s.cross_frame:
+            return ()
+        if self._anchor_bank is None:
+            init, control = self._inputs(ControlFrame())
+            bank = AttentionBank()
+            self.pipeline(init[None], control[None], s.strength, s.steps, self.seed,
+                          read_banks=self._portrait_banks(cancel), write_bank=bank, cancel=cancel)
+            self._anchor_bank = bank
+        return (self._anchor_bank,)
+
     def _reference_pass(self, cancel) -> _Reference:
+        """The shot's reference frame, once; with cross-frame attention it is also the anchor."""
+        s = self.settings
         if self._reference is None:
             init, control = self._inputs(ControlFrame())
             last = {}
-            s = self.settings
+            deep = DeepFeatures()
+            anchor = AttentionBank() if s.cross_frame else None
             out = self.pipeline(
                 init[None], control[None], s.strength, s.steps, self.seed,
-                step_cache_interval=self.step_cache_interval, return_trajectory=True,
+                step_cache_interval=self.step_cache_interval, return_trajectory=True, reuse_prompt=True,
+                record_deep=deep, read_banks=self._portrait_banks(cancel), write_bank=anchor,
                 callback_on_step_end=lambda i, n, x0: last.update(x0=x0), cancel=cancel,
             )
-            self._reference = _Reference(init, control, out.trajectory, out.images[0], last["x0"])
+            self._reference = _Reference(init, control, out.trajectory, out.images[0], last["x0"], deep)
+            self._anchor_bank = anchor
         return self._reference
 
     def _denoise_cached(self, frames, preview, cancel) -> list[np.ndarray]:
@@ -230,7 +271,7 @@ class DiffusionRenderer:
         # The crop: every active frame's changed pixels, grown by the latent cells that follow
         # the frame's own trajectory and a context margin, on the U-Net's grid.
         work = [dilate(changed[i], WORK_CELLS * scale) for i in active]
-        box = work_box(work, margin=CONTEXT_CELLS * scale, multiple=self.pipeline.size_multiple)
+        box = work_box(work, margin=CONTEXT_CELLS * scale, multiple=scale * CROP_CELLS)
         lbox = box.scaled(scale)
         device = self.components.device.device
         lmask = torch.from_numpy(np.stack([latent_mask(w[box.slices], scale) for w in work]))[:, None].to(device)
@@ -255,7 +296,9 @@ class DiffusionRenderer:
             np.stack([inits[i][box.slices] for i in active]),
             np.stack([controls[i][box.slices] for i in active]),
             s.strength, s.steps, self.seed,
-            step_cache_interval=self.step_cache_interval, blend=blend, noise_window=window,
+            step_cache_interval=self.step_cache_interval, blend=blend, noise_window=window, reuse_prompt=True,
+            borrow_deep=ref.deep,
+            read_banks=self._portrait_banks(cancel) + ((self._anchor_bank,) if s.cross_frame else ()),
             callback_on_step_end=on_step, cancel=cancel,
         )
         for j, i in enumerate(active):

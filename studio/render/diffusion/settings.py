@@ -14,3 +14,5 @@ class DiffusionSettings:
     cache: bool = True
     device: str = "auto"
     models_dir: str | None = None
+    reference_attention: bool = False
+    cross_frame: bool = False
