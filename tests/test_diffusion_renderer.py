@@ -155,3 +155,32 @@ def test_factory_builds_the_tiny_folder_and_refuses_bad_settings(tmp_path):
         create_diffusion_renderer(DiffusionSettings(models_dir=str(tmp_path), strength=0.0), seed=1)
     with pytest.raises(InputError, match="no denoising step"):
         create_diffusion_renderer(DiffusionSettings(models_dir=str(tmp_path), steps=1, strength=0.5), seed=1)
+
+
+def test_the_preview_and_an_export_share_the_networks_one_call_at_a_time(models_dir, rig):
+    """Two renderers on the same loaded weights (the studio's preview and an export) denoising
+    at once: each call waits for the other (the caches' hooks on the shared networks clashed:
+    "Hook with name studio_step_cache already exists"), and each gets its own frames."""
+    import threading
+
+    first, second = make_renderer(models_dir, rig), make_renderer(models_dir, rig)
+    assert first.components is second.components
+    alone = make_renderer(models_dir, rig).render_batch([talking(3), talking(4)])
+    results, errors = {}, []
+
+    def render(name, renderer):
+        try:
+            results[name] = renderer.render_batch([talking(3), talking(4)])
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=render, args=(name, r))
+               for name, r in (("first", first), ("second", second))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors, errors
+    for name in ("first", "second"):
+        for got, want in zip(results[name], alone):
+            np.testing.assert_array_equal(got, want)

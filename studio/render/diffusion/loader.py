@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,9 @@ class DiffusionComponents:
     latent_rgb: dict | None      # {"factors": 4x3, "bias": 3} fitted for this VAE, if shipped
     device: DeviceChoice
     model_key: str               # identifies preset + weights, for the frame cache
+    # One denoising at a time: the studio's preview and an export (or a queued render) share
+    # these loaded networks, and the caches attach their hooks to them for a whole call.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def vae_scale_factor(self) -> int:

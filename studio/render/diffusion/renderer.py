@@ -161,11 +161,14 @@ class DiffusionRenderer:
             else:
                 todo.append(i)
 
-        # 3. denoise the rest, a batch at a time
+        # 3. denoise the rest, a batch at a time, one caller at a time on these networks (the
+        # preview and an export share them)
         for start in range(0, len(todo), self.batch_size):
             chunk = todo[start:start + self.batch_size]
             batch = [frames[i] for i in chunk]
-            images = (self._denoise_cached if self.settings.cache else self._denoise_plain)(batch, preview, cancel)
+            with self.components.lock:
+                images = (self._denoise_cached if self.settings.cache else self._denoise_plain)(
+                    batch, preview, cancel)
             for i, image in zip(chunk, images):
                 results[i] = image
                 if self.settings.cache:
