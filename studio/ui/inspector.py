@@ -35,9 +35,8 @@ def in_studio_words(message: str) -> str:
         for command_line, studio in kind.studio_wording:
             message = message.replace(command_line, studio)
     return message
-TINY_MODEL_TIP = ("Random weights built into the studio: a test pattern that shows the diffusion "
-                  "pipeline working, not a picture of the portrait. Choose an SD1.5 preset (and "
-                  "its models folder) for real frames.")
+
+
 MIN_WIDTH = 240  # the dock's narrowest: labels and fields still readable side by side
 
 
