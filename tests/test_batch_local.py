@@ -86,6 +86,8 @@ BAD_FILES = [
     ("jobs.csv", "project,output,colour\na.json,x.mp4,red\n",
      "jobs.csv line 2: unrecognized arguments: --colour=red"),
     ("jobs.csv", "project,output\na.json\n", "jobs.csv line 2: 1 values for 2 columns"),
+    ("jobs.csv", "project,output,cues\na.json,x.mp4,x.tsv\n",
+     "jobs.csv line 2: a batch does not write cues"),
     ("jobs.txt", "", "jobs.txt: give a jobs file ending in .json or .csv"),
 ]
 

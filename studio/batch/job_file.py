@@ -178,6 +178,9 @@ def _check_row(row: JobRow) -> None:
     if output.is_absolute() or ".." in output.parts or not output.name:
         raise InputError(f"{row.where}: output {fields['output']} must be a name inside the "
                          "output folder (no absolute path, no ..)")
+    if fields.get("cues"):
+        raise InputError(f"{row.where}: a batch does not write cues; run 'studio export-cues' "
+                         "on the job's project, or 'studio render --cues'")
     if fields.get("transparent", "").strip().lower() not in _TRUE + _FALSE:
         raise InputError(f"{row.where}: transparent is true or false, not "
                          f"'{fields['transparent']}'")
