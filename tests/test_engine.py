@@ -18,7 +18,7 @@ from studio.doc.errors import Cancelled
 from studio.doc.project import Project
 from studio.engine import (Analysis, CancelToken, Output, analyze, controls_for, prepare_renderer,
                            render_frames, render_project)
-from studio.jobs.export import ExportSettings, run_export
+from studio.jobs.export import ExportSettings, ExportSource, run_export
 from studio.render.base import FrameByFrame
 from media_probe import decode_audio, decode_video, write_beep
 
@@ -158,6 +158,12 @@ def test_cancel_mid_render_leaves_no_partial_file_and_no_thread(analysed, tmp_pa
     assert threading.active_count() == before
 
 
+def export_source(project: Project, analysis: Analysis) -> ExportSource:
+    """What the studio hands an export: its own copy of the project and the analysis."""
+    return ExportSource(copy.deepcopy(project), analysis.rig, analysis.performance,
+                        analysis.visemes)
+
+
 def export_settings(project: Project, path: Path, fmt: str, start: int, end: int) -> ExportSettings:
     return ExportSettings(path=path, format=fmt, width=project.width, height=project.height,
                           fps=project.fps, start=start, end=end)
@@ -174,9 +180,8 @@ def test_transparent_export_from_the_studio_equals_studio_render(analysed, tmp_p
                         "--transparent"]) == 0
     last = len(list(cli_out.glob("*.png"))) - 1
     app_out = tmp_path / "app"
-    run_export(copy.deepcopy(project), analysis.rig,
-               export_settings(project, app_out, "png-alpha", 0, last),
-               CancelToken(), performance=analysis.performance, visemes=analysis.visemes)
+    run_export(export_source(project, analysis), export_settings(project, app_out, "png-alpha", 0, last),
+               CancelToken())
     for index in (0, last // 2, last):
         app = decode_video(app_out / f"frame_{index:05d}.png", "rgba")[0]
         cli = decode_video(cli_out / f"frame_{index:05d}.png", "rgba")[0]
@@ -188,9 +193,8 @@ def test_transparent_export_from_the_studio_equals_studio_render(analysed, tmp_p
 def test_transparent_mov_export_from_the_studio(analysed, tmp_path):
     project, analysis = analysed
     out = tmp_path / "clip.mov"
-    run_export(copy.deepcopy(project), analysis.rig, export_settings(project, out, "mov", 0, 9),
-               CancelToken(),
-               performance=analysis.performance, visemes=analysis.visemes)
+    run_export(export_source(project, analysis), export_settings(project, out, "mov", 0, 9),
+               CancelToken())
     frames = decode_video(out, "rgba")
     assert frames.shape == (10, SIZE, SIZE, 4) and frames[..., 3].min() == 0
 
@@ -203,8 +207,8 @@ def test_a_range_export_starts_its_sound_at_its_first_frame(portrait_path, tmp_p
     analysis = analyze(project)
     project.duration = analysis.duration
     out = tmp_path / "range.mp4"
-    run_export(copy.deepcopy(project), analysis.rig, export_settings(project, out, "mp4", 25, 74),
-               CancelToken(), performance=analysis.performance, visemes=analysis.visemes)
+    run_export(export_source(project, analysis), export_settings(project, out, "mp4", 25, 74),
+               CancelToken())
     assert len(decode_video(out)) == 50
     audio = decode_audio(out, rate)
     onset = np.argmax(np.abs(audio) > 0.1) / rate

@@ -34,20 +34,28 @@ class ExportSettings:
         return self.end - self.start + 1
 
 
-def run_export(project: Project, rig: FaceRig, settings: ExportSettings, token: CancelToken,
-               progress: Callable[[int, int], None] | None = None,
-               performance: Performance | None = None,
-               visemes: list[VisemeSegment] | None = None) -> Path:
-    """Render and encode `project`, a snapshot the caller took on the UI thread and hands over
-    (the export sets its size and rate on it); `performance` is reused when it was analysed at
-    `settings.fps`."""
-    snapshot = project
-    snapshot.fps, snapshot.width, snapshot.height = settings.fps, settings.width, settings.height
-    if snapshot.audio and (performance is None or performance.fps != settings.fps):
-        performance, visemes = analyze_audio(snapshot)
-    elif not snapshot.audio:
+@dataclass(frozen=True)
+class ExportSource:
+    """What an export renders: a snapshot of the project, taken on the UI thread and handed
+    over (the export sets its size and rate on it), and what the studio analysed for it."""
+
+    project: Project
+    rig: FaceRig
+    performance: Performance | None = None
+    visemes: list[VisemeSegment] | None = None
+
+
+def run_export(source: ExportSource, settings: ExportSettings, token: CancelToken,
+               progress: Callable[[int, int], None] | None = None) -> Path:
+    """Render and encode the source's project; its performance is reused when it was analysed
+    at `settings.fps`."""
+    project, performance, visemes = source.project, source.performance, source.visemes
+    project.fps, project.width, project.height = settings.fps, settings.width, settings.height
+    if project.audio and (performance is None or performance.fps != settings.fps):
+        performance, visemes = analyze_audio(project)
+    elif not project.audio:
         performance, visemes = None, None
     token.raise_if_cancelled()
-    analysis = Analysis(rig, performance, list(visemes or []), snapshot.duration)
+    analysis = Analysis(source.rig, performance, list(visemes or []), project.duration)
     output = Output(Path(settings.path), settings.format, start=settings.start, end=settings.end)
-    return render_project(snapshot, output, analysis=analysis, progress=progress, cancel=token)
+    return render_project(project, output, analysis=analysis, progress=progress, cancel=token)

@@ -6,7 +6,6 @@ video being written.
 
 from __future__ import annotations
 
-import copy
 import logging
 from pathlib import Path
 
@@ -60,11 +59,7 @@ class ExportFlow(QObject):
 
     def start_export(self, settings: ExportSettings) -> None:
         self.files.autosave_now(wait=True)
-        project = copy.deepcopy(self.session.project)  # the export's own: the artist edits on
-        rig = self.session.rigs[project.portrait]
-        analysis = self.session.analysis(project)
-        performance = analysis.performance if analysis else None
-        visemes = analysis.visemes if analysis else None
+        source = self.session.export_source()
         self.progress.start(settings.path.name)
 
         def progress(done: int, total: int) -> None:
@@ -72,7 +67,7 @@ class ExportFlow(QObject):
                 self.to_ui.post(lambda: self.progress.update_progress(done, total))
 
         def work(token):
-            return run_export(project, rig, settings, token, progress, performance, visemes)
+            return run_export(source, settings, token, progress)
 
         self._task = self.tasks.start(
             "export", work,

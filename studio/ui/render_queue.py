@@ -8,7 +8,6 @@ nothing in it.
 
 from __future__ import annotations
 
-import copy
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from studio.doc.errors import InputError
+from studio.doc.project import Project
 from studio.jobs import TaskRunner
-from studio.jobs.export import ExportSettings, run_export
+from studio.jobs.export import ExportSettings, ExportSource, run_export
 from studio.ui.export_dialog import ExportDialog, dialog_for
 from studio.ui.file_dialogs import reveal_in_file_manager
 from studio.ui.help import APP_NAME
@@ -38,14 +38,15 @@ class QueueJob:
     """One render: the settings and a snapshot of what it renders."""
 
     settings: ExportSettings
-    project: object
-    rig: object
-    performance: object = None
-    visemes: object = None
+    source: ExportSource
     state: str = QUEUED
     reason: str = ""  # the one-line reason of a failure
     path: Path | None = None  # the output, once done
     task: object = field(default=None, repr=False)
+
+    @property
+    def project(self) -> Project:
+        return self.source.project
 
 
 class JobRow(QWidget):
@@ -152,11 +153,7 @@ class RenderQueue(QObject):
         dialog.open()
 
     def add(self, settings: ExportSettings) -> QueueJob:
-        project = copy.deepcopy(self.session.project)  # the project as it is now
-        analysis = self.session.analysis(project)
-        job = QueueJob(settings, project, self.session.rigs[project.portrait],
-                       analysis.performance if analysis else None,
-                       analysis.visemes if analysis else None)
+        job = QueueJob(settings, self.session.export_source())
         self.jobs.append(job)
         row = JobRow(job)
         row.cancel.clicked.connect(lambda: self.cancel(job))
@@ -218,8 +215,7 @@ class RenderQueue(QObject):
                 self.to_ui.post(lambda: (bar.setRange(0, total), bar.setValue(done)))
 
         def work(token):
-            return run_export(job.project, job.rig, job.settings, token, progress,
-                              job.performance, job.visemes)
+            return run_export(job.source, job.settings, token, progress)
 
         job.task = self.tasks.start(
             "render-queue", work,

@@ -12,6 +12,8 @@ controllers never keep copies of these; they read them here and listen to two si
 
 from __future__ import annotations
 
+import copy
+
 from contextlib import contextmanager
 
 from PySide6.QtCore import QObject, Signal
@@ -21,6 +23,7 @@ from studio.doc.document import Document
 from studio.doc.project import Project
 from studio.jobs import FrameSignals
 from studio.jobs.engine import signals_for
+from studio.jobs.export import ExportSource
 from studio.ui.media import AudioAnalysis, audio_key
 from studio.ui.undo import BatchedUndoStack
 
@@ -67,6 +70,15 @@ class Session(QObject):
     def analysis(self, project: Project | None = None) -> AudioAnalysis | None:
         """The analysis of `project`'s voice (the document's by default), if there is one yet."""
         return self.audio.get(audio_key(project or self.project))
+
+    def export_source(self) -> ExportSource:
+        """The project as it is now, copied (the artist edits on while it renders), with its
+        analysed portrait and voice: what an export or a queued render renders."""
+        project = copy.deepcopy(self.project)
+        analysis = self.analysis(project)
+        return ExportSource(project, self.rigs[project.portrait],
+                            analysis.performance if analysis else None,
+                            analysis.visemes if analysis else None)
 
     def analysis_changed(self) -> None:
         """New analysis results change what the views and the frames show, as new media do."""
