@@ -15,15 +15,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
-from gui_scenarios import SCENARIOS, Setting, main  # noqa: E402
+from gui_scenarios import Setting, main, scenario_group  # noqa: E402
 from studio.render.registry import settings_of  # noqa: E402
 
-DIFFUSION: dict = {}  # registered with gui_scenarios' SCENARIOS only in the child process
-
-
-def scenario(fn):
-    DIFFUSION[fn.__name__] = fn
-    return fn
+DIFFUSION, scenario = scenario_group()  # run by this file only
 
 
 @scenario
@@ -71,5 +66,4 @@ def attention_settings_by_their_check_boxes(setting: Setting) -> None:
 
 
 if __name__ == "__main__":
-    SCENARIOS.update(DIFFUSION)
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:], DIFFUSION))

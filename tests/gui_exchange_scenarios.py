@@ -15,15 +15,10 @@ import numpy as np  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
 
-from gui_scenarios import SCENARIOS, Setting, main  # noqa: E402
+from gui_scenarios import Setting, main, scenario_group  # noqa: E402
 from studio.exchange import livelink, rhubarb  # noqa: E402
 
-EXCHANGE: dict = {}  # registered with gui_scenarios' SCENARIOS only in the child process
-
-
-def exchange(fn):
-    EXCHANGE[fn.__name__] = fn
-    return fn
+EXCHANGE, exchange = scenario_group()  # run by this file only
 
 
 def _choose(path: Path):
@@ -103,5 +98,4 @@ def import_rhubarb_cues_as_overrides(setting: Setting) -> None:
 
 
 if __name__ == "__main__":
-    SCENARIOS.update(EXCHANGE)
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:], EXCHANGE))

@@ -16,16 +16,11 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QAbstractSpinBox, QDialogButtonBox, QMessageBox  # noqa: E402
 
 from gui_driver import answer_soon  # noqa: E402
-from gui_scenarios import SCENARIOS, Setting, main  # noqa: E402
+from gui_scenarios import Setting, main, scenario_group  # noqa: E402
 from media_probe import decode_video  # noqa: E402
 from studio.ui.timeline.keys import KeyRef  # noqa: E402
 
-QUEUE: dict = {}  # registered with gui_scenarios' SCENARIOS only in the child process
-
-
-def queue(fn):
-    QUEUE[fn.__name__] = fn
-    return fn
+QUEUE, queue = scenario_group()  # run by this file only
 
 
 def _add_job(person, out: Path, start: int, end: int) -> None:
@@ -129,5 +124,4 @@ def _two_jobs(setting: Setting) -> None:
 
 
 if __name__ == "__main__":
-    SCENARIOS.update(QUEUE)
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:], QUEUE))

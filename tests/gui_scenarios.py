@@ -39,6 +39,18 @@ def scenario(fn):
     return fn
 
 
+def scenario_group():
+    """(scenarios, decorator) for a file of scenarios of its own (the queue's, the exchange's,
+    the diffusion renderer's): the decorator fills the dict, which that file hands to main."""
+    group: dict = {}
+
+    def register(fn):
+        group[fn.__name__] = fn
+        return fn
+
+    return group, register
+
+
 @dataclass
 class Setting:
     workdir: Path
@@ -782,7 +794,8 @@ def drop_files(window, *paths: Path) -> None:
                                               Qt.NoModifier))
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], scenarios: dict | None = None) -> int:
+    """Run the scenario NAME of `scenarios` (these of this file by default)."""
     name, workdir, analysis = argv[0], Path(argv[1]), Path(argv[2])
     from qt_windows import fresh_settings
     from studio.ui.app import make_application
@@ -790,7 +803,7 @@ def main(argv: list[str]) -> int:
     make_application()
     setting = Setting(workdir, load_analysis(analysis), fresh_settings(workdir), [])
     try:
-        SCENARIOS[name](setting)
+        (SCENARIOS if scenarios is None else scenarios)[name](setting)
     finally:
         for window in setting.windows:
             window.undo_stack.setClean()
