@@ -26,7 +26,7 @@ _WHERE = {
     "controls_for": "controls",
     "fill_automatic_tracks": "autofill", "save_project_file": "autofill", "set_style": "autofill",
     "prepare_renderer": "frames", "render_frames": "frames", "render_workers": "frames",
-    "Output": "pipeline", "audio_from": "pipeline", "output_format": "pipeline",
+    "Output": "pipeline", "output_format": "pipeline",
     "render_project": "pipeline",
     "load_project": "project_file",
 }

@@ -6,7 +6,6 @@ export from the app equals `studio render` of the same project, frame for frame.
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,15 +60,15 @@ def render_project(project: Project, output: Output | Path, *, analysis: Analysi
         # the sound track is encoded from now on, beside the analysis, where a core is free
         voice = _early_voice(project, output, fmt, Path(scratch))
         try:
-            return _render(project, output, fmt, analysis, voice, Path(scratch), progress,
-                           cancel, log, workers)
+            return _render(project, output, fmt, analysis, voice, progress, cancel, log,
+                           workers)
         finally:
             if voice is not None:
                 voice.stop()
 
 
 def _render(project: Project, output: Output, fmt: ExportFormat, analysis: Analysis | None,
-            voice: EarlyAudio | None, scratch: Path, progress: Progress | None,
+            voice: EarlyAudio | None, progress: Progress | None,
             cancel: Cancel | None, log: Log, workers: int | None) -> Path:
     # 2. analysis (the renderer is prepared while the voice is analysed in its own process,
     # where it is), controls, the range
@@ -90,10 +89,9 @@ def _render(project: Project, output: Output, fmt: ExportFormat, analysis: Analy
     renderer = early["renderer"] if "renderer" in early else prepare_renderer(project, analysis.rig)
     check_cancel(cancel)
     # 4. stream frames to the encoder, with the sound from the range's first frame on
+    audio = None  # no voice, or a format without sound (a PNG sequence)
     if voice is not None:
         audio, fmt = voice.result()  # encoded already: the encoder copies it
-    else:
-        audio = audio_from(project.audio, output.start / project.fps, scratch)
     frames = render_frames(renderer, controls, output.start, end + 1, with_alpha=fmt.alpha,
                            workers=workers)
     try:
@@ -122,18 +120,3 @@ def _prepare_early(project: Project, rig, early: dict[str, object]) -> None:
     except Exception as error:  # noqa: BLE001 - raised where the renderer is used
         early["error"] = error
     import studio.engine.controls  # noqa: F401 - scipy.ndimage and the tracks: a third of a second
-
-
-def audio_from(audio: str | None, offset: float, scratch: Path) -> Path | None:
-    """The voice clip, cut to start at `offset` seconds, so sound stays aligned to frame 0."""
-    if audio is None or offset <= 0:
-        return Path(audio) if audio else None
-    from studio.analysis.audio import ffmpeg_exe
-
-    trimmed = scratch / "audio.wav"
-    subprocess.run(
-        [ffmpeg_exe(), "-v", "error", "-ss", f"{offset:.6f}", "-i", str(audio),
-         "-c:a", "pcm_s16le", "-y", str(trimmed)],
-        check=True, capture_output=True,
-    )
-    return trimmed
