@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractSpinBox, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
     QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QSpinBox, QWidget,
 )
 
@@ -81,7 +81,6 @@ class ExportDialog(QDialog):
         box = WholeNumberBox()
         box.setRange(low, high)
         box.setValue(value)
-        box.setCorrectionMode(QAbstractSpinBox.CorrectToNearestValue)
         return box
 
     def format_name(self) -> str:

@@ -65,6 +65,10 @@ class _Clamping:
     tip saying so. Qt's own boxes drop the keystroke that goes past the limit, so typing 999
     into a -90..90 field silently gave 9."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.setCorrectionMode(QAbstractSpinBox.CorrectToNearestValue)
+
     def _typed(self, text: str) -> float | None:
         text = text.strip()
         for part in (self.prefix(), self.suffix()):
@@ -105,13 +109,11 @@ def whole_box(low: int, high: int, value: int | None = None, step: int = 1) -> W
     if value is not None:
         box.setValue(value)
     box.setKeyboardTracking(False)
-    box.setCorrectionMode(QAbstractSpinBox.CorrectToNearestValue)
     return box
 
 
 def double_box(low: float, high: float, value: float, step: float = 0.1, decimals: int = 2):
     box = NumberBox()
-    box.setCorrectionMode(QAbstractSpinBox.CorrectToNearestValue)
     box.setRange(low, high)
     box.setDecimals(decimals)
     box.setSingleStep(step)
