@@ -26,6 +26,7 @@ from studio.doc.project import Key
 from studio.ui.media import audio_key
 
 WAIT_S = 60.0
+MOVE_INTERVAL_MS = 16  # a mouse reports its moves at about 60 Hz
 
 
 def spin_arrow_pos(box: QAbstractSpinBox, up: bool) -> QPoint:
@@ -131,7 +132,9 @@ class Person:
              steps: int = 6) -> None:
         """Arrive, press, move in steps, release: a drag as the mouse sends it. The pointer
         hovers over the start first, as a hand's mouse does (what is under a hovering pointer
-        can claim the drag)."""
+        can claim the drag). The moves come MOVE_INTERVAL_MS apart, as a mouse sends them:
+        the timeline's scene (pyqtgraph) drops moves that come faster than its rate limit,
+        and a burst of them would leave a press and a release, a click."""
         def send(kind, pos, buttons, button=Qt.LeftButton):
             point = QPointF(pos)
             event = QMouseEvent(kind, point, QPointF(widget.mapToGlobal(point)), button,
@@ -140,11 +143,11 @@ class Person:
 
         for i in (2, 1, 0):  # the last steps of the approach
             send(QEvent.MouseMove, start + QPointF(3 * i, 2 * i), Qt.NoButton, Qt.NoButton)
-            QApplication.processEvents()
+            QTest.qWait(MOVE_INTERVAL_MS)
         send(QEvent.MouseButtonPress, start, Qt.LeftButton)
         for i in range(1, steps + 1):
             send(QEvent.MouseMove, start + (end - start) * (i / steps), Qt.LeftButton)
-            QApplication.processEvents()
+            QTest.qWait(MOVE_INTERVAL_MS)
         send(QEvent.MouseButtonRelease, end, Qt.NoButton)
         self.wait(10)
 

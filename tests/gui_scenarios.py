@@ -197,7 +197,10 @@ def click_drag_box_delete(setting: Setting) -> None:
     b = QPointF(person.key_pos(KeyRef("head_yaw", 1)))
     top, bottom = min(a.y(), b.y()) - 8, max(a.y(), b.y()) + 8
     person.drag(person.lanes, QPointF(a.x() - 6, top), QPointF(b.x() + 6, bottom))
-    assert set(w.timeline.selected()) == {KeyRef("head_yaw", 0), KeyRef("head_yaw", 1)}
+    assert set(w.timeline.selected()) == {KeyRef("head_yaw", 0), KeyRef("head_yaw", 1)}, (
+        w.timeline.selected(), a, b, person.key_pos(KeyRef("head_yaw", 0)),
+        person.key_pos(KeyRef("head_yaw", 1)), w.frame, w.project.tracks.head_yaw.keys,
+        w.timeline.view.horizontalScrollBar().value(), w.timeline.view.verticalScrollBar().value())
     person.press(Qt.Key_Delete)
     assert w.project.tracks.head_yaw.keys == []
     person.press(Qt.Key_Z, Qt.ControlModifier)

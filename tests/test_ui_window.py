@@ -27,6 +27,7 @@ from studio.ui import autosave
 from studio.ui.main_window import MainWindow
 from studio.ui.media import analyze_portrait_file, audio_key, full_audio, quick_audio
 from studio.ui.timeline.keys import KeyRef, key_refs
+from gui_driver import MOVE_INTERVAL_MS
 from media_probe import decode_video, describe
 from qt_windows import close_window, fresh_settings, make_window
 
@@ -89,6 +90,7 @@ def mouse_drag(widget, start: QPointF, end: QPointF, modifiers=Qt.NoModifier, st
 
     send(QEvent.MouseButtonPress, start, Qt.LeftButton)
     for i in range(1, steps + 1):
+        QTest.qWait(MOVE_INTERVAL_MS)  # pyqtgraph drops moves that come faster
         send(QEvent.MouseMove, start + (end - start) * (i / steps), Qt.LeftButton)
     send(QEvent.MouseButtonRelease, end, Qt.NoButton)
 
