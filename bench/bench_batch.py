@@ -2,7 +2,9 @@
 
 1. 8 short jobs (3 s of speech, 256 px): one `studio render` after another, as a script would
    run them, against one `studio batch` (processes over the cores). Target: 1.7x on 2 cores.
-2. One long clip (52 s, 256 px), `studio batch --ray ADDRESS` in 10 s chunks on a Ray cluster
+2. One long clip (3.5 minutes of speech at the studio's default 512 px; --long-repeats and
+   --long-size change it), `studio batch --ray ADDRESS` in chunks of the batch's default
+   length (20 s; --chunk-seconds) on a Ray cluster
    already running here (`ray start --head`, as a farm would be; its start is printed apart),
    against two baselines: one `studio render` pinned to one core (the issue's "today": one
    render on one core) and one `studio render` as it is now, rendering on every core with
@@ -16,12 +18,13 @@
    process's), which the load of a shared machine skews far less than wall time.
 3. What Ray adds per job: the 8 short jobs with `studio batch --ray ADDRESS` against the same
    8 with `studio batch`, and a Ray task's round trip.
-Run: nice .venv/bin/python bench/bench_batch.py   (numbers vary on a shared machine; each line
-gives the load average when it was measured)
+Run: nice .venv/bin/python bench/bench_batch.py [--only short|long] [--rounds 2]
+(numbers vary on a shared machine; each line gives the load average when it was measured)
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import logging
 import os
@@ -37,10 +40,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from studio.batch.runner import CHUNK_SECONDS  # noqa: E402
 from studio.resources import SAMPLE_PORTRAIT, SAMPLE_SPEECH  # noqa: E402
 
 PHRASE = ROOT / "tests" / "data" / "audio" / "phrase.wav"
-SIZE, JOBS, LONG_REPEATS, CHUNK_SECONDS, ROUNDS = 256, 8, 4, 10.0, 2
+SIZE, JOBS = 256, 8  # the short jobs
+LONG_REPEATS, LONG_SIZE = 16, 512  # the long clip: the 13 s sample speech 16 times over
 BATCH_TARGET, CHUNKED_TARGET = 1.7, 1.6
 # the bench's own cluster: on loopback, without token authentication (Ray 2.60's `ray start`
 # turns it on; docs/render-farm.md says how a farm uses it)
@@ -134,24 +139,24 @@ def load() -> str:
     return f"load {os.getloadavg()[0]:.1f}"
 
 
-def flags(seed: int) -> list[str]:
-    return ["--size", str(SIZE), "--lipsync", "signal", "--seed", str(seed)]
+def flags(seed: int, size: int = SIZE) -> list[str]:
+    return ["--size", str(size), "--lipsync", "signal", "--seed", str(seed)]
 
 
-def long_voice(folder: Path) -> Path:
-    """The sample speech said LONG_REPEATS times over: a long clip from real speech."""
+def long_voice(folder: Path, repeats: int) -> Path:
+    """The sample speech said `repeats` times over: a long clip from real speech."""
     with wave.open(str(SAMPLE_SPEECH)) as source:
         params, frames = source.getparams(), source.readframes(source.getnframes())
     path = folder / "long.wav"
     with wave.open(str(path), "wb") as target:
         target.setparams(params)
-        target.writeframes(frames * LONG_REPEATS)
+        target.writeframes(frames * repeats)
     return path
 
 
-def jobs_file(path: Path, rows: list[tuple[Path, str, int]]) -> Path:
+def jobs_file(path: Path, rows: list[tuple[Path, str, int]], size: int = SIZE) -> Path:
     path.write_text("portrait,audio,output,size,lipsync,seed\n" + "".join(
-        f"{SAMPLE_PORTRAIT},{audio},{output},{SIZE},signal,{seed}\n"
+        f"{SAMPLE_PORTRAIT},{audio},{output},{size},signal,{seed}\n"
         for audio, output, seed in rows))
     return path
 
@@ -207,8 +212,8 @@ def round_trip(ray) -> float:
     return (time.perf_counter() - start) / 100
 
 
-def chunked_here(voice: Path, outdir: Path, address: str, ray_root: int
-                 ) -> tuple[float, float]:
+def chunked_here(voice: Path, outdir: Path, address: str, ray_root: int, size: int,
+                 chunk_seconds: float) -> tuple[float, float]:
     """(seconds, CPU seconds) of the long clip chunked from this process, a driver that stays
     connected, with the Ray processes' CPU."""
     from studio.batch.jobs import Job
@@ -216,77 +221,98 @@ def chunked_here(voice: Path, outdir: Path, address: str, ray_root: int
     from studio.doc.project import Project
 
     job = Job("long.mp4", outdir / "long.mp4",
-              Project(portrait=str(SAMPLE_PORTRAIT), audio=str(voice), width=SIZE, height=SIZE,
+              Project(portrait=str(SAMPLE_PORTRAIT), audio=str(voice), width=size, height=size,
                       lipsync="signal", seed=0))
     with CpuMeter(ray_root) as meter:
         start = time.perf_counter()
-        [result] = run_batch([job], ray=address, chunk_seconds=CHUNK_SECONDS,
+        [result] = run_batch([job], ray=address, chunk_seconds=chunk_seconds,
                              stream=io.StringIO())
         seconds = time.perf_counter() - start
     assert result.ok, result
     return seconds, meter.seconds
 
 
+def short_jobs(folder: Path) -> tuple[Path, float]:
+    """1. a script of `studio render`s against one `studio batch`: (the jobs file, seconds)."""
+    sequential = sum(studio("render", str(SAMPLE_PORTRAIT), str(PHRASE), "-o",
+                            str(folder / "seq" / f"{n}.mp4"), "-q", *flags(n))
+                     for n in range(JOBS))
+    short = jobs_file(folder / "jobs.csv", [(PHRASE, f"{n}.mp4", n) for n in range(JOBS)])
+    batch = studio("batch", str(short), "-o", str(folder / "batch"))
+    print(f"{JOBS} short jobs ({SIZE} px, 3 s): sequential {sequential:.1f} s, studio batch "
+          f"{batch:.1f} s: {sequential / batch:.2f}x (target {BATCH_TARGET}x); {load()}",
+          flush=True)
+    return short, batch
+
+
+def long_clip(folder: Path, head: RayHead, args: argparse.Namespace) -> None:
+    """2. one render on one core, one on every core, chunks on Ray (fresh and warm workers)."""
+    size, chunk = args.long_size, args.chunk_seconds
+    voice = long_voice(folder, args.long_repeats)
+    long_job = jobs_file(folder / "long.csv", [(voice, "long.mp4", 0)], size)
+    root = head.process.pid
+    chunked_here(voice, folder / "warming", head.address, root, size, chunk)  # workers import
+    render = ["render", str(SAMPLE_PORTRAIT), str(voice), "-q", *flags(0, size), "-o"]
+    times: dict[str, list[tuple[float, float]]] = {
+        "one core": [], "every core": [], "chunked": [], "chunked, warm workers": []}
+    for n in range(args.rounds):
+        times["one core"].append(timed_studio(*render, str(folder / f"1-{n}.mp4"), core=0))
+        times["every core"].append(timed_studio(*render, str(folder / f"all-{n}.mp4")))
+        times["chunked"].append(timed_studio(
+            "batch", str(long_job), "-o", str(folder / f"chunked-{n}"), "--ray",
+            head.address, "--chunk-seconds", str(chunk), ray_root=root))
+        times["chunked, warm workers"].append(
+            chunked_here(voice, folder / f"warm-{n}", head.address, root, size, chunk))
+        print(f"long clip, round {n + 1} (wall, CPU): " + ", ".join(
+            f"{name} {values[-1][0]:.1f} s, {values[-1][1]:.1f} s"
+            for name, values in times.items()) + f"; {load()}", flush=True)
+    one_core, every_core, chunked, warm = (min(t for t, _ in values)
+                                           for values in times.values())
+    print(f"long clip ({args.long_repeats * 13} s, {size} px), best of {args.rounds}, "
+          f"{chunk:g} s chunks on a Ray cluster started beforehand "
+          f"({head.seconds:.1f} s, not counted); one render on one core "
+          f"{one_core:.1f} s, on every core {every_core:.1f} s:")
+    print("  CPU time, least of each: " + ", ".join(
+        f"{name} {min(c for _, c in values):.1f} s" for name, values in times.items()))
+    for name, seconds in (("studio batch --ray (fresh workers)", chunked),
+                          ("a connected driver, warm workers", warm)):
+        print(f"  {name} {seconds:.1f} s: {one_core / seconds:.2f}x against one "
+              f"core, {every_core / seconds:.2f}x against every core (target "
+              f"{CHUNKED_TARGET}x)", flush=True)
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=("short", "long"), help="one part alone")
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each long-clip render")
+    parser.add_argument("--long-repeats", type=int, default=LONG_REPEATS,
+                        help="the long clip: the 13 s sample speech this many times over")
+    parser.add_argument("--long-size", type=int, default=LONG_SIZE, help="its frame size")
+    parser.add_argument("--chunk-seconds", type=float, default=CHUNK_SECONDS,
+                        help="its chunks' length (studio batch's default)")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as scratch:
         folder = Path(scratch)
-        # 1. short jobs: a script of `studio render`s against one `studio batch`
-        sequential = sum(studio("render", str(SAMPLE_PORTRAIT), str(PHRASE), "-o",
-                                str(folder / "seq" / f"{n}.mp4"), "-q", *flags(n))
-                         for n in range(JOBS))
-        short = jobs_file(folder / "jobs.csv", [(PHRASE, f"{n}.mp4", n) for n in range(JOBS)])
-        batch = studio("batch", str(short), "-o", str(folder / "batch"))
-        print(f"{JOBS} short jobs ({SIZE} px, 3 s): sequential {sequential:.1f} s, studio batch "
-              f"{batch:.1f} s: {sequential / batch:.2f}x (target {BATCH_TARGET}x); {load()}",
-              flush=True)
-
-        # 2. a long clip: one render on one core, one on every core, chunks on Ray
-        voice = long_voice(folder)
-        long_job = jobs_file(folder / "long.csv", [(voice, "long.mp4", 0)])
+        if args.only != "long":
+            short, batch = short_jobs(folder)
+        if args.only == "short":
+            return
         head = RayHead(folder)
         try:
             ray = head.connect()
-            root = head.process.pid
-            chunked_here(voice, folder / "warming", head.address, root)  # its workers import
-            render = ["render", str(SAMPLE_PORTRAIT), str(voice), "-q", *flags(0), "-o"]
-            times: dict[str, list[tuple[float, float]]] = {
-                "one core": [], "every core": [], "chunked": [], "chunked, warm workers": []}
-            for n in range(ROUNDS):
-                times["one core"].append(
-                    timed_studio(*render, str(folder / f"1-{n}.mp4"), core=0))
-                times["every core"].append(timed_studio(*render, str(folder / f"all-{n}.mp4")))
-                times["chunked"].append(timed_studio(
-                    "batch", str(long_job), "-o", str(folder / f"chunked-{n}"), "--ray",
-                    head.address, "--chunk-seconds", str(CHUNK_SECONDS), ray_root=root))
-                times["chunked, warm workers"].append(
-                    chunked_here(voice, folder / f"warm-{n}", head.address, root))
-                print(f"long clip, round {n + 1} (wall, CPU): " + ", ".join(
-                    f"{name} {values[-1][0]:.1f} s, {values[-1][1]:.1f} s"
-                    for name, values in times.items()) + f"; {load()}", flush=True)
-            one_core, every_core, chunked, warm = (min(t for t, _ in values)
-                                                   for values in times.values())
-            print(f"long clip ({LONG_REPEATS * 13} s, {SIZE} px), best of {ROUNDS}, "
-                  f"{CHUNK_SECONDS:.0f} s chunks on a Ray cluster started beforehand "
-                  f"({head.seconds:.1f} s, not counted); one render on one core "
-                  f"{one_core:.1f} s, on every core {every_core:.1f} s:")
-            print("  CPU time, least of each: " + ", ".join(
-                f"{name} {min(c for _, c in values):.1f} s" for name, values in times.items()))
-            for name, seconds in (("studio batch --ray (fresh workers)", chunked),
-                                  ("a connected driver, warm workers", warm)):
-                print(f"  {name} {seconds:.1f} s: {one_core / seconds:.2f}x against one "
-                      f"core, {every_core / seconds:.2f}x against every core (target "
-                      f"{CHUNKED_TARGET}x)", flush=True)
-
-            # 3. what Ray adds per job, and a task's round trip
-            on_ray = studio("batch", str(short), "-o", str(folder / "ray"), "--ray",
-                            head.address)
-            trip = round_trip(ray)
+            long_clip(folder, head, args)
+            if args.only is None:
+                # 3. what Ray adds per job, and a task's round trip
+                on_ray = studio("batch", str(short), "-o", str(folder / "ray"), "--ray",
+                                head.address)
+                trip = round_trip(ray)
             ray.shutdown()
         finally:
             head.stop()
-        print(f"{JOBS} short jobs: studio batch {batch:.1f} s, on Ray {on_ray:.1f} s: Ray adds "
-              f"{(on_ray - batch) / JOBS:+.2f} s a job (a task's round trip alone: "
-              f"{1000 * trip:.1f} ms); {load()}")
+        if args.only is None:
+            print(f"{JOBS} short jobs: studio batch {batch:.1f} s, on Ray {on_ray:.1f} s: Ray "
+                  f"adds {(on_ray - batch) / JOBS:+.2f} s a job (a task's round trip alone: "
+                  f"{1000 * trip:.1f} ms); {load()}")
 
 
 if __name__ == "__main__":
