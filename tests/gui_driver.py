@@ -151,14 +151,15 @@ class Person:
         send(QEvent.MouseButtonRelease, end, Qt.NoButton)
         self.wait(10)
 
-    def type_into(self, box: QWidget, text: str) -> None:
-        """Click into a field, select what is there, type, press Enter."""
+    def type_into(self, box: QWidget, text: str, then=Qt.Key_Return) -> None:
+        """Click into a field, select what is there, type, press Enter (or `then`: Tab on to
+        the next field of a dialog, where Enter would accept the dialog)."""
         reveal(box)
         line = box.lineEdit() if isinstance(box, QAbstractSpinBox) else box
         self.click(line)
         QTest.keyClick(line, Qt.Key_A, Qt.ControlModifier)
         QTest.keyClicks(line, text)
-        QTest.keyClick(line, Qt.Key_Return)
+        QTest.keyClick(line, then)
         self.wait(30)
 
     def click_arrow(self, box: QAbstractSpinBox, up: bool = True) -> None:

@@ -760,10 +760,11 @@ def first_hour(setting: Setting) -> None:
     person.press(Qt.Key_E, Qt.ControlModifier)
     dialog = w.last_export_dialog
     out = setting.workdir / "clip.mp4"
-    person.type_into(dialog.path, str(out))
+    person.type_into(dialog.path, str(out), then=Qt.Key_Tab)  # Enter would export now
     for box, text in ((dialog.width_box, "256"), (dialog.height_box, "256"),
                       (dialog.start, "50"), (dialog.end, "74")):
-        person.type_into(box, text)
+        person.type_into(box, text, then=Qt.Key_Tab)
+    assert dialog.isVisible()
     person.click(dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.Ok))
     person.wait_until(lambda: out.is_file() and not w.exporter.running, 120, "the export")
     assert decode_video(out).shape == (25, 256, 256, 3)
@@ -780,6 +781,55 @@ def first_hour_recovered(setting: Setting) -> None:
     person, _ = _restart_answering(setting, QMessageBox.Yes)
     assert person.window.project.tracks.head_yaw.keys[0].v == FIRST_HOUR_EDIT
     _shoot(person, setting.workdir / "screenshots", "recovered")
+
+
+@scenario
+def export_again_starts_from_the_last_export(setting: Setting) -> None:
+    """Ctrl+E after an export offers what that export was accepted with: the same file,
+    size and frames; after an export of the whole clip, the whole clip again."""
+    from media_probe import decode_video
+
+    person = setting.loaded()
+    w = person.window
+    out = setting.workdir / "part.mp4"
+
+    def export(**typed: str) -> None:
+        """Ctrl+E, the fields (by name) typed into, Export (Replace when asked)."""
+        person.press(Qt.Key_E, Qt.ControlModifier)
+        dialog = w.last_export_dialog
+        for name, text in typed.items():
+            person.type_into(getattr(dialog, name), text, then=Qt.Key_Tab)
+        replacing = out.exists()
+        if replacing:
+            out.unlink()  # is_file() below then waits for this export's output
+            out.write_bytes(b"")
+        assert dialog.isVisible()
+        if replacing:
+            answer_soon(QMessageBox.Yes)  # "part.mp4 already exists. Replace it?"
+        person.click(dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.Ok))
+        person.wait_until(lambda: out.is_file() and out.stat().st_size > 0
+                          and not w.exporter.running, 120, "the export")
+        person.wait_until(lambda: w.notification is not None and w.notification.isVisible(),
+                          10, "the Exported message")
+        person.click(w.notification.button(QMessageBox.Ok))
+
+    def offered() -> tuple:
+        person.press(Qt.Key_E, Qt.ControlModifier)
+        dialog = w.last_export_dialog
+        found = (dialog.path.text(), dialog.width_box.value(), dialog.height_box.value(),
+                 dialog.start.value(), dialog.end.value())
+        dialog.reject()
+        person.wait(50)
+        return found
+
+    whole = offered()
+    last_frame = whole[-1]
+    export(path=str(out), width_box="128", height_box="128", start="10", end="34")
+    assert decode_video(out).shape == (25, 128, 128, 3), decode_video(out).shape
+    assert offered() == (str(out), 128, 128, 10, 34)
+    # the whole clip this time: the next dialog offers the whole clip
+    export(start="0", end=str(last_frame))
+    assert offered()[3:] == (0, last_frame)
 
 
 def drop_files(window, *paths: Path) -> None:

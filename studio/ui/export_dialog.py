@@ -134,6 +134,23 @@ class ExportDialog(QDialog):
             return
         super().accept()
 
+    def resume(self, previous: ExportSettings, frame_count: int) -> None:
+        """Start from the settings this document's last export was accepted with (its
+        `frame_count` frames then at its rate): the same file, format, size and rate, and the
+        same frames, or the whole clip again when the last export took the whole clip."""
+        for index, (_, opaque, transparent) in enumerate(_CHOICES):
+            if previous.format in (opaque, transparent):
+                self.format.setCurrentIndex(index)
+                self.transparent.setChecked(previous.format == transparent)
+        self.width_box.setValue(previous.width)
+        self.height_box.setValue(previous.height)
+        self.fps.setValue(previous.fps)  # rescales the range to the rate (_update_summary)
+        whole = previous.start == 0 and previous.end >= frame_count - 1
+        self.start.setValue(0 if whole else previous.start)
+        self.end.setValue(self.end.maximum() if whole else previous.end)
+        self.path.setText(str(previous.path))
+        self._format_changed()
+
     def settings(self) -> ExportSettings:
         return ExportSettings(
             path=Path(self.path.text()).expanduser(), format=self.format_name(),
@@ -192,4 +209,9 @@ def dialog_for(session, notices, parent: QWidget, purpose: str, title: str = "Ex
         notices.error(f"nothing to {purpose} yet: drop a portrait and a voice clip first")
         return None
     folder = doc.path.parent if doc.path else Path.home()
-    return ExportDialog(project, folder / f"{doc.name}.mp4", parent, title, action)
+    dialog = ExportDialog(project, folder / f"{doc.name}.mp4", parent, title, action)
+    if session.last_export is not None:
+        dialog.resume(*session.last_export)
+    dialog.accepted.connect(lambda: setattr(
+        session, "last_export", (dialog.settings(), dialog.end.maximum() + 1)))
+    return dialog

@@ -23,7 +23,7 @@ from studio.doc.document import Document
 from studio.doc.project import Project
 from studio.jobs import FrameSignals
 from studio.jobs.engine import signals_for
-from studio.jobs.export import ExportSource
+from studio.jobs.export import ExportSettings, ExportSource
 from studio.ui.media import AudioAnalysis, audio_key
 from studio.ui.undo import BatchedUndoStack
 
@@ -43,6 +43,9 @@ class Session(QObject):
         self.audio: dict[tuple, AudioAnalysis] = {}  # by audio_key: voice, fps, seed…
         self.prepared: tuple[str, object] | None = None  # (scene key, renderer) from analysis
         self.closing = False  # the window is closing: late results are dropped
+        # what the export dialog was last accepted with for this document, and the frame
+        # count then: the next export starts from it (studio.ui.export_dialog)
+        self.last_export: tuple[ExportSettings, int] | None = None
         self._signals: FrameSignals | None = None
         self._batch: set[str] | None = None  # parts changed inside a batched edit
         self.doc.events.connect(self._doc_changed)
@@ -60,6 +63,7 @@ class Session(QObject):
         self.undo_stack.setClean()
         self.frame = 0
         self._signals = None
+        self.last_export = None
         self.replaced.emit()
 
     # ---- what the project's media gave -----------------------------------------------------
