@@ -115,6 +115,25 @@ def test_new_scene_prepares_again_and_drops_the_cache(harness):
     assert other.calls == [1.0] and not delivered[-1].from_cache
 
 
+def test_playback_shows_no_frame_of_the_scene_being_replaced(harness):
+    """Switching the renderer (a new scene) while a slow frame is still rendering: playback's
+    peek() must not show the old renderer's cached frames meanwhile."""
+    worker, renderer, scene, delivered, _, _ = harness
+    signals = yaw_signals([float(i) for i in range(10)])
+    worker.submit(PreviewRequest(scene, signals, 0, ahead=9))
+    assert worker.wait_idle() and worker.peek(5) is not None
+    renderer.gate.clear()
+    renderer.entered.clear()
+    worker.submit(PreviewRequest(scene, yaw_signals([float(i) + 50 for i in range(10)]), 0))
+    assert renderer.entered.wait(5)  # a frame of the old scene is rendering, slowly
+    other = GatedRenderer()
+    worker.submit(PreviewRequest(Scene("portrait-a, mesh", lambda: other), signals, 5))
+    assert worker.peek(5) is None  # the old scene's frame 5 is cached, but not for this
+    renderer.gate.set()
+    assert worker.wait_idle()
+    assert other.calls[0] == 5.0 and worker.peek(5) is not None
+
+
 def test_render_errors_are_reported_and_the_worker_survives(harness):
     worker, renderer, scene, delivered, errors, _ = harness
 

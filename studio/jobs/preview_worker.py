@@ -89,6 +89,7 @@ class PreviewWorker:
         self._stopping = False
         self._busy = False
         self._scene_key: str | None = None
+        self._newest_scene: str | None = None  # the scene of the newest request submitted
         self._renderer: Renderer | None = None
         self._signals: FrameSignals | None = None
         self.rendered = 0  # frames actually rendered (not served from the cache), for tests/benches
@@ -114,13 +115,16 @@ class PreviewWorker:
             if self._active is not None:
                 self._active.cancel()
             self._pending = (self._generation, request, CancelToken())
+            self._newest_scene = request.scene.key
             self._cond.notify_all()
             return self._generation
 
     def peek(self, index: int) -> np.ndarray | None:
-        """A cached frame for `index` under the newest signals the worker has seen, if any."""
+        """A cached frame for `index` under the newest signals the worker has seen, if any;
+        none while the newest request shows another scene (another renderer, size or
+        portrait) than the cache holds, until the worker has started on it."""
         signals = self._signals
-        if signals is None:
+        if signals is None or self._newest_scene != self._scene_key:
             return None
         return self.cache.get(signals.clamp(index), signals.key(index))
 
