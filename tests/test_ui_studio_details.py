@@ -5,9 +5,10 @@ model's name and the models-folder message.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
+from PySide6.QtGui import QHelpEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QToolTip
 
 from studio.conditioning.visemes import resolve
 from studio.doc.io import save_project
@@ -184,7 +185,12 @@ def test_a_transcript_typed_in_the_media_panel_reruns_lip_sync_keeping_the_artis
         QTest.mouseClick(panel.apply_transcript, Qt.LeftButton)
     project = loaded.project
     assert project.transcript == SAID
-    assert f"({len(SAID.split())} words)" in loaded.statusBar().currentMessage()
+    bar = loaded.statusBar()
+    assert f"({len(SAID.split())} words)" in bar.currentMessage()
+    # the message may be cut at the frame counter: resting the pointer on it shows all of it
+    QApplication.sendEvent(bar, QHelpEvent(QEvent.ToolTip, QPoint(10, 5),
+                                           bar.mapToGlobal(QPoint(10, 5))))
+    assert QToolTip.text() == bar.currentMessage()
     aligned = loaded.audio[audio_key(project)].visemes
     assert project.tracks.visemes == resolve(aligned + [yours]) != before
     assert yours in project.tracks.visemes

@@ -22,6 +22,9 @@ class Notices(QObject):
         self.window = window
         self.status_bar = status_bar
         self.error_box: QMessageBox | None = None  # the last error dialog
+        # a message longer than the room left of the frame counter is cut there: the whole
+        # of it shows when the pointer rests on the status bar
+        status_bar.messageChanged.connect(status_bar.setToolTip)
 
     def error(self, message: str) -> None:
         """A clear, non-blocking message; the project is untouched."""
