@@ -28,6 +28,30 @@ def test_a_chunk_is_silent_with_closed_gops():
     assert chunk_format(FORMATS["png"]) is FORMATS["png"]
 
 
+def test_the_encoder_runs_the_threads_it_is_given(tmp_path, monkeypatch):
+    """A chunk's encoder runs one thread (its task holds one CPU); an export, one per core."""
+    import subprocess
+
+    from studio.export import encoder
+
+    started: list[list[str]] = []
+    real = subprocess.Popen
+
+    def popen(command, *args, **kwargs):
+        started.append(list(command))
+        return real(command, *args, **kwargs)
+
+    monkeypatch.setattr(encoder.subprocess, "Popen", popen)
+    monkeypatch.setattr(encoder.os, "cpu_count", lambda: 2)
+    for threads in (1, None):
+        out = export_clip(frames(3, 0), tmp_path / f"{threads}.mp4", fps=25, frame_count=3,
+                          format=chunk_format(FORMATS["mp4"]), encoder_threads=threads)
+        assert out.is_file()
+    given = [command[command.index("-threads") + 1] for command in started
+             if "-threads" in command]
+    assert given == ["1", "2"]
+
+
 def frames(count: int, shade: int) -> list[np.ndarray]:
     return [np.full((16, 16, 3), (shade + 10 * i) % 256, np.uint8) for i in range(count)]
 

@@ -23,6 +23,7 @@ def export_clip(
     format: str | ExportFormat | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancel: Callable[[], bool] | None = None,
+    encoder_threads: int | None = None,
 ) -> Path:
     """Encode `frame_count` frames (H x W x 3 RGB or H x W x 4 RGBA uint8) with the original audio.
 
@@ -30,6 +31,7 @@ def export_clip(
     and raises Cancelled when it returns True; `progress(done, total)` is told after every frame.
     The output appears at `out_path` only when complete: on any failure or cancel the previous
     file there is untouched and no partial file remains. Formats with alpha need RGBA frames.
+    `encoder_threads`: the encoder's threads (default: one per core, studio.export.encoder).
     """
     # 1. check inputs and the destination before any frame is rendered
     out_path = Path(out_path)
@@ -59,7 +61,7 @@ def export_clip(
     try:
         command = encoder_command(
             fmt, temporary, width=shape[1], height=shape[0], channels=shape[2],
-            fps=fps, frame_count=frame_count, audio_path=audio,
+            fps=fps, frame_count=frame_count, audio_path=audio, threads=encoder_threads,
         )  # fmt: skip
         encoder = FrameEncoder(command, out_path.name)
         done = 0

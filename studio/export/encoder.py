@@ -78,14 +78,16 @@ def encoder_command(
     fps: float,
     frame_count: int,
     audio_path: Path | None = None,
+    threads: int | None = None,
 ) -> list[str]:
     """The ffmpeg command line that encodes raw uint8 RGB(A) frames from stdin into `target`.
 
     The audio input is cut to the video's length (frame_count / fps) so the file never runs
     past its last frame; both inputs start at zero, so audio sample 0 plays with frame 0.
+    `threads`: the encoder's threads (default: one per core, at most MAX_ENCODER_THREADS).
     """
     rate = frame_rate(fps)
-    threads = str(min(os.cpu_count() or 1, MAX_ENCODER_THREADS))
+    threads = str(threads or min(os.cpu_count() or 1, MAX_ENCODER_THREADS))
     command = [
         ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
         "-f", "rawvideo", "-pix_fmt", "rgba" if channels == 4 else "rgb24",
