@@ -17,6 +17,9 @@ from studio.doc.project import VisemeSegment
 
 MIN_DURATION = 0.10  # seconds
 RETURN_DURATION = 0.16  # seconds: a shape left and returned to within this is not shown
+KIN_DURATION = 0.14  # seconds: a shape this brief joins a neighbour the face barely tells from it
+VOWELS = frozenset({"AI", "E", "O", "WQ", "L"})
+ROUNDED = frozenset({"O", "WQ"})
 MAX_BORROW = 0.03  # seconds a short segment may take from a neighbour; shorter ones merge
 
 
@@ -33,6 +36,7 @@ def merge_runs(runs: list[tuple[float, float, str]]) -> list[VisemeSegment]:
     for minimum in (MIN_DURATION / 2, MIN_DURATION):  # the slivers first, then the short
         _merge_short(segs, minimum)
     _drop_returns(segs)
+    _merge_kin(segs)
     return [VisemeSegment(round(a, 4), round(b, 4), v, "auto") for a, b, v in segs]
 
 
@@ -88,6 +92,40 @@ def _drop_returns(segs: list[list]) -> None:
             del segs[i:i + 2]
         else:
             i += 1
+
+
+def _merge_kin(segs: list[list]) -> None:
+    """A shape held under KIN_DURATION next to one the face barely tells from it (one vowel
+    gliding into another; an etc beside a th) joins that neighbour: the longer one's shape
+    shows, a rounded one's if either is rounded (the lips are what a viewer reads)."""
+    i = 0
+    while i < len(segs):
+        start, end, viseme = segs[i]
+        kin = [s for s in (segs[i - 1] if i > 0 else None, segs[i + 1] if i + 1 < len(segs) else None)
+               if s is not None and _kin(viseme, s[2])]
+        if end - start >= KIN_DURATION - 1e-9 or not kin:
+            i += 1
+            continue
+        into = max(kin, key=lambda s: s[1] - s[0])
+        if viseme in ROUNDED and into[2] not in ROUNDED:
+            into[2] = viseme
+        if into is segs[i - 1] if i > 0 else False:
+            into[1] = end
+        else:
+            into[0] = start
+        del segs[i]
+        i = max(0, i - 1)
+        _join_equal(segs, i)
+        if i > 0:
+            _join_equal(segs, i - 1)
+
+
+def _kin(a: str, b: str) -> bool:
+    if a == b:
+        return False
+    if a in VOWELS and b in VOWELS:
+        return True
+    return {a, b} <= {"etc", "TH"}
 
 
 def openness(viseme: str) -> int:
