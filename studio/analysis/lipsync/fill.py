@@ -26,6 +26,7 @@ _NAMES: tuple[str, ...] = tuple(VISEMES)
 _REST = _NAMES.index("rest")
 # the signal's class -> the viseme that fills a rest over speech
 _AS_VISEME = np.array([_NAMES.index(c) for c in CLASSES], np.int16)
+_VOWELS = np.array([_NAMES.index(v) for v in ("AI", "E", "O", "WQ", "L")], np.int16)
 _FILL = np.array([_NAMES.index("etc" if c in ("rest", "MBP") else c) for c in CLASSES], np.int16)
 
 
@@ -55,12 +56,17 @@ def to_runs(frames: np.ndarray, frame_rate: float, duration: float) -> list[tupl
 
 def fill_rests(frames: np.ndarray, labels: np.ndarray, speech: np.ndarray) -> np.ndarray:
     """`frames` with every rest over speech frames replaced by the signal's commonest class
-    there (one shape per hole: the signal's classes change faster than a mouth should)."""
+    there (one shape per hole: the signal's classes change faster than a mouth should); a
+    hole between a vowel and a pause is that vowel's fading end and keeps its shape (the
+    signal calls a fading vowel a breath, "etc", which flickered the mouth shut and open)."""
     filled = frames.copy()
     hole = np.concatenate([[0], ((filled == _REST) & speech[:len(filled)]).astype(np.int8), [0]])
     edges = np.flatnonzero(np.diff(hole))
     for a, b in zip(edges[::2], edges[1::2]):
-        filled[a:b] = np.bincount(_FILL[labels[a:b]]).argmax()
+        if a > 0 and filled[a - 1] in _VOWELS and (b == len(filled) or not speech[b]):
+            filled[a:b] = filled[a - 1]  # a vowel the phones ended early: it sounds on
+        else:
+            filled[a:b] = np.bincount(_FILL[labels[a:b]]).argmax()
     return filled
 
 
