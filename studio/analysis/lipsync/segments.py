@@ -45,8 +45,8 @@ def _merge_short(segs: list[list], minimum: float) -> None:
     i = 0
     while i < len(segs):
         start, end, viseme = segs[i]
-        if end - start >= minimum - 1e-9 or len(segs) == 1:
-            i += 1
+        if end - start >= minimum - 1e-9 or len(segs) == 1 or viseme == "MBP":
+            i += 1  # a closure takes no time from the sounds beside it: the renderer holds it
             continue
         left = segs[i - 1] if i > 0 else None
         right = segs[i + 1] if i + 1 < len(segs) else None
@@ -61,9 +61,6 @@ def _merge_short(segs: list[list], minimum: float) -> None:
             else:
                 right[0] += need
                 segs[i][1] += need
-            i += 1
-            continue
-        if viseme == "MBP":
             i += 1
             continue
         if into is left:
