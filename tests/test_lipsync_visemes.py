@@ -85,3 +85,38 @@ def test_lip_sync_holds_shapes_as_long_as_the_renderer_anticipates():
     from studio.conditioning.visemes import ANTICIPATION
 
     assert ANTICIPATION_HOLD == ANTICIPATION
+
+
+def test_a_brief_glide_between_vowels_joins_the_longer_vowel_rounded_lips_winning():
+    """One vowel gliding into another for under KIN_DURATION was two shapes a viewer saw as a
+    twitch; a consonant between vowels is still shown."""
+    glide = merge_runs([(0.0, 0.25, "AI"), (0.25, 0.36, "E"), (0.36, 0.6, "rest")])
+    assert [s.viseme for s in glide] == ["AI", "rest"] and glide[0].end == 0.36
+    rounded = merge_runs([(0.0, 0.25, "E"), (0.25, 0.37, "O"), (0.37, 0.6, "rest")])
+    assert [s.viseme for s in rounded] == ["O", "rest"]
+    consonant = merge_runs([(0.0, 0.25, "AI"), (0.25, 0.36, "etc"), (0.36, 0.6, "E")])
+    assert [s.viseme for s in consonant] == ["AI", "etc", "E"]
+
+
+def test_a_short_closure_takes_no_time_from_the_next_word():
+    """An 80 ms closure between two words borrowed 20 ms from the next word's vowel, which then
+    opened late; the renderer holds a closure a frame whatever its length."""
+    segments = merge_runs([(0.0, 0.4, "E"), (0.4, 0.48, "MBP"), (0.48, 0.8, "AI")])
+    assert [(s.start, s.end, s.viseme) for s in segments] == [
+        (0.0, 0.4, "E"), (0.4, 0.48, "MBP"), (0.48, 0.8, "AI")]
+
+
+def test_a_vowel_the_phones_ended_early_sounds_on_to_the_pause():
+    """The aligner often ends a word's last vowel before its sound fades; the signal calls the
+    fading end a breath ("etc"), so "hello" closed to etc before its pause."""
+    from studio.analysis.lipsync.fill import fill_rests, to_frames
+    from studio.analysis.lipsync.signal import CLASSES
+
+    frames = to_frames([(0.0, 0.1, "etc"), (0.1, 0.3, "O")], 50, 100.0)
+    speech = np.zeros(50, bool)
+    speech[:38] = True
+    labels = np.full(50, CLASSES.index("etc"), np.int8)
+    filled = fill_rests(frames, labels, speech)
+    assert (filled[30:38] == list(VISEMES).index("O")).all() and (filled[38:] == list(VISEMES).index("rest")).all()
+    inside = to_frames([(0.0, 0.1, "O"), (0.2, 0.3, "AI")], 50, 100.0)  # a hole between sounds
+    assert (fill_rests(inside, labels, speech)[10:20] == list(VISEMES).index("etc")).all()
