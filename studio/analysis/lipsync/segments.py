@@ -37,6 +37,8 @@ def merge_runs(runs: list[tuple[float, float, str]]) -> list[VisemeSegment]:
         _merge_short(segs, minimum)
     _drop_returns(segs)
     _merge_kin(segs)
+    for i in range(len(segs) - 2, -1, -1):
+        _join_equal(segs, i)
     return [VisemeSegment(round(a, 4), round(b, 4), v, "auto") for a, b, v in segs]
 
 
@@ -63,6 +65,9 @@ def _merge_short(segs: list[list], minimum: float) -> None:
                 segs[i][1] += need
             i += 1
             continue
+        sounds = [s for s in (left, right) if s is not None and s[2] not in ("rest", "MBP")]
+        if into[2] == "rest" and viseme != "rest" and sounds:
+            into = max(sounds, key=lambda s: s[1] - s[0])  # a pause would shut the mouth over it
         if into is left:
             left[1] = end
         else:
