@@ -22,6 +22,7 @@ MAX_STOP_GAP = 0.15  # seconds: a silence shorter than this inside speech is a s
 LIP_MURMUR_LOW_SHARE = 0.92  # an m's murmur has less of its energy below 1 kHz than this
 VOICE_BAR_DROP_DB = 15.0  # a murmur this far below its vowels is a b's voice bar (lips shut)
 VOICE_BAR_FRAMES = 3  # ... for at least 30 ms
+VOICE_BAR_RISE_DB = 4.0  # ... and not rising by more than this (an approximant's onset does)
 VOICED_HISS_ZCR = 0.075  # zero crossings per sample of a murmur with frication (v, z, dh)
 MIN_MURMUR_FRAMES = 3  # a closing murmur lasts 30 ms at least
 CLOSURE_ABOVE_FLOOR_DB = 5.0  # a stop gap louder than the clip's pauses by this is speech
@@ -90,7 +91,10 @@ def mouth_shapes(features: Features, speech: np.ndarray, labels: np.ndarray) -> 
     faint = features.level_db < _nearby_peak(features, speech) - VOICE_BAR_DROP_DB
     bar = np.zeros_like(faint)
     for a, b in _runs(faint & murmur):
-        bar[a:b] = b - a >= VOICE_BAR_FRAMES
+        # a shut tract holds or fades its voice; a w or an r rising out of a pause gets louder
+        voiced = features.level_db[a:b][speech[a:b]]
+        bar[a:b] = b - a >= VOICE_BAR_FRAMES and (voiced.size < 2
+                                                  or voiced[-1] - voiced[0] <= VOICE_BAR_RISE_DB)
     shapes[murmur & speech & (features.low_share >= LIP_MURMUR_LOW_SHARE) & ~bar] = _FRICATIVE
     for a, b in _runs(gap | (bar & speech)):
         if b < len(shapes) and (features.high_share[b:b + 4].max() > HISSY_BURST
