@@ -120,3 +120,21 @@ def test_a_vowel_the_phones_ended_early_sounds_on_to_the_pause():
     assert (filled[30:38] == list(VISEMES).index("O")).all() and (filled[38:] == list(VISEMES).index("rest")).all()
     inside = to_frames([(0.0, 0.1, "O"), (0.2, 0.3, "AI")], 50, 100.0)  # a hole between sounds
     assert (fill_rests(inside, labels, speech)[10:20] == list(VISEMES).index("etc")).all()
+
+
+def test_a_short_sound_after_a_pause_joins_the_next_sound_not_the_pause():
+    """The l of "lamp" (80 ms, after a 20 ms sliver) merged into the rest before it, so the word
+    opened 90 ms late."""
+    runs = [(16.3, 16.68, "rest"), (16.68, 16.70, "etc"), (16.70, 16.78, "L"), (16.78, 16.88, "AI"),
+            (16.88, 16.98, "MBP"), (16.98, 17.2, "etc")]
+    first = next(s for s in merge_runs(runs) if s.viseme != "rest")
+    assert first.start <= 16.70 and first.viseme in ("L", "AI"), first
+
+
+def test_an_h_before_a_vowel_has_the_vowel_s_shape():
+    from studio.analysis.lipsync.analyze import _phone_visemes
+    from studio.analysis.lipsync.phonemes import Phone
+
+    phones = [Phone(0.1, 0.2, "HH"), Phone(0.2, 0.45, "EH"), Phone(0.45, 0.6, "L")]
+    segments = _phone_visemes(phones, np.zeros(80, np.int8), np.zeros(80, bool), 100.0, 0.8)
+    assert [(s.start, s.viseme) for s in segments if s.viseme != "rest"][:2] == [(0.1, "E"), (0.45, "L")]
