@@ -24,6 +24,7 @@ from studio.analysis.lipsync.signal import CLASSES
 ANTICIPATION_HOLD = 0.04  # seconds: conditioning.visemes.ANTICIPATION
 _NAMES: tuple[str, ...] = tuple(VISEMES)
 _REST = _NAMES.index("rest")
+_CLOSED = _NAMES.index("MBP")
 # the signal's class -> the viseme that fills a rest over speech
 _AS_VISEME = np.array([_NAMES.index(c) for c in CLASSES], np.int16)
 _VOWELS = np.array([_NAMES.index(v) for v in ("AI", "E", "O", "WQ", "L")], np.int16)
@@ -80,4 +81,9 @@ def hold_before_rests(frames: np.ndarray, frame_rate: float) -> np.ndarray:
     for a, b in zip(edges[::2], edges[1::2]):
         if a > 0 and b - a > hold:
             held[a:a + hold] = frames[a - 1]
+    shut = np.concatenate([[0], (frames == _CLOSED).astype(np.int8), [0]])
+    edges = np.flatnonzero(np.diff(shut))
+    for a, b in zip(edges[::2], edges[1::2]):
+        if a > 0 and frames[a - 1] != _REST:  # lips meet when the sound stops, not before
+            held[a:a + min(hold, b - a - 1)] = frames[a - 1]
     return held
