@@ -67,7 +67,7 @@ def analyze(clip, *, transcript: str | None = None, mode: str = "auto") -> Speec
     speech = feats.speech_mask(features)
     labels = signal.classify(features, speech)
     shapes = signal.mouth_shapes(features, speech, labels)
-    signal_visemes = _visemes(fill.signal_frames(shapes), features.frame_rate, duration)
+    signal_visemes = _visemes(fill.signal_frames(shapes), speech, features.frame_rate, duration)
     if mode == "signal" or not speech.any():
         return SpeechAnalysis(signal_visemes, [], "signal", features)
     # 3. forced alignment when a transcript fits
@@ -94,11 +94,12 @@ def _phone_visemes(phones: list[Phone], labels: np.ndarray, speech: np.ndarray,
              else p.viseme for p, nxt in zip(phones, phones[1:] + phones[-1:])]
     frames = fill.to_frames([(p.start, p.end, v) for p, v in zip(phones, shown)], len(labels),
                             frame_rate)
-    return _visemes(fill.fill_rests(frames, labels, speech), frame_rate, duration)
+    return _visemes(fill.fill_rests(frames, labels, speech), speech, frame_rate, duration)
 
 
-def _visemes(frames: np.ndarray, frame_rate: float, duration: float) -> list[VisemeSegment]:
-    held = fill.hold_before_rests(frames, frame_rate)
+def _visemes(frames: np.ndarray, speech: np.ndarray, frame_rate: float, duration: float
+             ) -> list[VisemeSegment]:
+    held = fill.hold_before_rests(frames, frame_rate, speech)
     return merge_runs(fill.to_runs(held, frame_rate, duration))
 
 

@@ -71,9 +71,11 @@ def fill_rests(frames: np.ndarray, labels: np.ndarray, speech: np.ndarray) -> np
     return filled
 
 
-def hold_before_rests(frames: np.ndarray, frame_rate: float) -> np.ndarray:
+def hold_before_rests(frames: np.ndarray, frame_rate: float, speech: np.ndarray) -> np.ndarray:
     """Each shape that a rest follows, held ANTICIPATION_HOLD into that rest (a rest no longer
-    than the hold is left as it is: it is a stop's closure, not a pause)."""
+    than the hold is left as it is: it is a stop's closure, not a pause), and into a closure
+    that starts in silence (a p's or b's: the lips meet when the sound stops, not 40 ms before;
+    an m's murmur is voiced with the lips shut, so it is not held), keeping its last frame."""
     held = frames.copy()
     hold = int(round(ANTICIPATION_HOLD * frame_rate))
     rest = np.concatenate([[0], (frames == _REST).astype(np.int8), [0]])
@@ -84,6 +86,6 @@ def hold_before_rests(frames: np.ndarray, frame_rate: float) -> np.ndarray:
     shut = np.concatenate([[0], (frames == _CLOSED).astype(np.int8), [0]])
     edges = np.flatnonzero(np.diff(shut))
     for a, b in zip(edges[::2], edges[1::2]):
-        if a > 0 and frames[a - 1] != _REST:  # lips meet when the sound stops, not before
-            held[a:a + min(hold, b - a - 1)] = frames[a - 1]
+        if a > 0 and frames[a - 1] != _REST and not speech[a]:
+            held[a:a + min(hold, b - a - 1)] = frames[a - 1]  # a stop's lips meet as it falls silent
     return held
