@@ -138,3 +138,19 @@ def test_an_h_before_a_vowel_has_the_vowel_s_shape():
     phones = [Phone(0.1, 0.2, "HH"), Phone(0.2, 0.45, "EH"), Phone(0.45, 0.6, "L")]
     segments = _phone_visemes(phones, np.zeros(80, np.int8), np.zeros(80, bool), 100.0, 0.8)
     assert [(s.start, s.viseme) for s in segments if s.viseme != "rest"][:2] == [(0.1, "E"), (0.45, "L")]
+
+
+def test_a_vowel_sounds_until_a_stop_falls_silent_but_an_m_shuts_the_lips_at_once():
+    """The renderer moves every shape 40 ms early; a p's closure (silence) after a vowel then
+    shut the lips 40 ms before the vowel ended. An m's murmur is voiced with the lips shut."""
+    from studio.analysis.lipsync.fill import ANTICIPATION_HOLD, hold_before_rests, to_frames
+
+    frames = to_frames([(0.0, 0.2, "AI"), (0.2, 0.28, "MBP"), (0.28, 0.5, "E")], 50, 100.0)
+    hold = int(round(ANTICIPATION_HOLD * 100))
+    silent_gap = np.ones(50, bool)
+    silent_gap[20:28] = False
+    held = hold_before_rests(frames, 100.0, silent_gap)
+    assert (held[20:20 + hold] == list(VISEMES).index("AI")).all()
+    assert (held[20 + hold:28] == list(VISEMES).index("MBP")).all()
+    murmur = hold_before_rests(frames, 100.0, np.ones(50, bool))
+    assert (murmur[20:28] == list(VISEMES).index("MBP")).all()
