@@ -154,3 +154,13 @@ def test_a_vowel_sounds_until_a_stop_falls_silent_but_an_m_shuts_the_lips_at_onc
     assert (held[20 + hold:28] == list(VISEMES).index("MBP")).all()
     murmur = hold_before_rests(frames, 100.0, np.ones(50, bool))
     assert (murmur[20:28] == list(VISEMES).index("MBP")).all()
+
+
+def test_a_closure_never_grows_over_the_sounds_after_it():
+    """"stopped to": the p, its release, two stop gaps and the t of "to" left short sounds
+    between a closure and pauses, which merged into the closure one by one and pressed the lips
+    shut for 0.34 s, into the next word."""
+    runs = [(4.38, 4.54, "AI"), (4.54, 4.59, "MBP"), (4.59, 4.7, "etc"), (4.7, 4.72, "rest"),
+            (4.72, 4.8, "etc"), (4.8, 4.83, "rest"), (4.83, 4.88, "etc"), (4.88, 5.12, "WQ")]
+    closure = [s for s in merge_runs(runs) if s.viseme == "MBP"]
+    assert len(closure) == 1 and closure[0].end <= 4.6, closure

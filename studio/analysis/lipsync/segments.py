@@ -66,8 +66,11 @@ def _merge_short(segs: list[list], minimum: float) -> None:
             i += 1
             continue
         sounds = [s for s in (left, right) if s is not None and s[2] not in ("rest", "MBP")]
-        if into[2] == "rest" and viseme != "rest" and sounds:
-            into = max(sounds, key=lambda s: s[1] - s[0])  # a pause would shut the mouth over it
+        pauses = [s for s in (left, right) if s is not None and s[2] == "rest"]
+        if viseme != "rest" and into[2] in ("rest", "MBP") and (sounds or pauses):
+            # into a sound, else a pause: a pause would shut the mouth over it, and a closure
+            # grown over sounds pressed the lips through "stopped to" for 0.34 s
+            into = max(sounds or pauses, key=lambda s: s[1] - s[0])
         if into is left:
             left[1] = end
         else:
