@@ -5,10 +5,14 @@ shape. Slivers under one frame go first, then the rest of the short ones: each b
 MAX_BORROW from its longer neighbour when that one can spare it, which moves a boundary by
 under a frame, so transcript-aligned timing stays within a frame of the phonemes; otherwise it
 merges into that neighbour (taking the shape of the two that is more open: a short vowel beside
-a consonant is what shows). A shape left and returned to within RETURN_DURATION is not shown
+a consonant is what shows); a sound beside a pause or a closure merges into the sound on its
+other side, else into the pause, never into the closure (a closure grown over sounds presses
+the lips through them). A shape left and returned to within RETURN_DURATION is not shown
 when it is no more open than the one around it (the mouth would barely reach it: an "etc"
-inside a vowel, one vowel flickering inside another). Bilabial closures are never merged
-away: a missing closure on m/b/p is the most visible lip-sync error.
+inside a vowel, one vowel flickering inside another), and one held under KIN_DURATION beside
+a shape the face barely tells from it joins that shape. Bilabial closures are never merged
+away and take no time from their neighbours: a missing closure on m/b/p is the most visible
+lip-sync error, and the renderer holds each for a frame however short.
 """
 
 from __future__ import annotations
