@@ -103,10 +103,12 @@ def test_the_mouth_stays_open_through_words_and_opens_on_time(results, mode):
 
 @pytest.mark.parametrize("mode", ["phonemes", "auto", "signal"])
 def test_no_flicker_and_no_closures_without_a_bilabial(results, mode):
-    """Signal mode changed shape 15.6 times a second of speech (now like Rhubarb's 6.4) and shut
-    the lips in 4 of the 18 words without an m, b or p."""
+    """Signal mode changed shape 15.6 times a second of speech and shut the lips in 4 of the 18
+    words without an m, b or p; every mode then changed 6.1-7.1 times a second (a vowel's fading
+    end filled as a breath, diphthongs split, one vowel gliding into another shown as two),
+    now 4.2-5.7, under Rhubarb's 5.2-6.4 on the bench's passage."""
     figures = _figures(results["clean", mode])
-    assert figures["flicker"] <= 9.0, figures
+    assert figures["flicker"] <= 6.0, figures
     assert figures["false"] <= 1 / 18 + 1e-9, figures
 
 
@@ -114,7 +116,7 @@ def test_signal_mode_rounds_the_lips_for_rounded_vowels_only(results):
     """Signal mode's rounded class was picked frame by frame and rarely lasted long enough to
     show: 1 of 12 rounded words."""
     figures = _figures(results["clean", "signal"])
-    assert figures["rounded"] >= 0.5, figures
+    assert figures["rounded"] >= 0.8, figures  # 0.75 with a long vowel split in two shapes
     assert figures["spread rounded"] <= 0.4, figures
 
 
@@ -150,3 +152,14 @@ def test_features_of_a_ten_minute_clip_hold_ten_seconds_of_spectra_at_most():
         tracemalloc.stop()
     assert len(features) == 60000
     assert peak < 60e6, f"{peak / 1e6:.0f} MB"
+
+
+def test_signal_mode_does_not_shut_the_lips_on_a_w_or_r_rising_out_of_a_pause(results):
+    """The faint start of a w or an r after a pause looked like a b's voice bar (a murmur 15 dB
+    under the vowels), so walked and watch began with the lips pressed shut, 15-20 ms
+    into the word."""
+    starts = [w["start"] for w in PASSAGE["words"] if w["word"] in ("walked", "watch")]
+    assert len(starts) == 2
+    shut = [a for a in starts for s in results["clean", "signal"]
+            if s.viseme == "MBP" and s.start < a + 0.1 and s.end > a + 0.005]
+    assert not shut, shut

@@ -23,6 +23,8 @@ from studio.doc.errors import InputError
 from studio.doc.project import VisemeSegment
 
 MODES: tuple[str, ...] = ("auto", "phonemes", "signal")
+_VOWEL_PHONES = frozenset({"AA", "AE", "AH", "AY", "AW", "AO", "OW", "OY", "ER", "UW", "UH", "EH",
+                           "EY", "IH", "IY"})
 MIN_AGREEMENT = 0.555  # share of speech frames where recognition and signal agree on openness
 
 
@@ -65,7 +67,7 @@ def analyze(clip, *, transcript: str | None = None, mode: str = "auto") -> Speec
     speech = feats.speech_mask(features)
     labels = signal.classify(features, speech)
     shapes = signal.mouth_shapes(features, speech, labels)
-    signal_visemes = _visemes(fill.signal_frames(shapes), features.frame_rate, duration)
+    signal_visemes = _visemes(fill.signal_frames(shapes), speech, features.frame_rate, duration)
     if mode == "signal" or not speech.any():
         return SpeechAnalysis(signal_visemes, [], "signal", features)
     # 3. forced alignment when a transcript fits
@@ -86,13 +88,18 @@ def analyze(clip, *, transcript: str | None = None, mode: str = "auto") -> Speec
 
 def _phone_visemes(phones: list[Phone], labels: np.ndarray, speech: np.ndarray,
                    frame_rate: float, duration: float) -> list[VisemeSegment]:
-    """The phones' visemes, with no rest while the voice sounds (lipsync.fill)."""
-    frames = fill.to_frames([(p.start, p.end, p.viseme) for p in phones], len(labels), frame_rate)
-    return _visemes(fill.fill_rests(frames, labels, speech), frame_rate, duration)
+    """The phones' visemes, with no rest while the voice sounds (lipsync.fill). An h before a
+    vowel has that vowel's shape: it is the vowel's breathy onset (the mouth is already set)."""
+    shown = [nxt.viseme if p.phone == "HH" and nxt.phone in _VOWEL_PHONES and nxt.start - p.end < 0.02
+             else p.viseme for p, nxt in zip(phones, phones[1:] + phones[-1:])]
+    frames = fill.to_frames([(p.start, p.end, v) for p, v in zip(phones, shown)], len(labels),
+                            frame_rate)
+    return _visemes(fill.fill_rests(frames, labels, speech), speech, frame_rate, duration)
 
 
-def _visemes(frames: np.ndarray, frame_rate: float, duration: float) -> list[VisemeSegment]:
-    held = fill.hold_before_rests(frames, frame_rate)
+def _visemes(frames: np.ndarray, speech: np.ndarray, frame_rate: float, duration: float
+             ) -> list[VisemeSegment]:
+    held = fill.hold_before_rests(frames, frame_rate, speech)
     return merge_runs(fill.to_runs(held, frame_rate, duration))
 
 

@@ -24,8 +24,10 @@ from studio.analysis.lipsync.signal import CLASSES
 ANTICIPATION_HOLD = 0.04  # seconds: conditioning.visemes.ANTICIPATION
 _NAMES: tuple[str, ...] = tuple(VISEMES)
 _REST = _NAMES.index("rest")
+_CLOSED = _NAMES.index("MBP")
 # the signal's class -> the viseme that fills a rest over speech
 _AS_VISEME = np.array([_NAMES.index(c) for c in CLASSES], np.int16)
+_VOWELS = np.array([_NAMES.index(v) for v in ("AI", "E", "O", "WQ", "L")], np.int16)
 _FILL = np.array([_NAMES.index("etc" if c in ("rest", "MBP") else c) for c in CLASSES], np.int16)
 
 
@@ -55,18 +57,25 @@ def to_runs(frames: np.ndarray, frame_rate: float, duration: float) -> list[tupl
 
 def fill_rests(frames: np.ndarray, labels: np.ndarray, speech: np.ndarray) -> np.ndarray:
     """`frames` with every rest over speech frames replaced by the signal's commonest class
-    there (one shape per hole: the signal's classes change faster than a mouth should)."""
+    there (one shape per hole: the signal's classes change faster than a mouth should); a
+    hole between a vowel and a pause is that vowel's fading end and keeps its shape (the
+    signal calls a fading vowel a breath, "etc", which flickered the mouth shut and open)."""
     filled = frames.copy()
     hole = np.concatenate([[0], ((filled == _REST) & speech[:len(filled)]).astype(np.int8), [0]])
     edges = np.flatnonzero(np.diff(hole))
     for a, b in zip(edges[::2], edges[1::2]):
-        filled[a:b] = np.bincount(_FILL[labels[a:b]]).argmax()
+        if a > 0 and filled[a - 1] in _VOWELS and (b == len(filled) or not speech[b]):
+            filled[a:b] = filled[a - 1]  # a vowel the phones ended early: it sounds on
+        else:
+            filled[a:b] = np.bincount(_FILL[labels[a:b]]).argmax()
     return filled
 
 
-def hold_before_rests(frames: np.ndarray, frame_rate: float) -> np.ndarray:
+def hold_before_rests(frames: np.ndarray, frame_rate: float, speech: np.ndarray) -> np.ndarray:
     """Each shape that a rest follows, held ANTICIPATION_HOLD into that rest (a rest no longer
-    than the hold is left as it is: it is a stop's closure, not a pause)."""
+    than the hold is left as it is: it is a stop's closure, not a pause), and into a closure
+    that starts in silence (a p's or b's: the lips meet when the sound stops, not 40 ms before;
+    an m's murmur is voiced with the lips shut, so it is not held), keeping its last frame."""
     held = frames.copy()
     hold = int(round(ANTICIPATION_HOLD * frame_rate))
     rest = np.concatenate([[0], (frames == _REST).astype(np.int8), [0]])
@@ -74,4 +83,9 @@ def hold_before_rests(frames: np.ndarray, frame_rate: float) -> np.ndarray:
     for a, b in zip(edges[::2], edges[1::2]):
         if a > 0 and b - a > hold:
             held[a:a + hold] = frames[a - 1]
+    shut = np.concatenate([[0], (frames == _CLOSED).astype(np.int8), [0]])
+    edges = np.flatnonzero(np.diff(shut))
+    for a, b in zip(edges[::2], edges[1::2]):
+        if a > 0 and frames[a - 1] != _REST and not speech[a]:
+            held[a:a + min(hold, b - a - 1)] = frames[a - 1]  # a stop's lips meet as it falls silent
     return held

@@ -5,10 +5,14 @@ shape. Slivers under one frame go first, then the rest of the short ones: each b
 MAX_BORROW from its longer neighbour when that one can spare it, which moves a boundary by
 under a frame, so transcript-aligned timing stays within a frame of the phonemes; otherwise it
 merges into that neighbour (taking the shape of the two that is more open: a short vowel beside
-a consonant is what shows). A shape left and returned to within RETURN_DURATION is not shown
+a consonant is what shows); a sound beside a pause or a closure merges into the sound on its
+other side, else into the pause, never into the closure (a closure grown over sounds presses
+the lips through them). A shape left and returned to within RETURN_DURATION is not shown
 when it is no more open than the one around it (the mouth would barely reach it: an "etc"
-inside a vowel, one vowel flickering inside another). Bilabial closures are never merged
-away: a missing closure on m/b/p is the most visible lip-sync error.
+inside a vowel, one vowel flickering inside another), and one held under KIN_DURATION beside
+a shape the face barely tells from it joins that shape. Bilabial closures are never merged
+away and take no time from their neighbours: a missing closure on m/b/p is the most visible
+lip-sync error, and the renderer holds each for a frame however short.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from studio.doc.project import VisemeSegment
 
 MIN_DURATION = 0.10  # seconds
 RETURN_DURATION = 0.16  # seconds: a shape left and returned to within this is not shown
+KIN_DURATION = 0.14  # seconds: a shape this brief joins a neighbour the face barely tells from it
+VOWELS = frozenset({"AI", "E", "O", "WQ", "L"})
+ROUNDED = frozenset({"O", "WQ"})
 MAX_BORROW = 0.03  # seconds a short segment may take from a neighbour; shorter ones merge
 
 
@@ -33,6 +40,9 @@ def merge_runs(runs: list[tuple[float, float, str]]) -> list[VisemeSegment]:
     for minimum in (MIN_DURATION / 2, MIN_DURATION):  # the slivers first, then the short
         _merge_short(segs, minimum)
     _drop_returns(segs)
+    _merge_kin(segs)
+    for i in range(len(segs) - 2, -1, -1):
+        _join_equal(segs, i)
     return [VisemeSegment(round(a, 4), round(b, 4), v, "auto") for a, b, v in segs]
 
 
@@ -41,8 +51,8 @@ def _merge_short(segs: list[list], minimum: float) -> None:
     i = 0
     while i < len(segs):
         start, end, viseme = segs[i]
-        if end - start >= minimum - 1e-9 or len(segs) == 1:
-            i += 1
+        if end - start >= minimum - 1e-9 or len(segs) == 1 or viseme == "MBP":
+            i += 1  # a closure takes no time from the sounds beside it: the renderer holds it
             continue
         left = segs[i - 1] if i > 0 else None
         right = segs[i + 1] if i + 1 < len(segs) else None
@@ -59,9 +69,12 @@ def _merge_short(segs: list[list], minimum: float) -> None:
                 segs[i][1] += need
             i += 1
             continue
-        if viseme == "MBP":
-            i += 1
-            continue
+        sounds = [s for s in (left, right) if s is not None and s[2] not in ("rest", "MBP")]
+        pauses = [s for s in (left, right) if s is not None and s[2] == "rest"]
+        if viseme != "rest" and into[2] in ("rest", "MBP") and (sounds or pauses):
+            # into a sound, else a pause: a pause would shut the mouth over it, and a closure
+            # grown over sounds pressed the lips through "stopped to" for 0.34 s
+            into = max(sounds or pauses, key=lambda s: s[1] - s[0])
         if into is left:
             left[1] = end
         else:
@@ -88,6 +101,40 @@ def _drop_returns(segs: list[list]) -> None:
             del segs[i:i + 2]
         else:
             i += 1
+
+
+def _merge_kin(segs: list[list]) -> None:
+    """A shape held under KIN_DURATION next to one the face barely tells from it (one vowel
+    gliding into another; an etc beside a th) joins that neighbour: the longer one's shape
+    shows, a rounded one's if either is rounded (the lips are what a viewer reads)."""
+    i = 0
+    while i < len(segs):
+        start, end, viseme = segs[i]
+        kin = [s for s in (segs[i - 1] if i > 0 else None, segs[i + 1] if i + 1 < len(segs) else None)
+               if s is not None and _kin(viseme, s[2])]
+        if end - start >= KIN_DURATION - 1e-9 or not kin:
+            i += 1
+            continue
+        into = max(kin, key=lambda s: s[1] - s[0])
+        if viseme in ROUNDED and into[2] not in ROUNDED:
+            into[2] = viseme
+        if into is segs[i - 1] if i > 0 else False:
+            into[1] = end
+        else:
+            into[0] = start
+        del segs[i]
+        i = max(0, i - 1)
+        _join_equal(segs, i)
+        if i > 0:
+            _join_equal(segs, i - 1)
+
+
+def _kin(a: str, b: str) -> bool:
+    if a == b:
+        return False
+    if a in VOWELS and b in VOWELS:
+        return True
+    return {a, b} <= {"etc", "TH"}
 
 
 def openness(viseme: str) -> int:

@@ -22,6 +22,7 @@ MAX_STOP_GAP = 0.15  # seconds: a silence shorter than this inside speech is a s
 LIP_MURMUR_LOW_SHARE = 0.92  # an m's murmur has less of its energy below 1 kHz than this
 VOICE_BAR_DROP_DB = 15.0  # a murmur this far below its vowels is a b's voice bar (lips shut)
 VOICE_BAR_FRAMES = 3  # ... for at least 30 ms
+VOICE_BAR_RISE_DB = 4.0  # ... and not rising by more than this (an approximant's onset does)
 VOICED_HISS_ZCR = 0.075  # zero crossings per sample of a murmur with frication (v, z, dh)
 MIN_MURMUR_FRAMES = 3  # a closing murmur lasts 30 ms at least
 CLOSURE_ABOVE_FLOOR_DB = 5.0  # a stop gap louder than the clip's pauses by this is speech
@@ -31,9 +32,8 @@ CLOSURE_DEPTH_DB = 20.0  # and at least this far under the peaks (under heavy no
 # consonant sinks to the noise floor as deep as a closure would: it is "etc" there)
 HISSY_BURST = 0.3  # share of energy above 3.5 kHz of a t or k release (a p's is dull)
 SHARP_RELEASE_HZ = 1200.0  # a p's or b's release is dull; a t's, k's or g's is brighter
-NUCLEUS_SPLIT = 0.24  # seconds: a vowel run longer than this has two shapes (a diphthong)
 # a vowel's shape by its mean spectral centroid's rank among the speaker's vowels
-SHAPE_RANKS = ((0.4, _ROUND), (0.7, _OPEN), (1.01, _WIDE))
+ROUND_RANK, SPREAD_RANK = 0.4, 0.7  # the nuclei below this rank are rounded, above spread
 SONORANT_LOW_SHARE = 0.9  # a "vowel" with this much of its energy below 1 kHz is an l or r
 
 
@@ -64,7 +64,8 @@ def classify(features: Features, speech: np.ndarray) -> np.ndarray:
 def mouth_shapes(features: Features, speech: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """The classes as mouth shapes: `classify`'s labels made steadier and closures surer.
 
-    - one shape per vowel nucleus (two for a long one), by its mean centroid's rank among
+    - one shape per vowel nucleus (a diphthong's two halves flickered, and its glide is
+      what the renderer's blending shows anyway), by its mean centroid's rank among
       the clip's nuclei: the lowest rounded (o, oo, w: a low second formant), the highest
       spread (ee, ay), open between; frame by frame the centroid flickers between classes;
       a nucleus with nearly all its energy below 1 kHz is a dark l or an r ("L"), duller
@@ -90,7 +91,10 @@ def mouth_shapes(features: Features, speech: np.ndarray, labels: np.ndarray) -> 
     faint = features.level_db < _nearby_peak(features, speech) - VOICE_BAR_DROP_DB
     bar = np.zeros_like(faint)
     for a, b in _runs(faint & murmur):
-        bar[a:b] = b - a >= VOICE_BAR_FRAMES
+        # a shut tract holds or fades its voice; a w or an r rising out of a pause gets louder
+        voiced = features.level_db[a:b][speech[a:b]]
+        bar[a:b] = b - a >= VOICE_BAR_FRAMES and (voiced.size < 2
+                                                  or voiced[-1] - voiced[0] <= VOICE_BAR_RISE_DB)
     shapes[murmur & speech & (features.low_share >= LIP_MURMUR_LOW_SHARE) & ~bar] = _FRICATIVE
     for a, b in _runs(gap | (bar & speech)):
         if b < len(shapes) and (features.high_share[b:b + 4].max() > HISSY_BURST
@@ -103,19 +107,16 @@ def mouth_shapes(features: Features, speech: np.ndarray, labels: np.ndarray) -> 
             shapes[a:b] = _FRICATIVE  # too brief for lips to meet and part
     vowel = np.isin(shapes, (_OPEN, _WIDE, _ROUND))
     nuclei = []
-    split = max(2, int(NUCLEUS_SPLIT * features.frame_rate))
-    for a, b in _runs(vowel):
-        parts = [(a, (a + b) // 2), ((a + b) // 2, b)] if b - a > split else [(a, b)]
-        for lo, hi in parts:
-            if features.low_share[lo:hi].mean() >= SONORANT_LOW_SHARE:
-                shapes[lo:hi] = _LATERAL  # a dark or syllabic l, an r: dull, but not rounded
-            else:
-                nuclei.append((lo, hi, float(features.centroid[lo:hi].mean())))
+    for lo, hi in _runs(vowel):
+        if features.low_share[lo:hi].mean() >= SONORANT_LOW_SHARE:
+            shapes[lo:hi] = _LATERAL  # a dark or syllabic l, an r: dull, but not rounded
+        else:
+            nuclei.append((lo, hi, float(features.centroid[lo:hi].mean())))
     if len(nuclei) < 3:
         return shapes
     order = np.argsort(np.argsort([c for _, _, c in nuclei])) / (len(nuclei) - 1)
     for (lo, hi, _), rank in zip(nuclei, order):
-        shapes[lo:hi] = next(label for top, label in SHAPE_RANKS if rank < top)
+        shapes[lo:hi] = _ROUND if rank < ROUND_RANK else _OPEN if rank < SPREAD_RANK else _WIDE
     return shapes
 
 
