@@ -35,6 +35,8 @@ def _add_job(person, out: Path, start: int, end: int) -> None:
         _type(person, box, text)
     button = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.Ok)
     assert button.text() == "Add to Queue", button.text()
+    if out.exists():
+        answer_soon(QMessageBox.Yes)  # "… already exists. Replace it?"
     person.click(button)
     person.wait_until(lambda: not dialog.isVisible(), 10, "the dialog to close")
 
@@ -121,6 +123,24 @@ def _two_jobs(setting: Setting) -> None:
     person.wait_until(lambda: not w.isVisible(), 30, "the window to close")
     assert texts and third.state == "cancelled", third.state
     assert not long_out.exists()
+
+
+@queue
+def the_same_render_queued_twice_is_two_jobs(setting: Setting) -> None:
+    """Add the same render twice: each row follows its own job to "done" (the second row
+    stayed at "100% rendering" when jobs were told apart by their settings)."""
+    person = setting.loaded()
+    w = person.window
+    q = w.render_queue
+    out = setting.workdir / "twice.mp4"
+    _add_job(person, out, 0, 49)
+    _add_job(person, out, 0, 49)
+    assert len(q.jobs) == 2 and len(w.queue_panel.rows) == 2
+    person.wait_until(lambda: all(j.state == "done" for j in q.jobs), 120, "both jobs")
+    person.wait(100)
+    assert [r.state.text() for r in w.queue_panel.rows] == ["done", "done"]
+    assert not any(r.cancel.isVisible() for r in w.queue_panel.rows)
+    assert decode_video(out).shape == (50, 64, 64, 3)
 
 
 if __name__ == "__main__":

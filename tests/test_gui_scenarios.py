@@ -141,7 +141,8 @@ def _xcb_works(display: str) -> bool:
 QUEUE_SCRIPT = Path(__file__).with_name("gui_queue_scenarios.py")
 
 
-@pytest.mark.parametrize("name", ["queue_two_jobs_edit_cancel_one"])
+@pytest.mark.parametrize("name", ["queue_two_jobs_edit_cancel_one",
+                                  "the_same_render_queued_twice_is_two_jobs"])
 def test_render_queue_scenario(name, tmp_path, analysis_file, x_env):
     """File > Add to Render Queue… and the panel (tests/gui_queue_scenarios.py)."""
     environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **x_env}

@@ -24,7 +24,7 @@ class Notices(QObject):
         self.error_box: QMessageBox | None = None  # the last error dialog
         # a message longer than the room left of the frame counter is cut there: the whole
         # of it shows when the pointer rests on the status bar
-        status_bar.messageChanged.connect(status_bar.setToolTip)
+        status_bar.messageChanged.connect(lambda text: status_bar.setToolTip(text))
 
     def error(self, message: str) -> None:
         """A clear, non-blocking message; the project is untouched."""

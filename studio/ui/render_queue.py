@@ -33,9 +33,10 @@ logger = logging.getLogger(__name__)
 QUEUED, RENDERING, DONE, FAILED, CANCELLED = "queued", "rendering", "done", "failed", "cancelled"
 
 
-@dataclass
+@dataclass(eq=False)
 class QueueJob:
-    """One render: the settings and a snapshot of what it renders."""
+    """One render: the settings and a snapshot of what it renders. Each is itself (compared
+    by identity): the same render queued twice is two jobs with a row each."""
 
     settings: ExportSettings
     source: ExportSource
