@@ -832,6 +832,34 @@ def export_again_starts_from_the_last_export(setting: Setting) -> None:
     assert offered()[3:] == (0, last_frame)
 
 
+@scenario
+def export_dialog_refuses_a_reversed_range_and_names_by_format(setting: Setting) -> None:
+    """Frames 200 to 100: Export is disabled and Enter exports nothing (it wrote one frame
+    and said "Exported"); a .mp4 name typed for a transparent export becomes .mov."""
+    person = setting.loaded()
+    w = person.window
+    person.press(Qt.Key_E, Qt.ControlModifier)
+    dialog = w.last_export_dialog
+    out = setting.workdir / "snap.mp4"
+    person.type_into(dialog.path, str(out), then=Qt.Key_Tab)
+    person.type_into(dialog.start, "200", then=Qt.Key_Tab)
+    person.type_into(dialog.end, "100", then=Qt.Key_Tab)
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.Ok)
+    assert not ok.isEnabled() and "before the first" in dialog.summary.text(), \
+        dialog.summary.text()
+    person.type_into(dialog.end, "100")  # Enter
+    person.wait(200)
+    assert dialog.isVisible() and not w.exporter.running and not out.exists()
+    person.type_into(dialog.end, "224", then=Qt.Key_Tab)
+    assert ok.isEnabled() and dialog.summary.text().startswith("25 frames")
+    # transparent: the typed .mp4 name follows the format
+    person.click(dialog.transparent)
+    assert dialog.transparent.isChecked()
+    person.type_into(dialog.path, str(out), then=Qt.Key_Tab)
+    assert dialog.path.text() == str(out.with_suffix(".mov")), dialog.path.text()
+    dialog.reject()
+
+
 def drop_files(window, *paths: Path) -> None:
     """Files dragged from the desktop onto the viewport."""
     from PySide6.QtCore import QMimeData, QUrl

@@ -65,11 +65,15 @@ class ExportDialog(QDialog):
         form.addRow("Frames", frames)
         form.addRow("", self.summary)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText(action)
+        self.ok = buttons.button(QDialogButtonBox.Ok)
+        self.ok.setText(action)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
-        for signal in (self.format.currentIndexChanged, self.transparent.toggled):
+        # the file's name follows the format, also when typed: a ProRes .mov never gets a
+        # .mp4 name
+        for signal in (self.format.currentIndexChanged, self.transparent.toggled,
+                       self.path.editingFinished):
             signal.connect(self._format_changed)
         for box in (self.fps, self.start, self.end):
             box.valueChanged.connect(self._update_summary)
@@ -106,9 +110,15 @@ class ExportDialog(QDialog):
                 box.setMaximum(last)
                 box.setValue(min(round(box.value() * ratio), last))
                 box.blockSignals(False)
-        count = max(0, self.end.value() - self.start.value() + 1)
+        count = self.end.value() - self.start.value() + 1
         fmt = FORMATS[self.format_name()]
-        self.summary.setText(f"{count} frames · {count / self.fps.value():.2f} s · {fmt.description}")
+        self.ok.setEnabled(count > 0)
+        if count > 0:
+            self.summary.setText(
+                f"{count} frames · {count / self.fps.value():.2f} s · {fmt.description}")
+        else:
+            self.summary.setText(f"The last frame ({self.end.value()}) is before the first "
+                                 f"({self.start.value()}): nothing to {self.ok.text().lower()}")
 
     def _browse(self) -> None:
         # Export asks before replacing an existing output (accept): the file dialog does not too
@@ -127,6 +137,8 @@ class ExportDialog(QDialog):
     def accept(self) -> None:
         """Export, once the user agreed to replace what is already at the output path; No
         leaves the dialog open to choose another."""
+        if not self.ok.isEnabled():
+            return  # Enter in a field with the range reversed
         path = self.settings().path
         if _occupied(path) and QMessageBox.question(
                 self, "Export", f"{path.name} already exists. Replace it?",
@@ -155,7 +167,7 @@ class ExportDialog(QDialog):
         return ExportSettings(
             path=Path(self.path.text()).expanduser(), format=self.format_name(),
             width=self.width_box.value(), height=self.height_box.value(), fps=self.fps.value(),
-            start=min(self.start.value(), self.end.value()), end=self.end.value(),
+            start=self.start.value(), end=self.end.value(),
         )
 
 
