@@ -292,6 +292,37 @@ def every_shortcut_triggers_its_action_once(setting: Setting) -> None:
 
 
 @scenario
+def commands_work_while_a_number_field_has_the_focus(setting: Setting) -> None:
+    """Ctrl+E, Ctrl+S and F1 with the keyboard in an inspector field (a line edit on Linux
+    took Ctrl+E as "end of line", so Export did nothing until the timeline was clicked)."""
+    person = setting.loaded()
+    w = person.window
+    QFileDialog.getSaveFileName = lambda *args, **kw: ("", "")  # Save As: cancelled
+    fired: list[str] = []
+    for name in ("export", "save", "shortcuts"):
+        w.actions_by_name[name].triggered.connect(lambda *_, n=name: fired.append(n))
+    person.click_key(KeyRef("head_yaw", 0))
+    field = w.inspector.fields["v"]
+    for name, key, modifiers in (("export", Qt.Key_E, Qt.ControlModifier),
+                                 ("save", Qt.Key_S, Qt.ControlModifier),
+                                 ("shortcuts", Qt.Key_F1, Qt.NoModifier)):
+        person.click(field.lineEdit())
+        assert QApplication.focusWidget() in (field, field.lineEdit()), QApplication.focusWidget()
+        person.press(key, modifiers)
+        person.wait(50)
+        assert fired[-1:] == [name], (name, fired)
+        if name == "export":
+            assert w.last_export_dialog.isVisible()
+            w.last_export_dialog.reject()
+        elif name == "shortcuts":
+            w.help_box.close()
+        person.wait(50)
+        if QApplication.activeWindow() is None:  # a desktop's window manager gives it back
+            w.activateWindow()
+            QTest.qWaitForWindowActive(w)
+
+
+@scenario
 def every_menu_entry_without_a_key(setting: Setting) -> None:
     """The menu entries that have no key, chosen with the mouse through their menus."""
     person = setting.loaded()

@@ -31,6 +31,8 @@ REDO_KEYS = [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]
 # the keys that play and step wherever the focus is, except in a text field
 TRANSPORT = ("play", "reverse", "stop_or_key", "forward", "prev", "next", "prev10", "next10",
              "start", "end")
+# the window's commands: their keys work wherever the focus is, a text field included
+COMMANDS = ("new", "open", "save", "save_as", "export", "quit", "shortcuts")
 
 
 class WindowActions:
@@ -60,7 +62,8 @@ class WindowActions:
         self.recent_menu = self._build_menus()
         self.key_routing = KeyRouting(
             window, [self.by_name[name] for name in TRANSPORT],
-            {"undo": self.by_name["undo"], "redo": self.by_name["redo"]})
+            {"undo": self.by_name["undo"], "redo": self.by_name["redo"]},
+            [self.by_name[name] for name in COMMANDS])
 
     def update_enabled(self) -> None:
         """Export needs a portrait and no export running; Delete needs a selection."""

@@ -37,12 +37,16 @@ class KeyRouting(QObject):
 
     `transport` and `history` are the window's actions: the first win over any widget but a
     text field, the second over a text field with nothing of its own to undo or redo.
+    `commands` (Save, Export, Quit…) win over every widget: a line edit on Linux takes Ctrl+E
+    as "end of line", which left Export dead while a number field had the focus.
     """
 
-    def __init__(self, window: QWidget, transport: list[QAction], history: dict[str, QAction]):
+    def __init__(self, window: QWidget, transport: list[QAction], history: dict[str, QAction],
+                 commands: list[QAction] = ()):
         super().__init__(window)
         self._window = window
         self._transport = [s for a in transport for s in a.shortcuts()]
+        self._commands = [s for a in commands for s in a.shortcuts()]
         self._history = {name: action.shortcuts() for name, action in history.items()}
         self._watched: QWidget | None = None
         QApplication.instance().focusChanged.connect(self._focus_changed)
@@ -62,6 +66,8 @@ class KeyRouting(QObject):
         if event.type() != QEvent.ShortcutOverride:
             return False
         pressed = QKeySequence(event.keyCombination())
+        if pressed in self._commands:
+            return self._to_window(event)
         field = text_field(watched)
         if field is None and pressed in self._transport:
             return self._to_window(event)
