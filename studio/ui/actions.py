@@ -16,6 +16,7 @@ from studio.ui.editing import DocumentEditing
 from studio.ui.exchange_flow import CueExchange
 from studio.ui.export_flow import ExportFlow
 from studio.ui.help import APP_NAME, about_text, shortcuts_html
+from studio.ui.help_page import HelpPage
 from studio.ui.keyboard import KeyRouting
 from studio.ui.preview import Preview
 from studio.ui.project_files import ProjectFiles
@@ -56,7 +57,7 @@ class WindowActions:
         self.timeline = timeline
         self.viewport = viewport
         self.panels = panels  # the docks the View menu shows and hides
-        self.help_box: QMessageBox | None = None
+        self.help_box: HelpPage | None = None
         self.by_name: dict[str, QAction] = {}
         self._build_actions()
         self.recent_menu = self._build_menus()
@@ -188,10 +189,8 @@ class WindowActions:
         self.show_page("Keyboard shortcuts", shortcuts_html())
 
     def show_page(self, title: str, html: str) -> None:
-        """A Help page: rich text with links that open in the browser, closed with Close."""
-        box = QMessageBox(QMessageBox.NoIcon, title, html, QMessageBox.Close, self.window)
-        box.setTextFormat(Qt.RichText)
-        box.setTextInteractionFlags(Qt.TextBrowserInteraction)
+        """A Help page (studio.ui.help_page): scrolls where it is taller than the screen."""
+        box = HelpPage(title, html, self.window)
         self.help_box = box
         box.open()
 
