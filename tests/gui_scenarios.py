@@ -123,6 +123,21 @@ def inspector_typing_and_arrows(setting: Setting) -> None:
     person.wait(300)
     end = w.inspector.fields["t"].maximum()
     assert end > 5.0 and w.project.tracks.head_yaw.keys[1].t == end, w.project.tracks.head_yaw
+    # a field emptied, or left at a lone minus sign: the value it had comes back (it became the
+    # field's minimum, the limit nearest to zero)
+    edits = w.undo_stack.count()
+    for typed in ("", "-"):
+        person.type_into(w.inspector.fields["v"], typed)
+        person.wait(300)
+        assert w.project.tracks.head_yaw.keys[1].v == low, (typed, w.project.tracks.head_yaw)
+        assert w.inspector.fields["v"].value() == low
+    person.type_into(w.inspector.fields["v"], "7")
+    person.wait(300)
+    for typed in ("", "-"):
+        person.type_into(w.inspector.fields["v"], typed)
+        person.wait(300)
+        assert w.project.tracks.head_yaw.keys[1].v == 7.0, (typed, w.project.tracks.head_yaw)
+    assert w.undo_stack.count() == edits + 1  # only the 7
 
 
 @scenario

@@ -63,7 +63,8 @@ class ElidedPath(QLabel):
 class _Clamping:
     """A number typed beyond the box's range is taken to the nearest limit on Enter, with a
     tip saying so. Qt's own boxes drop the keystroke that goes past the limit, so typing 999
-    into a -90..90 field silently gave 9."""
+    into a -90..90 field silently gave 9. What is no number at all (a field emptied, "1x3")
+    gives the value back that the field had, not the nearest limit to zero."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -84,12 +85,16 @@ class _Clamping:
 
     def fixup(self, text: str) -> str:
         typed = self._typed(text)
-        if typed is None or self.minimum() <= typed <= self.maximum():
+        if typed is None:
+            return self.textFromValue(self.value())  # the value before the typing
+        if self.minimum() <= typed <= self.maximum():
             return super().fixup(text)
         nearest = min(max(typed, self.minimum()), self.maximum())
         shown = self.textFromValue(nearest)
+        limit = "minimum" if typed < self.minimum() else "maximum"
         QToolTip.showText(self.mapToGlobal(QPoint(0, self.height())),
-                          f"{text.strip()} is beyond the limit: {shown}", self)
+                          f"{text.strip()} is {'below' if limit == 'minimum' else 'above'} "
+                          f"the {limit}, {shown}", self)
         return shown
 
 
