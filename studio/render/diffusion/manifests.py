@@ -37,6 +37,9 @@ class Component:
         return str(Path(self.files[0][0]).parent)
 
 
+_NAMED = 2  # missing files named in the message of an incomplete folder
+
+
 @dataclass(frozen=True)
 class Preset:
     name: str
@@ -65,11 +68,20 @@ class Preset:
             )
         missing = self.missing_files(root)
         if missing:
+            # one line that stays readable in a dialog: the first few files, the count, and
+            # the command that lists every file with where to get it
+            named = "; ".join(missing[:_NAMED])
+            more = f"; and {len(missing) - _NAMED} more" if len(missing) > _NAMED else ""
             raise InputError(
-                f"models folder {root} is incomplete for preset '{self.name}': missing "
-                + "; ".join(missing)
-                + " (see models/README.md)"
+                f"models folder {root} is incomplete for preset '{self.name}': "
+                f"{len(missing)} of {self.required_count()} files missing ({named}{more}); "
+                "'studio models check' on the folder lists each with where to get it "
+                "(Help > Diffusion Models)"
             )
+
+    def required_count(self) -> int:
+        """Files the preset needs (each file, or one of its alternatives)."""
+        return sum(len(c.files) for c in self.components.values() if not c.optional)
 
 
 def available_presets() -> list[str]:
