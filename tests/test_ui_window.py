@@ -345,6 +345,27 @@ def test_no_thread_left_running_after_the_window_closes(qtbot, settings, analyse
     assert not window.worker.is_alive()
 
 
+def test_the_window_leaves_the_screen_before_its_threads_are_joined(qtbot, loaded):
+    """Quit with an analysis still running: the window is gone at once, not seconds later
+    when the analysis ends and its thread is joined."""
+    release = threading.Event()
+    loaded.tasks.start("analysis", lambda token: release.wait(30), on_done=lambda _: None,
+                       on_error=lambda _: None)
+    seen = []
+    join = loaded.tasks.shutdown
+
+    def shutdown(*args, **kwargs):
+        seen.append(loaded.isVisible())
+        release.set()
+        return join(*args, **kwargs)
+
+    loaded.tasks.shutdown = shutdown
+    loaded.undo_stack.setClean()
+    QTest.keyClick(loaded, Qt.Key_Q, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: bool(seen), timeout=WAIT_MS)
+    assert seen == [False]
+
+
 def test_the_viewport_shows_the_frames_studio_render_writes(qtbot, loaded, tmp_path):
     """One engine: the app's preview equals `studio render` of the saved project, pixel for pixel
     (a PNG sequence, so no codec stands between them)."""

@@ -366,6 +366,9 @@ class MainWindow(QMainWindow):
                 dock.show()
         self.settings.setValue("window/state", self.saveState())
         self.files.close()  # the user saved or chose to discard (confirm_discard)
+        # gone from the screen at once; the threads are joined behind it (an analysis under
+        # way finishes first: seconds)
+        self.hide()
         self.worker.shutdown(timeout=60)
         self.render_queue.shutdown()
         self.tasks.shutdown(timeout=120)  # lip sync cannot be interrupted; it takes seconds
