@@ -35,7 +35,12 @@ class RendererForm(QGroupBox):
         self.choose_buttons: dict[str, QPushButton] = {}
         form = form_layout(self)
         for setting in kind.settings:
-            form.addRow(setting.label, self._field(setting))
+            if setting.type == "bool":
+                # a check box says what it does across the whole row; its setting's name is
+                # in the tooltip (a label beside it cut both short in the dock's width)
+                form.addRow(self._field(setting))
+            else:
+                form.addRow(setting.label, self._field(setting))
 
     def name_of(self, setting: Setting) -> str:
         return f"render.{self.kind.name}.{setting.name}"
@@ -72,7 +77,8 @@ class RendererForm(QGroupBox):
                     combo.setItemData(combo.count() - 1, tip, Qt.ToolTipRole)
             combo.activated.connect(lambda _=0, c=combo: emit(c.currentData()))
             widget = combo
-        widget.setToolTip(setting.help[:1].upper() + setting.help[1:])
+        tip = setting.help[:1].upper() + setting.help[1:]
+        widget.setToolTip(f"{setting.label}: {tip}" if setting.type == "bool" else tip)
         self.fields[setting.name] = widget
         return shrinkable(widget) if not isinstance(widget, QCheckBox) else widget
 
