@@ -116,7 +116,7 @@ def _two_jobs(setting: Setting) -> None:
     w.undo_stack.setClean()  # only the queue's question, not "Save changes?"
     texts = answer_soon(QMessageBox.No)
     person.press(Qt.Key_Q, Qt.ControlModifier)
-    assert texts and "render job" in texts[0], texts
+    assert texts == ["A render job is not finished. Cancel it and close?"], texts
     assert w.isVisible() and third.state == "rendering", third.state
     texts = answer_soon(QMessageBox.Yes)
     person.press(Qt.Key_Q, Qt.ControlModifier)

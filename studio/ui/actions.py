@@ -109,23 +109,23 @@ class WindowActions:
         a["delete"].setShortcuts([QKeySequence.Delete, QKeySequence(Qt.Key_Backspace)])
         a["select_all"] = self._action("Select &All", timeline.select_all,
                                        QKeySequence.SelectAll)
-        a["play"] = self._action("Play / Pause", transport.toggle_play, Qt.Key_Space)
-        a["reverse"] = self._action("Play Backward", lambda: transport.shuttle(-1), Qt.Key_J)
-        a["stop_or_key"] = self._action("Pause / Add Key", transport.pause_or_add_key, Qt.Key_K)
-        a["forward"] = self._action("Play Forward", lambda: transport.shuttle(1), Qt.Key_L)
-        a["prev"] = self._action("Previous Frame", lambda: transport.step(-1), Qt.Key_Left)
-        a["next"] = self._action("Next Frame", lambda: transport.step(1), Qt.Key_Right)
-        a["prev10"] = self._action("Back 1 Second",
+        a["play"] = self._action("&Play / Pause", transport.toggle_play, Qt.Key_Space)
+        a["reverse"] = self._action("Play &Backward", lambda: transport.shuttle(-1), Qt.Key_J)
+        a["stop_or_key"] = self._action("Pause / Add &Key", transport.pause_or_add_key, Qt.Key_K)
+        a["forward"] = self._action("Play &Forward", lambda: transport.shuttle(1), Qt.Key_L)
+        a["prev"] = self._action("P&revious Frame", lambda: transport.step(-1), Qt.Key_Left)
+        a["next"] = self._action("&Next Frame", lambda: transport.step(1), Qt.Key_Right)
+        a["prev10"] = self._action("Back 1 &Second",
                                    lambda: transport.step(-session.project.fps), "Shift+Left")
-        a["next10"] = self._action("Forward 1 Second",
+        a["next10"] = self._action("F&orward 1 Second",
                                    lambda: transport.step(session.project.fps), "Shift+Right")
-        a["start"] = self._action("Go to Start", lambda: transport.set_frame(0), Qt.Key_Home)
-        a["end"] = self._action("Go to End",
+        a["start"] = self._action("Go to S&tart", lambda: transport.set_frame(0), Qt.Key_Home)
+        a["end"] = self._action("Go to &End",
                                 lambda: transport.set_frame(session.project.frame_count() - 1),
                                 Qt.Key_End)
-        a["fit"] = self._action("Fit Timeline to Clip", timeline.fit, "Ctrl+0")
-        a["zoom_in"] = self._action("Zoom In", lambda: timeline.zoom(0.5), "Ctrl+=")
-        a["zoom_out"] = self._action("Zoom Out", lambda: timeline.zoom(2.0), "Ctrl+-")
+        a["fit"] = self._action("&Fit Timeline to Clip", timeline.fit, "Ctrl+0")
+        a["zoom_in"] = self._action("Zoom &In", lambda: timeline.zoom(0.5), "Ctrl+=")
+        a["zoom_out"] = self._action("Zoom &Out", lambda: timeline.zoom(2.0), "Ctrl+-")
         for name, label in (("landmarks", "Face &Mesh Overlay"),
                             ("original", "&Original Side by Side"),
                             ("safe_frame", "&Safe Frame")):

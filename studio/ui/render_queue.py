@@ -188,7 +188,8 @@ class RenderQueue(QObject):
             return True
         answer = QMessageBox.question(
             self.window, APP_NAME,
-            f"{len(left)} render job(s) are not finished. Cancel them and close?",
+            ("A render job is not finished. Cancel it and close?" if len(left) == 1 else
+             f"{len(left)} render jobs are not finished. Cancel them and close?"),
             QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
         return answer == QMessageBox.Yes
 
