@@ -136,6 +136,9 @@ def the_same_render_queued_twice_is_two_jobs(setting: Setting) -> None:
     _add_job(person, out, 0, 49)
     _add_job(person, out, 0, 49)
     assert len(q.jobs) == 2 and len(w.queue_panel.rows) == 2
+    # opened beside the inspector, the queue takes about a third of the height
+    share = w.queue_dock.height() / (w.queue_dock.height() + w.inspector_dock.height())
+    assert 0.25 <= share <= 0.42, share
     person.wait_until(lambda: all(j.state == "done" for j in q.jobs), 120, "both jobs")
     person.wait(100)
     assert [r.state.text() for r in w.queue_panel.rows] == ["done", "done"]

@@ -87,6 +87,9 @@ class MainWindow(QMainWindow):
         self.cue_exchange = CueExchange(session, self, self.settings, self.notices)
         self.render_queue = RenderQueue(session, self, self.tasks, to_ui, self.notices,
                                         self.queue_panel, self.queue_dock)
+        # the queue, opened beside the inspector, takes a third of the height, not the half
+        # that squeezed the inspector to two fields in a small window
+        self.render_queue.dockOpened.connect(self._queue_opened)
         self.window_actions = WindowActions(
             self, self.settings, session, self.files, self.editing, self.transport, self.preview,
             self.exporter, self.timeline, self.viewport,
@@ -345,6 +348,13 @@ class MainWindow(QMainWindow):
             wanted = self._timeline_height()
             if self.timeline_dock.height() < wanted:
                 self.resizeDocks([self.timeline_dock], [wanted], Qt.Vertical)
+
+    def _queue_opened(self) -> None:
+        docks = [self.inspector_dock, self.queue_dock]
+        if all(self.dockWidgetArea(d) == Qt.RightDockWidgetArea for d in docks) \
+                and not self.inspector_dock.isFloating() and self.inspector_dock.isVisible():
+            height = self.inspector_dock.height() + self.queue_dock.height()
+            self.resizeDocks(docks, [height * 2 // 3, height // 3], Qt.Vertical)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         if not self.render_queue.confirm_close() or not self.files.confirm_discard():

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QScrollArea, QSizePolicy,
     QVBoxLayout, QWidget,
@@ -111,18 +111,22 @@ class RenderQueuePanel(QWidget):
         self.rows_layout.addStretch(1)
         scroll.setWidget(holder)
         outer.addWidget(scroll, 1)
+        self.scroll = scroll
         self.rows: list[JobRow] = []
 
     def add_row(self, row: JobRow) -> None:
         self.rows.append(row)
         self.rows_layout.insertWidget(self.rows_layout.count() - 1, row)
         self.empty.hide()
+        # the new job in view, once the layout has placed it
+        QTimer.singleShot(0, self, lambda: self.scroll.ensureWidgetVisible(row))
 
 
 class RenderQueue(QObject):
     """The jobs, run one at a time on the task runner; the panel shows them."""
 
     changed = Signal()  # a job was added or changed state
+    dockOpened = Signal()  # a job added showed the hidden dock
 
     def __init__(self, session: Session, window: QWidget, tasks: TaskRunner, to_ui: ToUiThread,
                  notices: Notices, panel: RenderQueuePanel, dock: QWidget | None = None) -> None:
@@ -161,8 +165,11 @@ class RenderQueue(QObject):
         row.reveal.clicked.connect(lambda: self.reveal(job))
         self.panel.add_row(row)
         if self.dock is not None:
+            opened = self.dock.isHidden()
             self.dock.show()
             self.dock.raise_()
+            if opened:
+                self.dockOpened.emit()
         self.notices.status(f"Queued {settings.path.name}", 5000)
         self._next()
         self.changed.emit()
