@@ -309,7 +309,7 @@ def test_diffusion_with_missing_weights_names_what_is_missing(portrait_path, tmp
                  str(models)])
     assert code == 2
     line = _one_line_error(capsys.readouterr().err)
-    assert "unet" in line.lower() and "controlnet" in line.lower()
+    assert "u-net" in line.lower() and "controlnet" in line.lower()  # the parts missing
     assert not (tmp_path / "x.mp4").exists()
 
 

@@ -29,9 +29,9 @@ def test_unknown_preset_lists_the_known_ones():
         load_preset("sd99")
 
 
-def test_empty_folder_counts_the_missing_files_names_the_first_and_how_to_list_them(tmp_path):
-    """One line a dialog can show (it listed all 12 files): the first two, the count, and
-    the command that lists each with where to get it."""
+def test_empty_folder_counts_the_missing_files_names_the_parts_and_how_to_list_them(tmp_path):
+    """One line a dialog can show (it listed all 12 files): the count, the parts they are
+    for, and the command that lists each file with where to get it."""
     preset = load_preset("sd15-mediapipe-face")
     with pytest.raises(InputError) as err:
         preset.check_folder(tmp_path)
@@ -40,9 +40,8 @@ def test_empty_folder_counts_the_missing_files_names_the_first_and_how_to_list_t
     assert "\n" not in message and len(message) < 500, message
     assert str(tmp_path) in message
     assert f"{len(missing)} of {len(missing)} files missing" in message
-    assert all(name in message for name in missing[:2])
-    assert missing[2] not in message and f"and {len(missing) - 2} more" in message
-    assert "(Stable Diffusion 1.5 U-Net)" in message
+    assert "Stable Diffusion 1.5 U-Net" in message and "MediaPipe-face ControlNet" in message
+    assert not any(name in message for name in missing)  # the files: studio models check
     assert "studio models check" in message
 
 

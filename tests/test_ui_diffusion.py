@@ -94,7 +94,7 @@ def test_models_folder_and_model_preset_refuse_what_the_loader_cannot_use(
     # a real model preset over a folder that lacks its weights: the loader's message, reverted
     model.setCurrentText("sd15-mediapipe-face")
     model.activated.emit(model.currentIndex())
-    assert "incomplete" in window.error_box.text() and "unet" in window.error_box.text()
+    assert "incomplete" in window.error_box.text() and "U-Net" in window.error_box.text()
     assert settings_of(window.project.render)["model"] == "tiny"
     qtbot.waitUntil(lambda: model.currentData() == "tiny")
     # the folder picker: an empty folder is fine for the built-in tiny preset (written there)

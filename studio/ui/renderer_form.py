@@ -63,6 +63,7 @@ class RendererForm(QGroupBox):
             widget = box
         elif setting.type == "bool":
             box = QCheckBox(setting.text)
+            box.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)  # as wide as its words
             box.toggled.connect(lambda on: emit(bool(on)))
             widget = box
         elif setting.type == "folder":

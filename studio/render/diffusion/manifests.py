@@ -37,7 +37,13 @@ class Component:
         return str(Path(self.files[0][0]).parent)
 
 
-_NAMED = 2  # missing files named in the message of an incomplete folder
+_NAMED = 2  # missing files named in the message of an incomplete folder (more: counted)
+
+
+def _absent(root: Path, comp: Component) -> list[tuple[str, ...]]:
+    """The component's files (each a tuple of alternatives) with none of them under root."""
+    return [alternatives for alternatives in comp.files
+            if not any((root / f).is_file() for f in alternatives)]
 
 
 @dataclass(frozen=True)
@@ -51,14 +57,9 @@ class Preset:
 
     def missing_files(self, root: Path) -> list[str]:
         """'path (what)' for every required file absent under root."""
-        missing = []
-        for comp in self.components.values():
-            if comp.optional:
-                continue
-            for alternatives in comp.files:
-                if not any((root / f).is_file() for f in alternatives):
-                    missing.append(f"{' or '.join(alternatives)} ({comp.what})")
-        return missing
+        return [f"{' or '.join(alternatives)} ({comp.what})"
+                for comp in self.components.values() if not comp.optional
+                for alternatives in _absent(root, comp)]
 
     def check_folder(self, root: Path) -> None:
         if not root.is_dir():
@@ -67,16 +68,21 @@ class Preset:
                 f"weights there (see models/README.md), or {CHOOSE_MODELS_DIR}"
             )
         missing = self.missing_files(root)
-        if missing:
-            # one line that stays readable in a dialog: the first few files, the count, and
+        if len(missing) > _NAMED:
+            # one line that stays readable in a dialog: the count and the components, and
             # the command that lists every file with where to get it
-            named = "; ".join(missing[:_NAMED])
-            more = f"; and {len(missing) - _NAMED} more" if len(missing) > _NAMED else ""
+            parts = list(dict.fromkeys(c.what for c in self.components.values()
+                                       if not c.optional and _absent(root, c)))
             raise InputError(
                 f"models folder {root} is incomplete for preset '{self.name}': "
-                f"{len(missing)} of {self.required_count()} files missing ({named}{more}); "
-                "'studio models check' on the folder lists each with where to get it "
-                "(Help > Diffusion Models)"
+                f"{len(missing)} of {self.required_count()} files missing, for the "
+                f"{', '.join(parts)}; 'studio models check' on the folder lists each file "
+                "with where to get it (Help > Diffusion Models)"
+            )
+        if missing:
+            raise InputError(
+                f"models folder {root} is incomplete for preset '{self.name}': missing "
+                + "; ".join(missing) + " (see Help > Diffusion Models or models/README.md)"
             )
 
     def required_count(self) -> int:
