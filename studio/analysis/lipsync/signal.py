@@ -36,6 +36,7 @@ SHARP_RELEASE_HZ = 1200.0  # a p's or b's release is dull; a t's, k's or g's is 
 # for rounded and back vowels; the spectral centroid, used before, was as low for an r- or
 # l-coloured vowel, "river", "garden", as for a rounded one)
 ROUND_RANK, SPREAD_RANK = 0.35, 0.7  # the nuclei below this rank are rounded, above spread
+ROUND_AHEAD = 0.15  # seconds of voiced consonant before a rounded vowel that rounds with it
 SONORANT_LOW_SHARE = 0.9  # a "vowel" with this much of its energy below 1 kHz is an l or r
 
 
@@ -119,6 +120,24 @@ def mouth_shapes(features: Features, speech: np.ndarray, labels: np.ndarray) -> 
     order = np.argsort(np.argsort([f for _, _, f in nuclei])) / (len(nuclei) - 1)
     for (lo, hi, _), rank in zip(nuclei, order):
         shapes[lo:hi] = _ROUND if rank < ROUND_RANK else _OPEN if rank < SPREAD_RANK else _WIDE
+    return shapes
+
+
+def round_ahead(shapes: np.ndarray, labels: np.ndarray, features: Features,
+                speech: np.ndarray) -> np.ndarray:
+    """`mouth_shapes`' shapes with a voiced consonant (a murmur that is not the lips' own)
+    just before a rounded vowel rounded with it, up to ROUND_AHEAD: the w of "walked", an l or
+    r before o; the lips round ahead of the vowel (signal mode showed the w as "etc" and the
+    word rounded 70 ms late). Signal mode's track only: where phones are known, the rests they
+    leave are filled from the shapes without it (filled rounded, they rounded unrounded words)."""
+    shapes = shapes.copy()
+    most = int(ROUND_AHEAD * features.frame_rate)
+    for lo, _ in _runs(shapes == _ROUND):
+        k = lo
+        while (k > 0 and lo - k < most and shapes[k - 1] == _FRICATIVE and speech[k - 1]
+               and (labels[k - 1] == _CLOSED or features.periodicity[k - 1] > 0.5)):
+            k -= 1
+        shapes[k:lo] = _ROUND
     return shapes
 
 
