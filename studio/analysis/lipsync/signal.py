@@ -36,7 +36,7 @@ SHARP_RELEASE_HZ = 1200.0  # a p's or b's release is dull; a t's, k's or g's is 
 # for rounded and back vowels; the spectral centroid, used before, was as low for an r- or
 # l-coloured vowel, "river", "garden", as for a rounded one)
 ROUND_RANK, SPREAD_RANK = 0.35, 0.7  # the nuclei below this rank are rounded, above spread
-ROUND_AHEAD = 0.15  # seconds of voiced consonant before a rounded vowel that rounds with it
+ROUND_AHEAD = 0.15  # seconds of voiced consonant each side of a rounded vowel that round with it
 SONORANT_LOW_SHARE = 0.9  # a "vowel" with this much of its energy below 1 kHz is an l or r
 
 
@@ -126,18 +126,23 @@ def mouth_shapes(features: Features, speech: np.ndarray, labels: np.ndarray) -> 
 def round_ahead(shapes: np.ndarray, labels: np.ndarray, features: Features,
                 speech: np.ndarray) -> np.ndarray:
     """`mouth_shapes`' shapes with a voiced consonant (a murmur that is not the lips' own)
-    just before a rounded vowel rounded with it, up to ROUND_AHEAD: the w of "walked", an l or
-    r before o; the lips round ahead of the vowel (signal mode showed the w as "etc" and the
-    word rounded 70 ms late). Signal mode's track only: where phones are known, the rests they
+    just before or after a rounded vowel rounded with it, up to ROUND_AHEAD each side: the w of
+    "walked", an l or r before o, the v of "move"; the lips round ahead of the vowel and unround
+    after it (signal mode showed the w as "etc" and the word rounded 70 ms late; each such
+    consonant was a shape of its own, a flicker). Signal mode's track only: where phones are known, the rests they
     leave are filled from the shapes without it (filled rounded, they rounded unrounded words)."""
     shapes = shapes.copy()
     most = int(ROUND_AHEAD * features.frame_rate)
-    for lo, _ in _runs(shapes == _ROUND):
+    voiced = (shapes == _FRICATIVE) & speech & ((labels == _CLOSED) | (features.periodicity > 0.5))
+    for lo, hi in _runs(shapes == _ROUND):
         k = lo
-        while (k > 0 and lo - k < most and shapes[k - 1] == _FRICATIVE and speech[k - 1]
-               and (labels[k - 1] == _CLOSED or features.periodicity[k - 1] > 0.5)):
+        while k > 0 and lo - k < most and voiced[k - 1]:
             k -= 1
         shapes[k:lo] = _ROUND
+        k = hi  # and they unround slowly: the v of "move"
+        while k < len(shapes) and k - hi < most and voiced[k]:
+            k += 1
+        shapes[hi:k] = _ROUND
     return shapes
 
 
