@@ -67,7 +67,8 @@ def analyze(clip, *, transcript: str | None = None, mode: str = "auto") -> Speec
     speech = feats.speech_mask(features)
     labels = signal.classify(features, speech)
     shapes = signal.mouth_shapes(features, speech, labels)
-    signal_visemes = _visemes(fill.signal_frames(shapes), speech, features.frame_rate, duration)
+    ahead = signal.round_ahead(shapes, labels, features, speech)
+    signal_visemes = _visemes(fill.signal_frames(ahead), speech, features.frame_rate, duration)
     if mode == "signal" or not speech.any():
         return SpeechAnalysis(signal_visemes, [], "signal", features)
     # 3. forced alignment when a transcript fits

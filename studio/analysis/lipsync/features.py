@@ -32,6 +32,8 @@ class Features:
     zcr: np.ndarray  # zero crossings per sample
     periodicity: np.ndarray  # 0..1 normalised autocorrelation peak in the pitch range
     pitch: np.ndarray  # Hz, 0 where unvoiced
+    f1: np.ndarray  # Hz, first formant estimate (LPC), 0 where none
+    f2: np.ndarray  # Hz, second formant estimate: low for rounded and back vowels
 
     @property
     def frame_rate(self) -> float:
@@ -80,7 +82,46 @@ def compute(samples: np.ndarray) -> Features:
         parts["zcr"].append(np.mean(signs[:, 1:] != signs[:, :-1], axis=1))
         parts["periodicity"].append(peak)
         parts["pitch"].append(np.where(peak > 0.5, RATE / np.maximum(best, 1), 0.0))
+        f1, f2 = formants(power)
+        parts["f1"].append(f1)
+        parts["f2"].append(f2)
     return Features(**{k: np.concatenate(v).astype(np.float32) for k, v in parts.items()})
+
+
+LPC_ORDER = 10  # poles for the 0-4 kHz band: four formants and the spectral tilt
+_BAND_BINS = NFFT // 4 + 1  # bins up to 4 kHz
+
+
+def formants(power: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first two formants (Hz) of each frame's power spectrum, 0 where not found.
+
+    Linear prediction on the spectrum below 4 kHz (as if sampled at 8 kHz, so ten poles cover
+    the formants that tell vowels apart), pre-emphasised; the formants are the roots of the
+    predictor narrower than 400 Hz between 200 Hz and 3.5 kHz, by frequency."""
+    band = power[:, :_BAND_BINS]
+    freqs = np.arange(_BAND_BINS) * (RATE / NFFT)
+    tilt = np.abs(1 - 0.9 * np.exp(-2j * np.pi * freqs / (RATE / 2))) ** 2  # pre-emphasis
+    ac = np.fft.irfft(band * tilt, axis=1)[:, :LPC_ORDER + 1]
+    ac[:, 0] = ac[:, 0] * 1.0001 + 1e-12
+    # Levinson-Durbin, all frames at once
+    a = np.zeros((len(ac), LPC_ORDER + 1))
+    a[:, 0] = 1.0
+    err = ac[:, 0].copy()
+    for i in range(1, LPC_ORDER + 1):
+        k = -(a[:, :i] * ac[:, i:0:-1]).sum(axis=1) / err
+        a[:, 1:i + 1] = a[:, 1:i + 1] + k[:, None] * a[:, i - 1::-1][:, :i]
+        err *= 1 - k * k
+    companion = np.zeros((len(a), LPC_ORDER, LPC_ORDER))
+    companion[:, 0, :] = -a[:, 1:]
+    companion[:, np.arange(1, LPC_ORDER), np.arange(LPC_ORDER - 1)] = 1.0
+    roots = np.linalg.eigvals(companion)
+    rate = RATE / 2
+    freq = np.angle(roots) * rate / (2 * np.pi)
+    width = -np.log(np.maximum(np.abs(roots), 1e-9)) * rate / np.pi
+    ok = (freq > 200) & (freq < 3500) & (width < 400)
+    freq = np.sort(np.where(ok, freq, np.inf), axis=1)
+    f1, f2 = freq[:, 0], freq[:, 1]
+    return np.where(np.isfinite(f1), f1, 0.0), np.where(np.isfinite(f2), f2, 0.0)
 
 
 VOICED = 0.6  # periodicity above which a frame is voiced

@@ -4,8 +4,8 @@ When there is no usable phoneme recognition (speech that is not English, singing
 take), the shape of the spectrum still says a lot about the mouth: silence and short stop gaps
 mean closed lips, a voiced murmur with its energy below 450 Hz, quieter than the vowels beside it, is a nasal or a voiced
 closure (m, b, n), hiss with high zero-crossing rate, a burst or breath is a consonant (teeth nearly closed), and
-among vowels a low spectral centroid means rounded lips, a high one spread lips. The thresholds
-on centroid are relative to the speaker's own vowels, so they adapt to the voice.
+among vowels low first and second formants mean rounded lips, a high second one spread lips.
+The thresholds are relative to the speaker's own vowels, so they adapt to the voice.
 """
 
 from __future__ import annotations
@@ -32,8 +32,11 @@ CLOSURE_DEPTH_DB = 20.0  # and at least this far under the peaks (under heavy no
 # consonant sinks to the noise floor as deep as a closure would: it is "etc" there)
 HISSY_BURST = 0.3  # share of energy above 3.5 kHz of a t or k release (a p's is dull)
 SHARP_RELEASE_HZ = 1200.0  # a p's or b's release is dull; a t's, k's or g's is brighter
-# a vowel's shape by its mean spectral centroid's rank among the speaker's vowels
-ROUND_RANK, SPREAD_RANK = 0.4, 0.7  # the nuclei below this rank are rounded, above spread
+# a vowel's shape by the rank of its F1 + F2 among the speaker's vowels (both formants are low
+# for rounded and back vowels; the spectral centroid, used before, was as low for an r- or
+# l-coloured vowel, "river", "garden", as for a rounded one)
+ROUND_RANK, SPREAD_RANK = 0.35, 0.7  # the nuclei below this rank are rounded, above spread
+ROUND_AHEAD = 0.15  # seconds of voiced consonant each side of a rounded vowel that round with it
 SONORANT_LOW_SHARE = 0.9  # a "vowel" with this much of its energy below 1 kHz is an l or r
 
 
@@ -65,9 +68,9 @@ def mouth_shapes(features: Features, speech: np.ndarray, labels: np.ndarray) -> 
     """The classes as mouth shapes: `classify`'s labels made steadier and closures surer.
 
     - one shape per vowel nucleus (a diphthong's two halves flickered, and its glide is
-      what the renderer's blending shows anyway), by its mean centroid's rank among
-      the clip's nuclei: the lowest rounded (o, oo, w: a low second formant), the highest
-      spread (ee, ay), open between; frame by frame the centroid flickers between classes;
+      what the renderer's blending shows anyway), by the rank of its first two formants'
+      sum among the clip's nuclei: the lowest rounded (o, oo, aw: F1 and F2 both low), the
+      highest spread (ee, ay: a high F2), open between (ah has a low F2 but a high F1);
       a nucleus with nearly all its energy below 1 kHz is a dark l or an r ("L"), duller
       than any rounded vowel (the tight "WQ" is left to the phonemes);
     - a murmur closes the lips only when it has the dull-and-hollow spectrum of an m (the
@@ -111,13 +114,45 @@ def mouth_shapes(features: Features, speech: np.ndarray, labels: np.ndarray) -> 
         if features.low_share[lo:hi].mean() >= SONORANT_LOW_SHARE:
             shapes[lo:hi] = _LATERAL  # a dark or syllabic l, an r: dull, but not rounded
         else:
-            nuclei.append((lo, hi, float(features.centroid[lo:hi].mean())))
+            nuclei.append((lo, hi, _formant_sum(features, lo, hi)))
     if len(nuclei) < 3:
         return shapes
-    order = np.argsort(np.argsort([c for _, _, c in nuclei])) / (len(nuclei) - 1)
+    order = np.argsort(np.argsort([f for _, _, f in nuclei])) / (len(nuclei) - 1)
     for (lo, hi, _), rank in zip(nuclei, order):
         shapes[lo:hi] = _ROUND if rank < ROUND_RANK else _OPEN if rank < SPREAD_RANK else _WIDE
     return shapes
+
+
+def round_ahead(shapes: np.ndarray, labels: np.ndarray, features: Features,
+                speech: np.ndarray) -> np.ndarray:
+    """`mouth_shapes`' shapes with a voiced consonant (a murmur that is not the lips' own)
+    just before or after a rounded vowel rounded with it, up to ROUND_AHEAD each side: the w of
+    "walked", an l or r before o, the v of "move"; the lips round ahead of the vowel and unround
+    after it (signal mode showed the w as "etc" and the word rounded 70 ms late; each such
+    consonant was a shape of its own, a flicker). Signal mode's track only: where phones are known, the rests they
+    leave are filled from the shapes without it (filled rounded, they rounded unrounded words)."""
+    shapes = shapes.copy()
+    most = int(ROUND_AHEAD * features.frame_rate)
+    voiced = (shapes == _FRICATIVE) & speech & ((labels == _CLOSED) | (features.periodicity > 0.5))
+    for lo, hi in _runs(shapes == _ROUND):
+        k = lo
+        while k > 0 and lo - k < most and voiced[k - 1]:
+            k -= 1
+        shapes[k:lo] = _ROUND
+        k = hi  # and they unround slowly: the v of "move"
+        while k < len(shapes) and k - hi < most and voiced[k]:
+            k += 1
+        shapes[hi:k] = _ROUND
+    return shapes
+
+
+def _formant_sum(features: Features, lo: int, hi: int) -> float:
+    """F1 + F2 of a nucleus (median of its frames where both were found): low for rounded
+    and back vowels (oo, o, aw), high for open and front ones (ah, a, ee)."""
+    both = (features.f1[lo:hi] > 0) & (features.f2[lo:hi] > 0)
+    if not both.any():
+        return float(features.centroid[lo:hi].mean()) * 2.5
+    return float(np.median(features.f1[lo:hi][both] + features.f2[lo:hi][both]))
 
 
 def _nearby_peak(features: Features, speech: np.ndarray) -> np.ndarray:
