@@ -123,8 +123,8 @@ def inspector_typing_and_arrows(setting: Setting) -> None:
     person.wait(300)
     end = w.inspector.fields["t"].maximum()
     assert end > 5.0 and w.project.tracks.head_yaw.keys[1].t == end, w.project.tracks.head_yaw
-    # a field emptied, or left at a lone minus sign: the value it had comes back (it became the
-    # field's minimum, the limit nearest to zero)
+    # a field emptied, or left at a lone minus sign: the value it had comes back (it became
+    # the in-range value nearest to zero: the minimum of a width, 0 of a yaw)
     edits = w.undo_stack.count()
     for typed in ("", "-"):
         person.type_into(w.inspector.fields["v"], typed)
@@ -479,6 +479,11 @@ def settings_while_playing(setting: Setting) -> None:
     assert w.viewport.frame_array.shape[:2] == (272, 336), w.viewport.frame_array.shape
     # the diffusion settings (the tiny test-pattern model renders on the CPU)
     person.choose(inspector.renderer, "diffusion")
+    # the built-in model's frames are a test pattern: the status bar says so, and where to go
+    said = w.statusBar().currentMessage()
+    assert "test pattern" in said and "Help > Diffusion Models" in said, said
+    person.wait_until(lambda: not w.preview._refining, 60, "a diffusion frame")  # still said
+    assert "test pattern" in w.statusBar().currentMessage(), w.statusBar().currentMessage()
     group = inspector.renderer_forms["diffusion"]
     assert w.project.render.renderer == "diffusion" and group.isEnabled()
     fields = group.fields
@@ -498,6 +503,7 @@ def settings_while_playing(setting: Setting) -> None:
     person.click(w.error_box.button(QMessageBox.Ok))
     assert settings_of(w.project.render)["model"] == "tiny"
     person.choose(inspector.renderer, "mesh")
+    assert "test pattern" not in w.statusBar().currentMessage()  # said of diffusion only
     assert w.project.render.renderer == "mesh"
     person.press(Qt.Key_Space)
 

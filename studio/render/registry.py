@@ -144,6 +144,9 @@ class RendererKind:
     commands: str | None = None
     # Pages for the studio's Help menu: (title, a function giving the page's HTML when opened)
     help_pages: tuple[tuple[str, Callable[[], str]], ...] = ()
+    # What the studio says (a status line) when the renderer's checked settings make frames a
+    # user could mistake for a fault, say a test pattern; "" when there is nothing to say
+    notice: Callable[[Mapping[str, Any]], str] = field(default=lambda settings: "")
 
     def setting(self, name: str) -> Setting:
         for setting in self.settings:
@@ -235,6 +238,11 @@ def settings_of(render: RenderSettings) -> dict[str, Any]:
     """The chosen renderer's settings, checked, over its defaults."""
     kind = renderer_kind(render.renderer)
     return kind.resolve(stored_settings(render, kind.name))
+
+
+def notice_of(render: RenderSettings) -> str:
+    """What the chosen renderer says of its settings (RendererKind.notice), or ""."""
+    return renderer_kind(render.renderer).notice(settings_of(render))
 
 
 def check_render_settings(render: RenderSettings, source: str = "project") -> None:

@@ -22,6 +22,7 @@ class Notices(QObject):
         self.window = window
         self.status_bar = status_bar
         self.error_box: QMessageBox | None = None  # the last error dialog
+        self._standing = ""  # the last standing line (standing())
         # a message longer than the room left of the frame counter is cut there: the whole
         # of it shows when the pointer rests on the status bar
         status_bar.messageChanged.connect(lambda text: status_bar.setToolTip(text))
@@ -38,6 +39,15 @@ class Notices(QObject):
 
     def clear_status(self) -> None:
         self.status_bar.clearMessage()
+
+    def standing(self, text: str) -> None:
+        """A line that holds while its cause does (a renderer's notice): shown until another
+        message replaces it; "" takes the last one away if it is still showing."""
+        if text:
+            self.status(text)
+        elif self._standing and self.status_bar.currentMessage() == self._standing:
+            self.clear_status()
+        self._standing = text
 
 
 class ToUiThread(QObject):

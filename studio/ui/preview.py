@@ -13,7 +13,7 @@ from studio.doc.errors import InputError
 from studio.doc.project import Project
 from studio.jobs import FrameResult, PreviewRequest, PreviewWorker, Scene
 from studio.jobs.engine import scene_for
-from studio.render.registry import renderer_kind
+from studio.render.registry import notice_of, renderer_kind
 from studio.ui.help import as_sentence
 from studio.ui.inspector import in_studio_words
 from studio.ui.notices import Notices, ToUiThread
@@ -135,7 +135,10 @@ class Preview(QObject):
         self.viewport.show_frame(result.image, result.landmarks)
         if result.final:
             if self._refining:
+                # the refining steps' line gives way to what the renderer says of its
+                # settings (a test pattern, say), or to nothing
                 self.notices.clear_status()
+                self.notices.standing(notice_of(self.session.project.render))
                 self._refining = False
             self.frameShown.emit(result.index)
             self.settled.emit()

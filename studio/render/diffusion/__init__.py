@@ -61,6 +61,11 @@ TINY_MODEL_TIP = ("Random weights built into the studio: a test pattern that sho
                   "its models folder) for real frames.")
 
 
+TINY_MODEL_NOTICE = ("Diffusion with the built-in test pattern (random weights), not a "
+                     "picture of the portrait: choose a model and its models folder for real "
+                     "frames (Help > Diffusion Models)")
+
+
 def _model_labels() -> dict[str, tuple[str, str]]:
     return {"tiny": ("tiny — test pattern (random weights)", TINY_MODEL_TIP)}
 
@@ -150,6 +155,7 @@ KIND = RendererKind(
     report=_report,
     commands="studio.render.diffusion.models_command",
     help_pages=(("Diffusion Models", _models_help),),
+    notice=lambda settings: TINY_MODEL_NOTICE if settings["model"] == "tiny" else "",
     studio_wording=((CHOOSE_MODELS_DIR, "choose the folder that holds it with Models folder > "
                                         "Choose… in the inspector"),),
 )
