@@ -40,10 +40,10 @@ class Component:
 _NAMED = 2  # missing files named in the message of an incomplete folder (more: counted)
 
 
-def _absent(root: Path, comp: Component) -> list[tuple[str, ...]]:
-    """The component's files (each a tuple of alternatives) with none of them under root."""
-    return [alternatives for alternatives in comp.files
-            if not any((root / f).is_file() for f in alternatives)]
+def _named(absent: list[tuple[Component, list[tuple[str, ...]]]]) -> list[str]:
+    """'path (what)' for each absent file (its alternatives joined by 'or')."""
+    return [f"{' or '.join(alternatives)} ({comp.what})"
+            for comp, files in absent for alternatives in files]
 
 
 @dataclass(frozen=True)
@@ -57,9 +57,15 @@ class Preset:
 
     def missing_files(self, root: Path) -> list[str]:
         """'path (what)' for every required file absent under root."""
-        return [f"{' or '.join(alternatives)} ({comp.what})"
-                for comp in self.components.values() if not comp.optional
-                for alternatives in _absent(root, comp)]
+        return _named(self._absent(root))
+
+    def _absent(self, root: Path) -> list[tuple[Component, list[tuple[str, ...]]]]:
+        """Each required component that lacks files under root, with those files (each a
+        tuple of alternatives)."""
+        found = ((comp, [alternatives for alternatives in comp.files
+                         if not any((root / f).is_file() for f in alternatives)])
+                 for comp in self.components.values() if not comp.optional)
+        return [(comp, absent) for comp, absent in found if absent]
 
     def check_folder(self, root: Path) -> None:
         if not root.is_dir():
@@ -67,12 +73,12 @@ class Preset:
                 f"models folder {root} does not exist: create it and put the '{self.name}' "
                 f"weights there (see models/README.md), or {CHOOSE_MODELS_DIR}"
             )
-        missing = self.missing_files(root)
+        absent = self._absent(root)
+        missing = _named(absent)
         if len(missing) > _NAMED:
             # one line that stays readable in a dialog: the count and the components, and
             # the command that lists every file with where to get it
-            parts = list(dict.fromkeys(c.what for c in self.components.values()
-                                       if not c.optional and _absent(root, c)))
+            parts = list(dict.fromkeys(comp.what for comp, _ in absent))
             raise InputError(
                 f"models folder {root} is incomplete for preset '{self.name}': "
                 f"{len(missing)} of {self.required_count()} files missing, for the "
