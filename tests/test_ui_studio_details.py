@@ -234,3 +234,17 @@ def test_another_voice_drops_the_transcript_of_the_one_before(qtbot, loaded, tmp
     loaded.actions_by_name["undo"].trigger()
     assert loaded.project.audio == first and loaded.project.transcript == SAID
     assert panel.transcript.toPlainText() == SAID
+
+
+def test_the_test_pattern_notice_follows_the_renderer_through_undo_and_redo(qtbot, loaded):
+    """Diffusion on the built-in model says it shows a test pattern; undoing back to the mesh
+    takes the line away, redoing brings it back (it was said only when the setting was typed)."""
+    bar = loaded.statusBar()
+    loaded.inspector.settingChanged.emit("render.renderer", "diffusion")
+    assert "test pattern" in bar.currentMessage(), bar.currentMessage()
+    loaded.undo_stack.undo()
+    assert loaded.project.render.renderer == "mesh"
+    assert "test pattern" not in bar.currentMessage(), bar.currentMessage()
+    loaded.undo_stack.redo()
+    assert "test pattern" in bar.currentMessage(), bar.currentMessage()
+    loaded.undo_stack.undo()

@@ -19,7 +19,7 @@ from studio.conditioning.styles import Preset, load_preset, resolve_preset, save
 from studio.doc.curves import sample_curve, sample_records
 from studio.doc.errors import InputError
 from studio.doc.project import STYLE_FIELDS
-from studio.render.registry import notice_of, renderer_kind, stored_settings
+from studio.render.registry import renderer_kind, stored_settings
 from studio.ui import commands, file_dialogs
 from studio.ui.inspector import Inspector, in_studio_words
 from studio.ui.notices import Notices
@@ -120,15 +120,9 @@ class DocumentEditing:
                 self.push_with_blinks(command.text(), [command])
             else:
                 self.session.undo_stack.push(command)
-            if name.startswith("render."):
-                self._render_notice()
         except InputError as error:
             self.notices.error(in_studio_words(str(error)))
             QTimer.singleShot(0, self.inspector, self.refresh_inspector)
-
-    def _render_notice(self) -> None:
-        """What the renderer says of its settings now (a test pattern, say), in the status bar."""
-        self.notices.standing(notice_of(self.session.project.render))
 
     def _check_render_setting(self, name: str, value) -> None:
         """Refuse a renderer setting out of its range, or a model or folder the renderer could

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from studio.doc.project import Project
 from studio.jobs import TaskRunner
+from studio.render.registry import notice_of
 from studio.ui.actions import WindowActions
 from studio.ui.editing import DocumentEditing
 from studio.ui.export_dialog import ExportProgress
@@ -259,6 +260,8 @@ class MainWindow(QMainWindow):
         self._refresh_views(parts)
         if parts & {"media", "settings"}:
             self.media.ensure_analysis()
+        if "settings" in parts:  # an edit, its undo or redo, another document
+            self.notices.standing(notice_of(self.session.project.render))
         self.preview.request()
 
     def _refresh_views(self, parts: frozenset[str]) -> None:
